@@ -1,0 +1,115 @@
+"""The `pixelcnn-studio` command: the app by default, and sub-commands for scripts.
+
+Every error a user can cause ends in one line on stderr and a non-zero exit, never a traceback.
+Heavy imports (torch, Qt) happen inside the commands so `--help` stays instant.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+class UserError(Exception):
+    """A problem with what the user asked for; printed as one line."""
+
+
+# -- sub-commands --------------------------------------------------------------------------
+
+def cmd_info(args) -> int:
+    from .commands.info import describe_checkpoint
+    info = describe_checkpoint(args.checkpoint)
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        from .commands.info import format_info
+        print(format_info(info))
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from .commands.sample import run_sample
+    return run_sample(args)
+
+
+def cmd_bench(args) -> int:
+    from .commands.bench import run_bench
+    return run_bench(args)
+
+
+def cmd_open(args) -> int:
+    from .gui.app import run_app
+    return run_app(getattr(args, "path", None))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pixelcnn-studio",
+        description="Explore Gated PixelCNN image generators. With no command, opens the app.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("info", help="show a checkpoint's config, classes, embedder and metrics")
+    p.add_argument("checkpoint", help="a .pt checkpoint")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("sample", help="sample images from a checkpoint to PNG, NPY or GIF")
+    p.add_argument("checkpoint")
+    p.add_argument("--n", type=int, default=16, help="number of images (default 16)")
+    p.add_argument("--class", dest="class_", metavar="NAME|ID",
+                   help="class name or index for every image; 'all' for one row per class")
+    p.add_argument("--portrait", metavar="IMAGE", help="condition on this photo's embedding")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--greedy", action="store_true", help="take the most likely level every step")
+    p.add_argument("--method", choices=["cached", "naive"], default="cached")
+    p.add_argument("--scale", type=int, default=4, help="pixel scale of PNG/GIF output (default 4)")
+    p.add_argument("--out", required=True, help="FILE.png (grid), FILE.npy (raw) or FILE.gif (animation)")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("bench", help="measure sampler and likelihood throughput (prints a table)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--quick", action="store_true", help="small models only (a smoke run)")
+    p.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is reported")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("open", help="open the app with this checkpoint loaded")
+    p.add_argument("path", help="a .pt checkpoint")
+    p.set_defaults(func=cmd_open)
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.func = cmd_open
+    try:
+        return int(args.func(args) or 0)
+    except _user_error_types() as exc:
+        print(f"pixelcnn-studio: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pixelcnn-studio: interrupted", file=sys.stderr)
+        return 130
+
+
+def _user_error_types() -> tuple:
+    """Every exception type that means "the input was wrong", not "the program is broken"."""
+    from .core import CheckpointError, ConditioningError
+    from .embed import EmbedderUnavailable
+    from .embed.images import ImageInputError
+    types = [UserError, CheckpointError, ConditioningError, EmbedderUnavailable, ImageInputError,
+             FileNotFoundError]
+    try:
+        from .data import DatasetError
+        types.append(DatasetError)
+    except ImportError:
+        pass
+    return tuple(types)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""Gated PixelCNN (van den Oord et al., 2016) and the original masked PixelCNN it improves on.
+
+Gated layer, for the vertical stack v and the horizontal stack h (paper, figure 2):
+
+    pre_v = W_v * v                      (rows strictly above the current row)
+    pre_h = W_h * h + link(pre_v)        (pixels left of it in the row; the 1x1 link from v)
+    v'    = tanh(pre_v_f + V_f h) * sigmoid(pre_v_g + V_g h)
+    h'    = h + residual(tanh(pre_h_f + ...) * sigmoid(pre_h_g + ...))
+    skip += skip_1x1(gated h)
+
+The vertical stack is fed a down-shifted image, so at row i it only ever sees rows < i and
+can be linked into the horizontal stack of row i without any further shift.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .conditioning import Conditioning
+from .config import ModelConfig
+from .layers import (MaskedConv2d, causal_mask, channel_groups, down_shift, gate, gate_groups,
+                     pad_for_horizontal, pad_for_square, pad_for_vertical)
+
+
+def masked_1x1(in_groups, out_groups) -> MaskedConv2d:
+    """A 1x1 convolution that keeps colour causality (mask B at the pixel itself)."""
+    mask = causal_mask(out_groups, in_groups, (1, 1), (0, 0), "B")
+    return MaskedConv2d(len(in_groups), len(out_groups), (1, 1), mask)
+
+
+class GatedLayer(nn.Module):
+    def __init__(self, config: ModelConfig, first: bool):
+        super().__init__()
+        p, k, C = config.hidden, config.kernel_size, config.channels
+        self.first, self.k = first, k
+        in_ch = C if first else p
+        in_groups = torch.arange(C) if first else channel_groups(p, C)
+        out_groups = gate_groups(p, C)
+        # Vertical inputs all lie in rows above the target, so no channel mask is needed there.
+        self.vertical = MaskedConv2d(in_ch, 2 * p, (k // 2 + 1, k), None)
+        h_mask = causal_mask(out_groups, in_groups, (1, k // 2 + 1), (0, k // 2), "A" if first else "B")
+        self.horizontal = MaskedConv2d(in_ch, 2 * p, (1, k // 2 + 1), h_mask)
+        self.link = nn.Conv2d(2 * p, 2 * p, 1)
+        hidden_groups = channel_groups(p, C)
+        self.residual = masked_1x1(hidden_groups, hidden_groups)
+        self.skip = masked_1x1(hidden_groups, hidden_groups)
+
+    def forward(self, v, h, term=None, link=True):
+        """One layer on whole images; returns (v', h', skip, pre_v)."""
+        pre_v = self.vertical(pad_for_vertical(v, self.k))
+        pre_h = self.horizontal(pad_for_horizontal(h, self.k))
+        if term is not None:
+            tv, th = term.chunk(2, dim=1)
+            pre_v, pre_h = pre_v + tv, pre_h + th
+        if link:
+            pre_h = pre_h + self.link(pre_v)
+        gated = gate(pre_h)
+        h_out = self.residual(gated) if self.first else h + self.residual(gated)
+        return gate(pre_v), h_out, self.skip(gated), pre_v
+
+
+class MaskedLayer(nn.Module):
+    """The original PixelCNN layer: one k x k masked convolution, which leaves a blind spot."""
+
+    def __init__(self, config: ModelConfig, first: bool):
+        super().__init__()
+        p, k, C = config.hidden, config.kernel_size, config.channels
+        self.first, self.k = first, k
+        in_ch = C if first else p
+        in_groups = torch.arange(C) if first else channel_groups(p, C)
+        mask = causal_mask(gate_groups(p, C), in_groups, (k, k), (k // 2, k // 2), "A" if first else "B")
+        self.conv = MaskedConv2d(in_ch, 2 * p, (k, k), mask)
+        hidden_groups = channel_groups(p, C)
+        self.residual = masked_1x1(hidden_groups, hidden_groups)
+        self.skip = masked_1x1(hidden_groups, hidden_groups)
+
+    def forward(self, h, term=None):
+        pre = self.conv(pad_for_square(h, self.k))
+        if term is not None:
+            pre = pre + term
+        gated = gate(pre)
+        h_out = self.residual(gated) if self.first else h + self.residual(gated)
+        return h_out, self.skip(gated)
+
+
+class OutputHead(nn.Module):
+    """ReLU, 1x1, ReLU, 1x1 to `levels` logits per colour channel, keeping colour causality."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        p, q, C, L = config.hidden, config.head_hidden, config.channels, config.levels
+        self.channels, self.levels = C, L
+        self.hidden = masked_1x1(channel_groups(p, C), channel_groups(q, C))
+        self.out = masked_1x1(channel_groups(q, C), torch.arange(C * L) // L)
+
+    def forward(self, skip):
+        y = self.out(F.relu(self.hidden(F.relu(skip))))
+        b, _, hgt, wid = y.shape
+        return y.view(b, self.channels, self.levels, hgt, wid).transpose(1, 2)
+
+
+class PixelCNN(nn.Module):
+    """Both variants: `config.variant` is "gated" (two stacks) or "original" (masked stack)."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        gated = config.variant == "gated"
+        Layer = GatedLayer if gated else MaskedLayer
+        self.layers = nn.ModuleList(Layer(config, first=(i == 0)) for i in range(config.layers))
+        self.conditioning = Conditioning(config, stacks=2 if gated else 1)
+        self.head = OutputHead(config)
+
+    @property
+    def gated(self) -> bool:
+        return self.config.variant == "gated"
+
+    def scale_input(self, x: torch.Tensor) -> torch.Tensor:
+        """Integer levels -> floats in [-1, 1]; float input is taken as already scaled."""
+        cfg = self.config
+        if x.dim() != 4 or x.shape[1] != cfg.channels or tuple(x.shape[2:]) != (cfg.height, cfg.width):
+            raise ValueError(f"expected input of shape (B, {cfg.channels}, {cfg.height}, {cfg.width}), "
+                             f"got {tuple(x.shape)}")
+        dtype = next(self.parameters()).dtype
+        if x.is_floating_point():
+            return x.to(dtype)
+        return x.to(dtype) * (2.0 / (cfg.levels - 1)) - 1.0
+
+    def layer_terms(self, class_ids, embedding, batch: int, device=None, dtype=None):
+        param = next(self.parameters())
+        return self.conditioning.layer_terms(class_ids, embedding, batch,
+                                             device or param.device, dtype or param.dtype)
+
+    def run_layers(self, x, terms, upto: int | None = None, link: bool = True, trace: list | None = None):
+        """Run the first `upto` layers on scaled input x; return the skip sum.
+
+        `trace`, if given, receives one dict per layer with that layer's activations; the
+        receptive-field analysis and the cached sampler's priming read them.
+        """
+        n = len(self.layers) if upto is None else upto
+        skip = 0
+        if self.gated:
+            v, h = down_shift(x), x
+            for i, layer in enumerate(self.layers[:n]):
+                v, h, s, pre_v = layer(v, h, None if terms is None else terms[i], link)
+                skip = skip + s
+                if trace is not None:
+                    trace.append({"v": v, "h": h, "pre_v": pre_v})
+        else:
+            h = x
+            for i, layer in enumerate(self.layers[:n]):
+                h, s = layer(h, None if terms is None else terms[i])
+                skip = skip + s
+                if trace is not None:
+                    trace.append({"h": h})
+        return skip
+
+    def forward(self, x, class_ids=None, embedding=None):
+        x = self.scale_input(x)
+        terms = self.layer_terms(class_ids, embedding, x.shape[0])
+        return self.head(self.run_layers(x, terms))
+
+
+def build_model(config: ModelConfig | dict) -> PixelCNN:
+    if isinstance(config, dict):
+        config = ModelConfig.from_dict(config)
+    return PixelCNN(config)
