@@ -118,11 +118,22 @@ def read_checkpoint_dict(path, map_location="cpu") -> dict:
     if path.is_dir():
         raise CheckpointError(path, "is a folder, not a checkpoint file")
     try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    # torch.save writes a zip archive; very old files are a bare pickle (protocol byte 0x80).
+    if not (head.startswith(b"PK\x03\x04") or head.startswith(b"\x80")):
+        raise CheckpointError(path, "not a PixelCNN Studio checkpoint (not a PyTorch file at all)")
+    try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         raise CheckpointError(path, "refused: the file holds objects other than plain values and tensors "
                                     "(it may try to run code), so it was not loaded") from exc
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except PermissionError as exc:
+        raise CheckpointError(path, "permission denied") from exc
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        # A zip archive cut short fails inside the reader with EOF or an invalid-seek OSError.
         raise CheckpointError(path, "truncated or corrupt file") from exc
     except RuntimeError as exc:
         text = str(exc)

@@ -13,7 +13,9 @@ def nll_per_subpixel(model, x, class_ids=None, embedding=None) -> torch.Tensor:
     if x.is_floating_point():
         raise TypeError("nll_per_subpixel needs integer levels (the targets of the softmax)")
     logits = model(x, class_ids=class_ids, embedding=embedding)
-    return F.cross_entropy(logits.float(), x.long(), reduction="none")
+    # bf16/fp16 logits (autocast) are widened; float64 stays float64 for exact comparisons.
+    logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
+    return F.cross_entropy(logits, x.long(), reduction="none")
 
 
 def bits_per_dim(model, x, class_ids=None, embedding=None, batch_size: int = 256) -> float:

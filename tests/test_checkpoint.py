@@ -1,0 +1,166 @@
+"""Checkpoint round trips, foreign and hostile files, and the `info` command."""
+import io
+import json
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+
+import pytest
+import torch
+
+from pixelcnn_studio import CheckpointError, ModelConfig, build_model, load_checkpoint, save_checkpoint
+from pixelcnn_studio.cli import main as cli_main
+
+CFG = ModelConfig(image_size=(6, 5), channels=3, hidden=6, layers=2, num_classes=2)
+
+
+@pytest.fixture
+def saved(tmp_path):
+    torch.manual_seed(0)
+    model = build_model(CFG)
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, model, class_names=["cat", "dog"], metrics={"test_bpd": 3.25},
+                    dataset={"spec": "npz:toy"}, training={"epochs": 2}, notes="hello")
+    return path, model
+
+
+def test_round_trip(saved):
+    path, model = saved
+    loaded = load_checkpoint(path)
+    assert loaded.config == CFG
+    assert loaded.class_names == ["cat", "dog"]
+    assert loaded.metadata["metrics"] == {"test_bpd": 3.25}
+    assert loaded.metadata["dataset"] == {"spec": "npz:toy"}
+    assert loaded.metadata["notes"] == "hello"
+    assert not loaded.model.training
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded.model.state_dict()[key], value), key
+    # The contract: plain torch.load with weights_only reads it.
+    raw = torch.load(path, weights_only=True)
+    assert raw["format"] == "pixelcnn-studio" and raw["version"] == 1
+
+
+def test_half_precision_file_loads_as_float32(tmp_path):
+    model = build_model(CFG)
+    path = tmp_path / "half.pt"
+    save_checkpoint(path, model, half=True)
+    assert torch.load(path, weights_only=True)["state_dict"]["head.out.weight"].dtype == torch.float16
+    loaded = load_checkpoint(path)
+    weight = loaded.model.head.out.weight
+    assert weight.dtype == torch.float32
+    assert torch.allclose(weight, model.head.out.weight, atol=1e-3)
+
+
+def retag_storages(path, location: bytes):
+    """Rewrite a torch zip checkpoint as if its tensors had been saved on `location` (e.g. cuda:0)."""
+    src = zipfile.ZipFile(path)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.endswith("data.pkl"):
+                # Protocol-2 pickles store the location as BINUNICODE: 'X' + 4-byte length + text.
+                old = b"X" + len(b"cpu").to_bytes(4, "little") + b"cpu"
+                assert old in data
+                data = data.replace(old, b"X" + len(location).to_bytes(4, "little") + location)
+            dst.writestr(info, data)
+    path.write_bytes(out.getvalue())
+
+
+def test_storages_tagged_cuda_load_on_cpu(saved):
+    path, model = saved
+    retag_storages(path, b"cuda:0")
+    with pytest.raises(Exception):
+        torch.load(path, weights_only=True, map_location=None)  # no CUDA here: proves the tag is real
+    loaded = load_checkpoint(path)
+    assert torch.equal(loaded.model.head.out.weight, model.head.out.weight)
+
+
+@pytest.mark.parametrize("prefix", ["module.", "_orig_mod.", "module._orig_mod."])
+def test_wrapped_state_dicts_load(tmp_path, prefix):
+    model = build_model(CFG)
+    payload = {"format": "pixelcnn-studio", "version": 1, "config": CFG.to_dict(),
+               "state_dict": {prefix + k: v for k, v in model.state_dict().items()},
+               "class_names": ["a", "b"], "embedder": None, "dataset": {}, "metrics": {}, "training": {}}
+    path = tmp_path / "ddp.pt"
+    torch.save(payload, path)
+    loaded = load_checkpoint(path)
+    assert torch.equal(loaded.model.head.out.weight, model.head.out.weight)
+
+
+class RunsCode:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_pickle_that_runs_code_is_refused_without_running(tmp_path):
+    marker = tmp_path / "pwned"
+    legacy = tmp_path / "legacy.pt"
+    legacy.write_bytes(pickle.dumps({"format": "pixelcnn-studio", "payload": RunsCode(marker)}))
+    with pytest.raises(CheckpointError, match="refused"):
+        load_checkpoint(legacy)
+    zipped = tmp_path / "zipped.pt"
+    torch.save({"format": "pixelcnn-studio", "version": 1, "payload": RunsCode(marker)}, zipped)
+    with pytest.raises(CheckpointError, match="refused"):
+        load_checkpoint(zipped)
+    assert not marker.exists()
+
+
+def test_bad_files_give_one_clear_error(saved, tmp_path):
+    path, _ = saved
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    noise = tmp_path / "noise.pt"
+    noise.write_bytes(os.urandom(4096))
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    cases = {
+        tmp_path / "missing.pt": "no such file",
+        truncated: "truncated or corrupt",
+        noise: "not a PyTorch file",
+        foreign: "not a PixelCNN Studio checkpoint",
+    }
+    for bad, words in cases.items():
+        with pytest.raises(CheckpointError) as info:
+            load_checkpoint(bad)
+        assert bad.name in str(info.value)
+        assert words in str(info.value)
+
+
+def test_newer_version_and_wrong_shapes(saved, tmp_path):
+    path, _ = saved
+    raw = torch.load(path, weights_only=True)
+    newer = dict(raw, version=2)
+    torch.save(newer, tmp_path / "newer.pt")
+    with pytest.raises(CheckpointError, match="newer version"):
+        load_checkpoint(tmp_path / "newer.pt")
+    wrong = dict(raw, config=dict(raw["config"], hidden=9))
+    torch.save(wrong, tmp_path / "wrong.pt")
+    with pytest.raises(CheckpointError, match="wrong shapes"):
+        load_checkpoint(tmp_path / "wrong.pt")
+
+
+def test_info_command(saved, capsys):
+    path, _ = saved
+    assert cli_main(["info", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "0=cat, 1=dog" in text and "test_bpd=3.25" in text
+    assert cli_main(["info", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["class_names"] == ["cat", "dog"] and info["config"]["hidden"] == 6
+    assert info["metrics"]["test_bpd"] == 3.25
+
+
+def test_cli_errors_are_one_line_without_traceback(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    result = subprocess.run([sys.executable, "-m", "pixelcnn_studio", "info", str(bad)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "bad.pt" in result.stderr
+    assert "Traceback" not in result.stderr
