@@ -127,7 +127,7 @@ class PixelCNN(nn.Module):
             return x.to(dtype)
         return x.to(dtype) * (2.0 / (cfg.levels - 1)) - 1.0
 
-    def layer_terms(self, class_ids, embedding, batch: int, device=None, dtype=None):
+    def layer_terms(self, class_ids=None, embedding=None, *, batch: int, device=None, dtype=None):
         param = next(self.parameters())
         return self.conditioning.layer_terms(class_ids, embedding, batch,
                                              device or param.device, dtype or param.dtype)
@@ -158,7 +158,7 @@ class PixelCNN(nn.Module):
 
     def forward(self, x, class_ids=None, embedding=None):
         x = self.scale_input(x)
-        terms = self.layer_terms(class_ids, embedding, x.shape[0])
+        terms = self.layer_terms(class_ids, embedding, batch=x.shape[0])
         return self.head(self.run_layers(x, terms))
 
 

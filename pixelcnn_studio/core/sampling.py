@@ -47,7 +47,7 @@ class SampleStream:
         self.dtype, self.device = param.dtype, param.device
         with torch.no_grad():
             # Conditioning depends on the class or embedding only: computed once per run.
-            self.terms = model.layer_terms(class_ids, embedding, n)
+            self.terms = model.layer_terms(class_ids, embedding, batch=n)
         self.image = torch.zeros(n, self.C, self.H, self.W, dtype=torch.uint8, device=self.device)
         self.start = self._apply_prefix(prefix, prefix_pixels)
         self.log_probs = torch.zeros(self.total, n, dtype=torch.float64)
