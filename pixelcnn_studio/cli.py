@@ -38,6 +38,16 @@ def cmd_bench(args) -> int:
     return run_bench(args)
 
 
+def cmd_train(args) -> int:
+    from .train.cli_train import run_train
+    return run_train(args)
+
+
+def cmd_eval(args) -> int:
+    from .train.evaluate import run_eval
+    return run_eval(args)
+
+
 def cmd_open(args) -> int:
     from .gui.app import run_app
     return run_app(getattr(args, "path", None))
@@ -73,6 +83,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small models only (a smoke run)")
     p.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is reported")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("train", help="train a model (CPU, GPU, or many processes under torchrun)",
+                       description="Train a Gated PixelCNN. Flags left out come from --preset, then from "
+                                   "built-in defaults. Under `torchrun --nproc_per_node=N` it trains "
+                                   "data-parallel; --batch-size is per process.")
+    p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, lfw-faces, folder:PATH, "
+                                                  "npz:PATH or cifar10:PATH")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder for last.pt, best.pt and metrics.csv")
+    p.add_argument("--preset", metavar="NAME", help="a named recipe (fashion-mnist, mnist, emoji, tiny)")
+    p.add_argument("--resume", nargs="?", const="last", metavar="CHECKPOINT",
+                   help="continue exactly where DIR/last.pt (or CHECKPOINT) stopped")
+    g = p.add_argument_group("data")
+    g.add_argument("--image-size", type=int, help="resize images to this size")
+    g.add_argument("--unconditional", action="store_true", default=None, help="ignore class labels")
+    g.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
+    g.add_argument("--eval-limit", type=int, metavar="N", help="score the first N held-out images only")
+    g = p.add_argument_group("model")
+    g.add_argument("--hidden", type=int)
+    g.add_argument("--layers", type=int)
+    g.add_argument("--kernel-size", type=int)
+    g.add_argument("--output-hidden", type=int, help="width of the output 1x1 layers")
+    g.add_argument("--variant", choices=["gated", "original"])
+    g = p.add_argument_group("optimisation")
+    g.add_argument("--epochs", type=int)
+    g.add_argument("--steps", type=int, help="stop after this many steps (the schedule spans them)")
+    g.add_argument("--batch-size", type=int, help="images per step and process")
+    g.add_argument("--lr", type=float, help="peak learning rate (Adam)")
+    g.add_argument("--weight-decay", type=float)
+    g.add_argument("--warmup-steps", type=int)
+    g.add_argument("--min-lr-ratio", type=float, help="final learning rate as a fraction of --lr")
+    g.add_argument("--grad-clip", type=float, help="clip the gradient norm to this (0 = off)")
+    g.add_argument("--ema", type=float, help="decay of the exponential moving average of the weights")
+    g.add_argument("--eval-every", type=int, metavar="STEPS", help="also evaluate every STEPS steps")
+    g.add_argument("--seed", type=int)
+    g = p.add_argument_group("run")
+    g.add_argument("--max-minutes", type=float, help="stop cleanly (resumable) after this many minutes")
+    g.add_argument("--threads", type=int, help="torch CPU threads per process")
+    g.add_argument("--device", help="cpu, cuda or auto (default)")
+    g.add_argument("--bf16", action="store_true", default=None, help="bf16 autocast (CUDA only)")
+    g.add_argument("--compile", action="store_true", default=None, help="torch.compile the model (CUDA only)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="held-out bits/dim of a checkpoint on a dataset")
+    p.add_argument("checkpoint")
+    p.add_argument("--data", metavar="SPEC", required=True)
+    p.add_argument("--split", choices=["test", "train"], default="test")
+    p.add_argument("--limit", type=int, metavar="N", help="the first N images only")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("open", help="open the app with this checkpoint loaded")
     p.add_argument("path", help="a .pt checkpoint")

@@ -1,0 +1,344 @@
+"""The training loop: Adam with warm-up + cosine decay, EMA weights, gradient clipping,
+held-out bits/dim, `last.pt`/`best.pt`, exact resume, clean stops on a time budget or signal.
+
+Exact resume rests on three facts: the data order of an epoch is a pure function of
+(seed, epoch) (DistributedSampler), the learning rate is a pure function of the step, and
+everything else that changes (weights, EMA, Adam moments, RNG, position) is saved in `last.pt`.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data.distributed import DistributedSampler
+
+from ..core import ModelConfig, build_model, save_checkpoint
+from ..core.checkpoint import read_checkpoint_dict
+from . import distributed as D
+from .evaluate import heldout_nll
+from .metrics import MetricsLog, StopSignals, progress_bar
+from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
+
+LN2 = math.log(2.0)
+DEBUG_INDICES_ENV = "PIXELCNN_STUDIO_DEBUG_INDICES"   # a folder: each rank logs the indices it trains on
+DEBUG_STOP_ENV = "PIXELCNN_STUDIO_DEBUG_STOP_AT_STEP"  # act as if Ctrl-C came after this step (tests)
+
+
+def lr_at(step: int, total: int, s: TrainSettings) -> float:
+    """Linear warm-up, then cosine decay to lr * min_lr_ratio at the last step."""
+    if step < s.warmup_steps:
+        return s.lr * (step + 1) / s.warmup_steps
+    progress = min(1.0, (step - s.warmup_steps) / max(1, total - s.warmup_steps))
+    return s.lr * (s.min_lr_ratio + (1 - s.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@torch.no_grad()
+def update_ema(ema, model, decay: float) -> None:
+    ema_p, p = list(ema.parameters()), list(model.parameters())
+    torch._foreach_lerp_(ema_p, p, 1.0 - decay)
+    for eb, b in zip(ema.buffers(), model.buffers()):
+        eb.copy_(b)
+
+
+def ema_decay(step: int, target: float) -> float:
+    # Early on the average would be dominated by the random initial weights; ramp the decay up.
+    return min(target, (1 + step) / (10 + step))
+
+
+def load_data(s: TrainSettings):
+    from ..data import load_dataset
+    train_set = load_dataset(s.data, "train", image_size=s.image_size)
+    test_set = load_dataset(s.data, "test", image_size=train_set.image_size, channels=train_set.channels)
+    if s.limit_train:
+        train_set.images = train_set.images[:s.limit_train]
+        if train_set.labels is not None:
+            train_set.labels = train_set.labels[:s.limit_train]
+    if s.eval_limit:
+        test_set.images = test_set.images[:s.eval_limit]
+        if test_set.labels is not None:
+            test_set.labels = test_set.labels[:s.eval_limit]
+    return train_set, test_set
+
+
+def dataset_metadata(s, train_set, test_set) -> dict:
+    info = train_set.info or {}
+    meta = {"spec": s.data, "name": train_set.name, "train_size": len(train_set), "test_size": len(test_set),
+            "image_size": list(train_set.image_size), "channels": train_set.channels}
+    for key in ("source", "licence", "split_rule"):
+        if key in info:
+            meta[key] = info[key]
+    return meta
+
+
+def train(settings: TrainSettings | dict, explicit: dict | None = None) -> dict:
+    """Run (or resume) training as the settings say; returns the final metrics on every rank.
+
+    When resuming, `explicit` holds the values the user gave this time (None = not given); by
+    default the run-length fields of `settings` that differ from the defaults count as given.
+    """
+    if isinstance(settings, dict):
+        from .settings import resolve
+        settings = resolve(settings)
+    if settings.resume and explicit is None:
+        blank = TrainSettings()
+        explicit = {k: getattr(settings, k) for k in RESUME_OVERRIDABLE
+                    if getattr(settings, k) != getattr(blank, k)}
+        explicit.update(out=settings.out, resume=settings.resume)
+    ctx = D.setup(settings.device if not settings.resume else (explicit or {}).get("device"))
+    try:
+        return _Run(settings, ctx, explicit or {}).run()
+    finally:
+        D.teardown(ctx)
+
+
+class _Run:
+    def __init__(self, s: TrainSettings, ctx: D.DistContext, explicit: dict):
+        self.ctx, self.out = ctx, Path(s.out)
+        resume_state, ema_state = None, None
+        if s.resume:
+            path = self.out / "last.pt" if s.resume in ("last", "auto", "true") else Path(s.resume)
+            payload = read_checkpoint_dict(path)
+            training = payload.get("training") or {}
+            if "resume" not in training:
+                from ..cli import UserError
+                raise UserError(f"{path}: holds no resume state (only last.pt files written by `train` do)")
+            resume_state, ema_state = training["resume"], payload["state_dict"]
+            s = resume_settings(resume_state["settings"], {**explicit, "out": s.out, "resume": str(path)})
+        self.s = s
+        if s.threads:
+            torch.set_num_threads(s.threads)
+        self.say(f"device: {ctx.device}" + (f", {ctx.world_size} processes ({ctx.backend})" if ctx.enabled else "")
+                 + f", {torch.get_num_threads()} thread(s) per process")
+        cuda = ctx.device.type == "cuda"
+        if (s.bf16 or s.compile) and not cuda:
+            self.say("note: " + " and ".join(f for f, on in (("--bf16", s.bf16), ("--compile", s.compile)) if on)
+                     + " only apply on CUDA; ignored on CPU")
+        self.autocast = torch.bfloat16 if (s.bf16 and cuda) else None
+
+        torch.manual_seed(s.seed)
+        self.train_set, self.test_set = load_data(s)
+        conditional = self.train_set.labels is not None and bool(self.train_set.class_names) and not s.unconditional
+        self.class_names = list(self.train_set.class_names) if conditional else None
+        self.config = ModelConfig(image_size=self.train_set.image_size, channels=self.train_set.channels,
+                                  hidden=s.hidden, layers=s.layers, kernel_size=s.kernel_size,
+                                  output_hidden=s.output_hidden, variant=s.variant,
+                                  num_classes=len(self.class_names) if conditional else 0)
+        self.model = build_model(self.config).to(ctx.device)
+        self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+        self.images = self.train_set.images.to(ctx.device)
+        self.labels = self.train_set.labels.to(ctx.device) if conditional else None
+        self.test_labels = self.test_set.labels if conditional else None
+
+        self.sampler = DistributedSampler(self.train_set, num_replicas=ctx.world_size, rank=ctx.rank,
+                                          shuffle=True, seed=s.seed, drop_last=True)
+        self.steps_per_epoch = len(self.sampler) // s.batch_size
+        if self.steps_per_epoch < 1:
+            from ..cli import UserError
+            raise UserError(f"{len(self.train_set)} training images are fewer than one batch of {s.batch_size} "
+                            f"per process; lower --batch-size")
+        self.total_steps = min(s.steps or sys.maxsize, s.epochs * self.steps_per_epoch)
+
+        # Position and bookkeeping; restored on resume.
+        self.epoch = self.batch_in_epoch = self.step = self.last_eval_step = 0
+        self.best_bpd, self.elapsed_before = float("inf"), 0.0
+        self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
+        self.images_total, self.train_seconds_total = 0, 0.0
+        self.last_metrics: dict = {}
+        if resume_state is not None:
+            self._restore(resume_state, ema_state)
+
+        self.net = D.wrap_model(self.model, ctx)
+        if s.compile and cuda:
+            self.net = torch.compile(self.net)
+        self.params = sum(p.numel() for p in self.model.parameters())
+        self.metrics = MetricsLog(self.out / "metrics.csv", append=resume_state is not None) if ctx.is_main else None
+        self.debug_dir = os.environ.get(DEBUG_INDICES_ENV)
+        self.debug_stop = int(os.environ.get(DEBUG_STOP_ENV, "0")) or None
+
+    # -- output ------------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        if self.ctx.is_main:
+            from tqdm import tqdm
+            tqdm.write(text, file=sys.stderr)
+
+    # -- resume ------------------------------------------------------------------------------
+    def _restore(self, st: dict, ema_state: dict) -> None:
+        self.model.load_state_dict(st["model"])
+        self.ema.load_state_dict({k: v.float() for k, v in ema_state.items()})
+        opt_state = dict(st["optimizer"])
+        # Checkpoint metadata stores dict keys as strings; the optimiser indexes its state by int.
+        opt_state["state"] = {int(k): v for k, v in opt_state["state"].items()}
+        self.opt.load_state_dict(opt_state)
+        pos = st["position"]
+        self.epoch, self.batch_in_epoch, self.step = pos["epoch"], pos["batch_in_epoch"], pos["step"]
+        self.last_eval_step, self.best_bpd = pos["last_eval_step"], pos["best_bpd"]
+        self.elapsed_before = pos["elapsed"]
+        self.interval = dict(st["interval"])
+        self.images_total, self.train_seconds_total = pos["images_total"], pos["train_seconds"]
+        self.last_metrics = dict(st.get("last_metrics") or {})
+        if pos.get("world_size", 1) != self.ctx.world_size:
+            self.say(f"warning: the run used {pos.get('world_size')} processes, now {self.ctx.world_size}: "
+                     "training continues, but the data order differs from an uninterrupted run")
+        rng = st["rng"]
+        torch.set_rng_state(rng["cpu"])
+        if self.ctx.device.type == "cuda" and rng.get("cuda") is not None:
+            torch.cuda.set_rng_state(rng["cuda"], self.ctx.device)
+        self.say(f"resumed from epoch {self.epoch}, batch {self.batch_in_epoch}, step {self.step}")
+
+    def _resume_state(self) -> dict:
+        cuda = self.ctx.device.type == "cuda"
+        return {
+            "settings": self.s.to_dict(),
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "optimizer": self.opt.state_dict(),
+            "rng": {"cpu": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state(self.ctx.device) if cuda else None},
+            "position": {"epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch, "step": self.step,
+                         "last_eval_step": self.last_eval_step, "best_bpd": self.best_bpd,
+                         "elapsed": self.elapsed(), "images_total": self.images_total,
+                         "train_seconds": self.train_seconds_total, "world_size": self.ctx.world_size},
+            "interval": dict(self.interval),
+            "schedule": {"kind": "linear warm-up + cosine", "total_steps": self.total_steps,
+                         "steps_per_epoch": self.steps_per_epoch},
+            "last_metrics": dict(self.last_metrics),
+        }
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def elapsed(self) -> float:
+        return self.elapsed_before + (time.monotonic() - self.started)
+
+    def _metadata(self, metrics: dict) -> dict:
+        s = self.s
+        training = {
+            "preset": s.preset, "command": s.command, "epochs": self.epoch + self.batch_in_epoch / self.steps_per_epoch,
+            "steps": self.step, "total_steps": self.total_steps, "wall_seconds": round(self.elapsed(), 1),
+            "device": str(self.ctx.device), "processes": self.ctx.world_size, "threads": torch.get_num_threads(),
+            "torch": str(torch.__version__), "parameters": self.params,
+            "images_per_s": round(self.images_total / max(self.train_seconds_total, 1e-9), 2),
+            "global_batch": s.batch_size * self.ctx.world_size, "ema": s.ema, "settings": s.to_dict(),
+        }
+        return {"class_names": self.class_names, "metrics": metrics, "training": training,
+                "dataset": dataset_metadata(s, self.train_set, self.test_set)}
+
+    def save_last(self, resumable: bool = True) -> None:
+        if not self.ctx.is_main:
+            return
+        meta = self._metadata(dict(self.last_metrics))
+        if resumable:
+            meta["training"]["resume"] = self._resume_state()
+        # last.pt keeps full-precision EMA weights: resume must continue from them exactly.
+        save_checkpoint(self.out / "last.pt", self.ema, **meta)
+
+    def save_best(self, metrics: dict) -> None:
+        if self.ctx.is_main:
+            save_checkpoint(self.out / "best.pt", self.ema, half=True, **self._metadata(metrics))
+
+    # -- evaluation --------------------------------------------------------------------------
+    def evaluate_and_record(self) -> dict:
+        nll, count, images, secs = D.all_sum([self.interval["nll"], float(self.interval["count"]),
+                                              float(self.interval["images"]), 0.0], self.ctx)
+        secs = self.interval["seconds"]
+        test_bpd = heldout_nll(self.ema, self.test_set.images, self.test_labels, self.ctx,
+                               autocast_dtype=self.autocast)
+        row = {"epoch": round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3), "step": self.step,
+               "train_bpd": round(nll / max(count, 1) / LN2, 5), "test_bpd": round(test_bpd, 5),
+               "images_per_s": round(images / max(secs, 1e-9), 2), "seconds": round(self.elapsed(), 1)}
+        self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
+        self.last_eval_step = self.step
+        self.last_metrics = {"test_bpd": row["test_bpd"], "train_bpd": row["train_bpd"],
+                             "best_test_bpd": min(self.best_bpd, test_bpd), "epoch": row["epoch"], "step": self.step}
+        if self.metrics:
+            self.metrics.write(row)
+        improved = test_bpd < self.best_bpd
+        self.best_bpd = min(self.best_bpd, test_bpd)
+        self.say(f"epoch {row['epoch']:.2f} step {self.step}: train {row['train_bpd']:.4f}  held-out "
+                 f"{row['test_bpd']:.4f} bits/dim (EMA){'  * best' if improved else ''}  "
+                 f"{row['images_per_s']:.1f} img/s")
+        if improved:
+            self.save_best(dict(self.last_metrics))
+        self.save_last()
+        return row
+
+    # -- the loop ----------------------------------------------------------------------------
+    def train_step(self, idx: torch.Tensor) -> float:
+        x = self.images[idx]
+        y = None if self.labels is None else self.labels[idx]
+        for group in self.opt.param_groups:
+            group["lr"] = lr_at(self.step, self.total_steps, self.s)
+        with torch.autocast(self.ctx.device.type, dtype=self.autocast, enabled=self.autocast is not None):
+            logits = self.net(x, class_ids=y)
+        loss = F.cross_entropy(logits.float(), x.long())
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.s.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.s.grad_clip)
+        self.opt.step()
+        update_ema(self.ema, self.model, ema_decay(self.step, self.s.ema))
+        return float(loss.detach())
+
+    def run(self) -> dict:
+        s, ctx = self.s, self.ctx
+        self.started = time.monotonic()
+        budget = None if s.max_minutes is None else s.max_minutes * 60.0
+        self.say(f"{self.params:,} parameters; {len(self.train_set)} train / {len(self.test_set)} held-out images; "
+                 f"{self.steps_per_epoch} steps per epoch of {s.batch_size}x{ctx.world_size}; "
+                 f"stopping at step {self.total_steps}")
+        stop = None
+        with StopSignals(self.say) as signals:
+            while stop is None and self.epoch < s.epochs and self.step < self.total_steps:
+                self.sampler.set_epoch(self.epoch)
+                order = torch.tensor(list(self.sampler), dtype=torch.int64)
+                batches = order[: self.steps_per_epoch * s.batch_size].view(self.steps_per_epoch, s.batch_size)
+                bar = progress_bar(self.steps_per_epoch, self.batch_in_epoch, f"epoch {self.epoch + 1}",
+                                   disable=not ctx.is_main)
+                for b in range(self.batch_in_epoch, self.steps_per_epoch):
+                    if self.step >= self.total_steps:
+                        break
+                    if self.debug_dir:
+                        with open(Path(self.debug_dir) / f"rank{ctx.rank}.txt", "a") as f:
+                            f.write(" ".join(map(str, batches[b].tolist())) + "\n")
+                    t0 = time.perf_counter()
+                    loss = self.train_step(batches[b].to(ctx.device))
+                    dt = time.perf_counter() - t0
+                    self.step, self.batch_in_epoch = self.step + 1, b + 1
+                    n = s.batch_size * ctx.world_size
+                    self.interval["nll"] += loss * s.batch_size
+                    self.interval["count"] += s.batch_size
+                    self.interval["images"] += s.batch_size
+                    self.interval["seconds"] += dt
+                    self.images_total, self.train_seconds_total = self.images_total + n, self.train_seconds_total + dt
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{loss:.3f}", bpd=f"{loss / LN2:.3f}",
+                                    img_s=f"{n * (b + 1 - bar.initial) / max(bar.format_dict['elapsed'], 1e-9):.1f}"
+                                    if bar.format_dict.get("elapsed") else "", refresh=False)
+                    if s.eval_every and self.step % s.eval_every == 0 and b + 1 < self.steps_per_epoch:
+                        self.evaluate_and_record()
+                    if self.debug_stop == self.step:
+                        signals.requested = True
+                    out_of_time = budget is not None and time.monotonic() - self.started > budget
+                    if D.any_rank(signals.requested or out_of_time, ctx):
+                        stop = "signal" if D.any_rank(signals.requested, ctx) else "time budget"
+                        break
+                bar.close()
+                if self.batch_in_epoch >= self.steps_per_epoch:
+                    self.epoch, self.batch_in_epoch = self.epoch + 1, 0
+                if stop != "signal" and self.last_eval_step != self.step:
+                    self.evaluate_and_record()
+        if stop == "signal":
+            self.save_last()
+            self.say(f"interrupted at step {self.step}: saved a resumable {self.out / 'last.pt'} "
+                     f"(continue with --resume)")
+        elif stop == "time budget":
+            self.say(f"time budget of {s.max_minutes} min reached at step {self.step}; "
+                     f"{self.out / 'last.pt'} is resumable (--resume)")
+        else:
+            self.say(f"done: {self.step} steps, best held-out {self.best_bpd:.4f} bits/dim, "
+                     f"{self.elapsed() / 60:.1f} min; {self.out / 'best.pt'}")
+        D.barrier(ctx)
+        return {**self.last_metrics, "stopped": stop or "finished", "best_test_bpd": self.best_bpd}

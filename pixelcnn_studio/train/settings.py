@@ -1,0 +1,109 @@
+"""What a training run was asked to do: built-in defaults < preset < explicit flags.
+
+Settings are a dataclass of plain values so they can be stored in the checkpoint and
+restored by `--resume`, which then needs no flags but the output folder.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from .presets import DEFAULTS, get_preset
+
+# Flags that may change when resuming: how long to run and where, not what is trained.
+RESUME_OVERRIDABLE = ("epochs", "steps", "max_minutes", "threads", "eval_every", "device", "bf16", "compile")
+
+
+@dataclass
+class TrainSettings:
+    data: str | None = None
+    out: str = "runs/train"
+    preset: str | None = None
+    image_size: int | None = None
+    unconditional: bool = False
+    limit_train: int | None = None
+    hidden: int = 32
+    layers: int = 6
+    kernel_size: int = 5
+    output_hidden: int = 64
+    variant: str = "gated"
+    epochs: int = 10
+    steps: int | None = None
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    warmup_steps: int = 200
+    min_lr_ratio: float = 0.05
+    grad_clip: float = 1.0
+    ema: float = 0.999
+    eval_every: int | None = None
+    eval_limit: int | None = None
+    seed: int = 0
+    max_minutes: float | None = None
+    threads: int | None = None
+    device: str | None = None
+    bf16: bool = False
+    compile: bool = False
+    resume: str | None = None
+    command: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def resolve(explicit: dict) -> TrainSettings:
+    """Merge defaults, the named preset and the explicitly given values (None = not given)."""
+    from ..cli import UserError
+    merged = dict(DEFAULTS)
+    preset = explicit.get("preset")
+    if preset:
+        try:
+            merged.update(get_preset(preset))
+        except KeyError as exc:
+            raise UserError(exc.args[0]) from None
+    known = {f.name for f in fields(TrainSettings)}
+    merged.update({k: v for k, v in explicit.items() if v is not None and k in known})
+    merged = {k: v for k, v in merged.items() if k in known}
+    settings = TrainSettings(**merged)
+    check(settings)
+    return settings
+
+
+def resume_settings(saved: dict, explicit: dict) -> TrainSettings:
+    """The stored settings of a run, with only the run-length flags taken from the command line."""
+    from ..cli import UserError
+    known = {f.name for f in fields(TrainSettings)}
+    settings = TrainSettings(**{k: v for k, v in saved.items() if k in known})
+    conflicts = []
+    for key, value in explicit.items():
+        if value is None or key not in known or key in ("out", "resume", "command", "preset"):
+            continue
+        if key in RESUME_OVERRIDABLE:
+            setattr(settings, key, value)
+        elif value != getattr(settings, key):
+            conflicts.append(f"--{key.replace('_', '-')} {value} (the run used {getattr(settings, key)})")
+    if conflicts:
+        raise UserError("cannot change these when resuming: " + ", ".join(conflicts) +
+                        "; start a new run in another --out folder instead")
+    settings.out, settings.resume = explicit.get("out") or settings.out, explicit.get("resume")
+    check(settings)
+    return settings
+
+
+def check(s: TrainSettings) -> None:
+    from ..cli import UserError
+    if not s.data:
+        raise UserError("--data is required (or a --preset that names its dataset)")
+    positive = {"epochs": s.epochs, "batch_size": s.batch_size, "hidden": s.hidden, "layers": s.layers,
+                "kernel_size": s.kernel_size}
+    for opt in ("steps", "eval_every", "eval_limit", "limit_train", "threads"):
+        if getattr(s, opt) is not None:
+            positive[opt] = getattr(s, opt)
+    bad = [f"--{k.replace('_', '-')} must be positive (got {v})" for k, v in positive.items() if v < 1]
+    if s.lr <= 0:
+        bad.append(f"--lr must be positive (got {s.lr})")
+    if not 0.0 <= s.ema < 1.0:
+        bad.append(f"--ema must be in [0, 1) (got {s.ema})")
+    if s.max_minutes is not None and s.max_minutes <= 0:
+        bad.append(f"--max-minutes must be positive (got {s.max_minutes})")
+    if bad:
+        raise UserError("; ".join(bad))
