@@ -49,6 +49,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_open(args) -> int:
+    import torch
+    # The app samples in many tiny steps; one thread is fastest and never starves the GUI.
+    torch.set_num_threads(1)
     from .gui.app import run_app
     return run_app(getattr(args, "path", None))
 
@@ -82,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--quick", action="store_true", help="small models only (a smoke run)")
     p.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is reported")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads (default 1: the sampler's small steps run fastest on one)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("train", help="train a model (CPU, GPU, or many processes under torchrun)",

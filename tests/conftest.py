@@ -7,7 +7,9 @@ os.environ.setdefault("PIXELCNN_STUDIO_SETTINGS", "test")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# Sampling runs many tiny steps: one thread is fastest, and more threads spinning against a
+# busy machine (CI, a training run) slow every step by orders of magnitude.
+torch.set_num_threads(1)
 
 
 @pytest.fixture

@@ -68,6 +68,9 @@ def run_sample(args) -> int:
         raise UserError(f"--out must end in .png, .npy or .gif, got {out.name!r}")
     if args.n < 1:
         raise UserError("--n must be at least 1")
+    # One sub-pixel is a handful of tiny matrix products: one thread is fastest, and extra
+    # threads spinning against a busy machine slow each step down by orders of magnitude.
+    torch.set_num_threads(1)
     loaded = load_checkpoint(args.checkpoint)
     class_ids, per_row = class_ids_for(args, loaded, args.n)
     embedding = embedding_for(args, loaded, args.n)
