@@ -64,7 +64,9 @@ def wrap_model(model: torch.nn.Module, ctx: DistContext) -> torch.nn.Module:
         return model
     from torch.nn.parallel import DistributedDataParallel
     ids = [ctx.device.index] if ctx.device.type == "cuda" else None
-    return DistributedDataParallel(model, device_ids=ids)
+    # The last layer's residual branch feeds nothing (only its skip reaches the output head),
+    # so some parameters never get a gradient; DDP must be told not to wait for them.
+    return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=True)
 
 
 def all_sum(values: list[float], ctx: DistContext) -> list[float]:

@@ -113,6 +113,8 @@ class _Run:
         self.s = s
         if s.threads:
             torch.set_num_threads(s.threads)
+        # Data first: a missing dataset should be the only line the user sees.
+        self.train_set, self.test_set = load_data(s)
         self.say(f"device: {ctx.device}" + (f", {ctx.world_size} processes ({ctx.backend})" if ctx.enabled else "")
                  + f", {torch.get_num_threads()} thread(s) per process")
         cuda = ctx.device.type == "cuda"
@@ -122,7 +124,6 @@ class _Run:
         self.autocast = torch.bfloat16 if (s.bf16 and cuda) else None
 
         torch.manual_seed(s.seed)
-        self.train_set, self.test_set = load_data(s)
         conditional = self.train_set.labels is not None and bool(self.train_set.class_names) and not s.unconditional
         self.class_names = list(self.train_set.class_names) if conditional else None
         self.config = ModelConfig(image_size=self.train_set.image_size, channels=self.train_set.channels,

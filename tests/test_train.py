@@ -1,0 +1,210 @@
+"""Training, resume, distributed and eval: tiny models on tiny generated datasets."""
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from pixelcnn_studio.cli import main
+from pixelcnn_studio.core import load_checkpoint
+from pixelcnn_studio.train.loop import DEBUG_INDICES_ENV, DEBUG_STOP_ENV, lr_at
+from pixelcnn_studio.train.metrics import read_metrics
+from pixelcnn_studio.train.presets import PRESETS, get_preset
+from pixelcnn_studio.train.settings import TrainSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_npz(path: Path, n_train=96, n_test=32, size=8, seed=0) -> Path:
+    """Two easy classes: horizontal and vertical stripes, with a little noise."""
+    rng = np.random.default_rng(seed)
+
+    def images(n):
+        labels = np.arange(n) % 2
+        stripes = (np.arange(size) % 2 * 200 + 20).astype(np.int64)
+        x = np.where(labels[:, None, None] == 0, stripes[None, :, None], stripes[None, None, :])
+        x = x + rng.integers(0, 30, size=(n, size, size))
+        return np.clip(x, 0, 255).astype(np.uint8), labels.astype(np.int64)
+
+    x_train, y_train = images(n_train)
+    x_test, y_test = images(n_test)
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
+             class_names=np.array(["horizontal", "vertical"]))
+    return path
+
+
+def train_args(data: Path, out: Path, *extra) -> list:
+    return ["train", "--data", f"npz:{data}", "--out", str(out), "--preset", "tiny", "--threads", "1",
+            "--lr", "0.01", "--warmup-steps", "2", "--batch-size", "16", *map(str, extra)]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train")
+    data = make_npz(root / "stripes.npz")
+    out = root / "run"
+    assert main(train_args(data, out, "--epochs", 4)) == 0
+    return data, out
+
+
+def test_short_run_writes_checkpoints_metrics_and_loss_falls(trained):
+    data, out = trained
+    for name in ("last.pt", "best.pt", "metrics.csv"):
+        assert (out / name).is_file(), name
+    rows = read_metrics(out / "metrics.csv")
+    assert [r["epoch"] for r in rows] == [1, 2, 3, 4]
+    assert [r["step"] for r in rows] == [6, 12, 18, 24]      # 96 images / 16 per batch
+    assert rows[-1]["train_bpd"] < rows[0]["train_bpd"]
+    assert rows[-1]["test_bpd"] < rows[0]["test_bpd"]
+    assert all(r["images_per_s"] > 0 and r["seconds"] > 0 for r in rows)
+
+    best = load_checkpoint(out / "best.pt")
+    assert best.class_names == ["horizontal", "vertical"]
+    assert best.config.num_classes == 2 and best.config.image_size == (8, 8)
+    meta = best.metadata
+    assert meta["metrics"]["test_bpd"] == pytest.approx(min(r["test_bpd"] for r in rows), abs=1e-4)
+    assert meta["dataset"]["spec"] == f"npz:{data}"
+    assert meta["dataset"]["train_size"] == 96 and meta["dataset"]["test_size"] == 32
+    training = meta["training"]
+    for key in ("preset", "command", "epochs", "steps", "wall_seconds", "device", "torch", "images_per_s"):
+        assert key in training, key
+    assert training["preset"] == "tiny" and "resume" not in training
+    # best.pt is the small file for bundling: half-precision weights; last.pt carries the resume state.
+    raw_best = torch.load(out / "best.pt", weights_only=True)
+    assert all(v.dtype == torch.float16 for v in raw_best["state_dict"].values() if v.is_floating_point())
+    raw_last = torch.load(out / "last.pt", weights_only=True)
+    assert raw_last["training"]["resume"]["position"]["step"] == 24
+    assert load_checkpoint(out / "last.pt").config == best.config
+
+
+def _run_and_read(data, out, *extra, env=None):
+    old = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        code = main(train_args(data, out, *extra))
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return code, torch.load(out / "last.pt", weights_only=True)
+
+
+def test_resume_continues_exactly(tmp_path):
+    data = make_npz(tmp_path / "stripes.npz")
+    _, straight = _run_and_read(data, tmp_path / "straight", "--epochs", 3)
+    # Stop mid-epoch 2, as Ctrl-C would, then resume: the result must be bit-identical.
+    code, stopped = _run_and_read(data, tmp_path / "resumed", "--epochs", 3, env={DEBUG_STOP_ENV: "9"})
+    assert code == 130
+    assert stopped["training"]["resume"]["position"] == pytest.approx(
+        {**stopped["training"]["resume"]["position"], "epoch": 1, "batch_in_epoch": 3, "step": 9})
+    assert main(["train", "--out", str(tmp_path / "resumed"), "--resume"]) == 0
+    resumed = torch.load(tmp_path / "resumed" / "last.pt", weights_only=True)
+    for key, value in straight["state_dict"].items():                      # EMA weights
+        assert torch.equal(value, resumed["state_dict"][key]), key
+    raw_a, raw_b = straight["training"]["resume"], resumed["training"]["resume"]
+    for key, value in raw_a["model"].items():                               # raw weights
+        assert torch.equal(value, raw_b["model"][key]), key
+    for index, state in raw_a["optimizer"]["state"].items():                # Adam moments
+        for name, value in state.items():
+            assert torch.equal(value, raw_b["optimizer"]["state"][index][name]), (index, name)
+    rows_a = read_metrics(tmp_path / "straight" / "metrics.csv")
+    rows_b = read_metrics(tmp_path / "resumed" / "metrics.csv")
+    strip = lambda rows: [(r["epoch"], r["step"], r["train_bpd"], r["test_bpd"]) for r in rows]  # noqa: E731
+    assert strip(rows_a) == strip(rows_b)
+
+
+def test_time_budget_stops_with_resumable_save(tmp_path, capsys):
+    data = make_npz(tmp_path / "stripes.npz")
+    assert main(train_args(data, tmp_path / "run", "--epochs", 3, "--max-minutes", 1e-6)) == 0
+    raw = torch.load(tmp_path / "run" / "last.pt", weights_only=True)
+    assert raw["training"]["resume"]["position"]["step"] == 1
+    assert (tmp_path / "run" / "best.pt").is_file()      # evaluated before stopping
+    assert "time budget" in capsys.readouterr().err
+
+
+def test_resume_refuses_to_change_the_model(trained, capsys):
+    _, out = trained
+    assert main(["train", "--out", str(out), "--resume", "--hidden", "16"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--hidden" in err and len(err.splitlines()) == 1
+
+
+def test_eval_cli_prints_bits_per_dim(trained, capsys):
+    data, out = trained
+    assert main(["eval", str(out / "best.pt"), "--data", f"npz:{data}"]) == 0
+    text = capsys.readouterr().out
+    assert "bits/dim" in text and "32 test images" in text
+    assert main(["eval", str(out / "best.pt"), "--data", f"npz:{data}", "--json", "--limit", "10"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["images"] == 10 and 0 < result["bits_per_dim"] < 8
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--data", "npz:/no/such/file.npz", "--out", "OUT"],
+    ["eval", "CKPT", "--data", "npz:/no/such/file.npz"],
+    ["train", "--preset", "no-such-preset", "--out", "OUT"],
+    ["train", "--out", "OUT"],
+])
+def test_user_errors_are_one_line_exit_2(argv, trained, tmp_path, capsys):
+    _, out = trained
+    argv = [str(tmp_path / "out") if a == "OUT" else str(out / "best.pt") if a == "CKPT" else a for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("pixelcnn-studio: error:") and len(err.splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_presets_name_a_dataset_and_build(tmp_path):
+    from pixelcnn_studio.train.settings import resolve
+    for name in ("fashion-mnist", "mnist", "emoji"):
+        preset = get_preset(name)
+        assert preset["data"] == name and "description" in PRESETS[name]
+        settings = resolve({"preset": name, "out": str(tmp_path), "hidden": 16})
+        assert settings.hidden == 16 and settings.layers == preset["layers"]   # flags win over presets
+    with pytest.raises(KeyError):
+        get_preset("nope")
+
+
+def test_learning_rate_warms_up_then_decays():
+    s = TrainSettings(lr=1.0, warmup_steps=10, min_lr_ratio=0.1)
+    lrs = [lr_at(step, 100, s) for step in range(100)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(lrs[9:], lrs[10:]))
+    assert lr_at(100, 100, s) == pytest.approx(0.1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_torchrun_two_processes_split_the_data(tmp_path):
+    data = make_npz(tmp_path / "stripes.npz", n_train=64, n_test=16)
+    out, seen = tmp_path / "ddp", tmp_path / "seen"
+    seen.mkdir()
+    env = {**os.environ, DEBUG_INDICES_ENV: str(seen), "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
+           "--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "pixelcnn_studio",
+           *train_args(data, out, "--epochs", 2)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    batches = {r: [list(map(int, line.split())) for line in (seen / f"rank{r}.txt").read_text().splitlines()]
+               for r in (0, 1)}
+    steps = len(batches[0])
+    assert steps == len(batches[1]) == 2 * (64 // 2 // 16)
+    for epoch in range(2):
+        half = steps // 2
+        a = {i for b in batches[0][epoch * half:(epoch + 1) * half] for i in b}
+        b = {i for b in batches[1][epoch * half:(epoch + 1) * half] for i in b}
+        assert a.isdisjoint(b) and len(a | b) == 64          # each rank its own half, all data seen
+    loaded = load_checkpoint(out / "best.pt")
+    assert loaded.metadata["training"]["processes"] == 2
+    raw = torch.load(out / "last.pt", weights_only=True)
+    assert not any(k.startswith("module.") for k in raw["state_dict"])
+    assert not any(k.startswith("module.") for k in raw["training"]["resume"]["model"])
+    assert len(read_metrics(out / "metrics.csv")) == 2          # only rank 0 wrote
