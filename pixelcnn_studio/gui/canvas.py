@@ -1,0 +1,263 @@
+"""The sampling canvas: a grid of images drawn large, with crisp (nearest-neighbour) pixels.
+
+Every image pixel is an integer number of device pixels when there is room, so a 28x28
+sample projected on a wall has square, equal pixels. Pending pixels show a dim checker,
+a pixel whose colour is half sampled shows the channels it has so far (R, then G, then B),
+and the sub-pixel just sampled is outlined in its channel's colour.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from .theme import Palette, palette
+
+
+def image_before_step(image: np.ndarray, index: int) -> np.ndarray:
+    """The images as they were before step `index` (raster order, channels within a pixel)."""
+    n, C, H, W = image.shape
+    flat = image.transpose(0, 2, 3, 1).reshape(n, -1).copy()
+    flat[:, max(0, index):] = 0
+    return flat.reshape(n, H, W, C).transpose(0, 3, 1, 2)
+
+
+def grid_shape(n: int, columns: int | None = None) -> tuple[int, int]:
+    columns = max(1, min(n, columns or int(math.ceil(math.sqrt(n)))))
+    return int(math.ceil(n / columns)), columns
+
+
+class SampleCanvas(QWidget):
+    sample_clicked = Signal(int)
+    hovered = Signal(int, int, int)          # sample, row, col; (-1, -1, -1) when off the images
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(240, 240)
+        self._pal: Palette = palette("dark")
+        self._image: np.ndarray | None = None        # (n, C, H, W) uint8
+        self._done = 0
+        self._highlight = -1
+        self._columns: int | None = None
+        self._row_labels: list[str] | None = None
+        self._selected = 0
+        self._hover = (-1, -1, -1)
+        self._message = ""
+        self._hint = ""
+        self._qimage: QImage | None = None
+        self._rgb: np.ndarray | None = None
+        self._checker: np.ndarray | None = None
+
+    # -- state -----------------------------------------------------------------------------
+    def set_palette(self, pal: Palette) -> None:
+        self._pal, self._checker = pal, None
+        self._compose()
+
+    def set_layout(self, n: int, channels: int, height: int, width: int, *, columns: int | None = None,
+                   row_labels: list[str] | None = None) -> None:
+        """A fresh, all-pending grid of n images."""
+        self._image = np.zeros((n, channels, height, width), dtype=np.uint8)
+        self._columns, self._row_labels = columns, row_labels
+        self._done, self._highlight, self._checker = 0, -1, None
+        self._selected = min(self._selected, n - 1)
+        self._message = ""
+        self._compose()
+
+    def clear(self, message: str) -> None:
+        """No images at all: only a message (the empty state)."""
+        self._image, self._qimage, self._message = None, None, message
+        self.update()
+
+    def set_hint(self, text: str) -> None:
+        self._hint = text
+        self.update()
+
+    def set_frame(self, image: np.ndarray, done_steps: int, highlight: int = -1) -> None:
+        if self._image is None or image.shape != self._image.shape:
+            self._checker = None
+        self._image, self._done, self._highlight = image, done_steps, highlight
+        self._compose()
+
+    def set_selected(self, index: int) -> None:
+        self._selected = index
+        self.update()
+
+    @property
+    def selected(self) -> int:
+        return self._selected
+
+    @property
+    def columns(self) -> int | None:
+        return self._columns
+
+    @property
+    def image_count(self) -> int:
+        return 0 if self._image is None else self._image.shape[0]
+
+    # -- composing the pixels ------------------------------------------------------------------
+    def _pending_checker(self, H: int, W: int) -> np.ndarray:
+        if self._checker is None or self._checker.shape[:2] != (H, W):
+            a = np.array(QColor(self._pal.pending_a).getRgb()[:3], dtype=np.uint8)
+            b = np.array(QColor(self._pal.pending_b).getRgb()[:3], dtype=np.uint8)
+            odd = (np.add.outer(np.arange(H), np.arange(W)) % 2).astype(bool)
+            self._checker = np.where(odd[..., None], b, a)
+        return self._checker
+
+    def _compose(self) -> None:
+        if self._image is None:
+            self._qimage = None
+            self.update()
+            return
+        n, C, H, W = self._image.shape
+        rgb = self._image.transpose(0, 2, 3, 1)
+        rgb = np.repeat(rgb, 3, axis=3) if C == 1 else rgb.copy()
+        # A pixel is pending until its first channel is sampled; after that it shows what it has.
+        started = np.arange(H * W).reshape(H, W) * C < self._done
+        rgb = np.where(started[None, :, :, None], rgb, self._pending_checker(H, W)[None])
+        self._rgb = np.ascontiguousarray(rgb.reshape(n * H, W, 3))
+        self._qimage = QImage(self._rgb.data, W, n * H, 3 * W, QImage.Format.Format_RGB888)
+        self.update()
+
+    # -- geometry -------------------------------------------------------------------------------
+    def _geometry(self):
+        """(rows, columns, tile size in logical px, gap, origin) for the current widget size."""
+        n, C, H, W = self._image.shape
+        rows, cols = grid_shape(n, self._columns)
+        label_w = 0.0
+        if self._row_labels:
+            metrics = self.fontMetrics()
+            label_w = max(metrics.horizontalAdvance(t) for t in self._row_labels) + 14
+        margin = 12.0
+        avail_w = max(1.0, self.width() - 2 * margin - label_w)
+        avail_h = max(1.0, self.height() - 2 * margin)
+        gap = max(3.0, min(12.0, min(avail_w / cols, avail_h / rows) * 0.05))
+        scale = min((avail_w - gap * (cols - 1)) / (cols * W), (avail_h - gap * (rows - 1)) / (rows * H))
+        dpr = self.devicePixelRatioF()
+        if scale * dpr >= 1:
+            scale = math.floor(scale * dpr) / dpr     # whole device pixels per image pixel
+        scale = max(scale, 0.25)
+        tile_w, tile_h = W * scale, H * scale
+        grid_w = cols * tile_w + (cols - 1) * gap + label_w
+        grid_h = rows * tile_h + (rows - 1) * gap
+        origin = QPointF(round((self.width() - grid_w) / 2 + label_w), round((self.height() - grid_h) / 2))
+        return rows, cols, scale, gap, origin
+
+    def _tile_rect(self, i: int, geo) -> QRectF:
+        rows, cols, scale, gap, origin = geo
+        _, _, H, W = self._image.shape
+        r, c = divmod(i, cols)
+        return QRectF(origin.x() + c * (W * scale + gap), origin.y() + r * (H * scale + gap), W * scale, H * scale)
+
+    def hit(self, pos) -> tuple[int, int, int]:
+        """(sample, row, col) under a widget position, or (-1, -1, -1)."""
+        if self._image is None:
+            return -1, -1, -1
+        geo = self._geometry()
+        n, _, H, W = self._image.shape
+        scale = geo[2]
+        for i in range(n):
+            rect = self._tile_rect(i, geo)
+            if rect.contains(pos):
+                row = min(H - 1, int((pos.y() - rect.top()) / scale))
+                col = min(W - 1, int((pos.x() - rect.left()) / scale))
+                return i, row, col
+        return -1, -1, -1
+
+    # -- painting -------------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(self._pal.canvas))
+        if self._qimage is None:
+            self._paint_message(p, self._message)
+            return
+        n, C, H, W = self._image.shape
+        geo = self._geometry()
+        scale = geo[2]
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        for i in range(n):
+            p.drawImage(self._tile_rect(i, geo), self._qimage, QRectF(0, i * H, W, H))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for i in range(n):
+            rect = self._tile_rect(i, geo).adjusted(-1.5, -1.5, 1.5, 1.5)
+            chosen = i == self._selected and n > 1
+            p.setPen(QPen(QColor(self._pal.selected if chosen else self._pal.frame), 2.5 if chosen else 1.0))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(rect, 2, 2)
+        if self._row_labels:
+            self._paint_row_labels(p, geo)
+        if 0 <= self._highlight:
+            pixel, channel = divmod(self._highlight, C)
+            row, col = divmod(pixel, W)
+            colour = QColor(self._pal.channel[channel] if C == 3 else self._pal.current)
+            width = max(1.5, min(4.0, scale * 0.18))
+            p.setPen(QPen(colour, width))
+            for i in range(n):
+                t = self._tile_rect(i, geo)
+                p.drawRect(QRectF(t.left() + col * scale, t.top() + row * scale, scale, scale))
+        sample, row, col = self._hover
+        if sample >= 0 and sample < n:
+            t = self._tile_rect(sample, geo)
+            p.setPen(QPen(QColor(self._pal.text), 1.2, Qt.PenStyle.DashLine))
+            p.drawRect(QRectF(t.left() + col * scale, t.top() + row * scale, scale, scale))
+        if self._hint:
+            self._paint_hint(p)
+
+    def _paint_row_labels(self, p: QPainter, geo) -> None:
+        rows, _, scale, gap, origin = geo
+        H = self._image.shape[2]
+        p.setPen(QColor(self._pal.muted))
+        for r, text in enumerate(self._row_labels[:rows]):
+            y = origin.y() + r * (H * scale + gap)
+            p.drawText(QRectF(0, y, origin.x() - 10, H * scale),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def _paint_message(self, p: QPainter, text: str) -> None:
+        if not text:
+            return
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        p.setFont(font)
+        p.setPen(QColor(self._pal.muted))
+        p.drawText(self.rect().adjusted(30, 30, -30, -30), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                   text)
+
+    def _paint_hint(self, p: QPainter) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        p.setFont(font)
+        metrics = p.fontMetrics()
+        w, h = metrics.horizontalAdvance(self._hint) + 36, metrics.height() + 18
+        box = QRectF((self.width() - w) / 2, self.height() - h - 24, w, h)
+        bg = QColor(self._pal.canvas)
+        bg.setAlpha(225)
+        p.setPen(QPen(QColor(self._pal.frame), 1))
+        p.setBrush(bg)
+        p.drawRoundedRect(box, h / 2, h / 2)
+        p.setPen(QColor(self._pal.text))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, self._hint)
+
+    # -- mouse ------------------------------------------------------------------------------------
+    def mouseMoveEvent(self, event) -> None:
+        hit = self.hit(event.position())
+        if hit != self._hover:
+            self._hover = hit
+            self.hovered.emit(*hit)
+            self.update()
+
+    def leaveEvent(self, event) -> None:
+        if self._hover != (-1, -1, -1):
+            self._hover = (-1, -1, -1)
+            self.hovered.emit(-1, -1, -1)
+            self.update()
+
+    def mousePressEvent(self, event) -> None:
+        sample = self.hit(event.position())[0]
+        if sample >= 0 and event.button() == Qt.MouseButton.LeftButton:
+            self._selected = sample
+            self.sample_clicked.emit(sample)
+            self.update()

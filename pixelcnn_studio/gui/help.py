@@ -1,0 +1,67 @@
+"""Help → About and Help → Keyboard shortcuts: non-modal windows, so nothing waits on them."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout
+
+from .theme import app_icon
+
+SHORTCUTS = (
+    ("Space", "Start, pause or resume sampling"),
+    ("→", "Sample one sub-pixel"),
+    ("R", "Restart with the same seed"),
+    ("N", "New random seed and restart"),
+    ("1 … 9, 0", "Pick class 1 … 10"),
+    ("F11", "Presentation mode (full screen, large type)"),
+    ("Esc", "Leave presentation mode"),
+    ("Ctrl+O", "Open a checkpoint"),
+    ("Ctrl+E", "Export the grid as PNG"),
+    ("Ctrl+Shift+E", "Export the sampling as GIF"),
+    ("Ctrl+T", "Switch between dark and light theme"),
+    ("Ctrl+Q", "Quit"),
+)
+
+CITATION = ("Aäron van den Oord, Nal Kalchbrenner, Oriol Vinyals, Lasse Espeholt, Alex Graves, "
+            "Koray Kavukcuoglu. <i>Conditional Image Generation with PixelCNN Decoders</i>. "
+            "Advances in Neural Information Processing Systems 29 (NIPS 2016). arXiv:1606.05328.")
+
+
+def _dialog(parent, title: str, body: str, width: int = 520) -> QDialog:
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.setModal(False)
+    icon = QLabel()
+    icon.setPixmap(app_icon().pixmap(72, 72))
+    icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+    text = QLabel(body)
+    text.setWordWrap(True)
+    text.setTextFormat(Qt.TextFormat.RichText)
+    text.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+    text.setOpenExternalLinks(True)
+    text.setMinimumWidth(width)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.close)
+    row = QHBoxLayout()
+    row.addWidget(icon)
+    row.addWidget(text, 1)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(row)
+    layout.addWidget(buttons)
+    return dialog
+
+
+def about_dialog(parent, version: str) -> QDialog:
+    body = (f"<h2>PixelCNN Studio {version}</h2>"
+            "<p>Watch Gated PixelCNN models draw images one sub-pixel at a time, with the model's "
+            "predictive distribution for every step, exact bits/dim, rewind and fork.</p>"
+            f"<p><b>Based on</b><br>{CITATION}</p>"
+            "<p>Sub-pixels are sampled in raster order, and within a pixel R, then G, then B, "
+            "as in the paper.</p><p>MIT licence.</p>")
+    return _dialog(parent, "About PixelCNN Studio", body)
+
+
+def shortcuts_dialog(parent) -> QDialog:
+    rows = "".join(f"<tr><td style='padding:3px 18px 3px 0'><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+    body = f"<h3>Keyboard shortcuts</h3><table>{rows}</table>"
+    return _dialog(parent, "Keyboard shortcuts", body, width=420)

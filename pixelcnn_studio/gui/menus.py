@@ -1,0 +1,96 @@
+"""Menus and keyboard shortcuts of the main window (also active in full-screen presentation mode)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from . import settings
+from .export_actions import export_current
+from .help import about_dialog, shortcuts_dialog
+
+
+class RecentMenu(QMenu):
+    def __init__(self, window):
+        super().__init__("Open &recent", window)
+        self.window = window
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.clear()
+        files = settings.recent_files()
+        for path in files:
+            action = self.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.window.open_checkpoint(p))
+        if not files:
+            self.addAction("No recent files").setEnabled(False)
+        else:
+            self.addSeparator()
+            self.addAction("Clear list", self._clear)
+
+    def _clear(self) -> None:
+        settings.put("models/recent", [])
+        self.window.refresh_model_list()
+
+
+def build_menus(window) -> dict:
+    actions = {}
+
+    def act(menu, name, text, slot, shortcut=None, checkable=False):
+        action = QAction(text, window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            # Window-wide, so the keys also work with the menu bar hidden in presentation mode.
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        if menu is not None:
+            menu.addAction(action)
+        window.addAction(action)
+        actions[name] = action
+        return action
+
+    bar = window.menuBar()
+    file = bar.addMenu("&File")
+    act(file, "open", "&Open checkpoint…", window.browse_checkpoint, QKeySequence.StandardKey.Open)
+    window.recent_menu = RecentMenu(window)
+    file.addMenu(window.recent_menu)
+    file.addSeparator()
+    act(file, "export_png", "Export grid as &PNG…", lambda: export_current(window, "png"), "Ctrl+E")
+    act(file, "export_gif", "Export sampling as &GIF…", lambda: export_current(window, "gif"), "Ctrl+Shift+E")
+    act(file, "export_npy", "Export raw samples as &NPY…", lambda: export_current(window, "npy"))
+    file.addSeparator()
+    act(file, "quit", "&Quit", window.close, QKeySequence.StandardKey.Quit)
+
+    run = bar.addMenu("&Sampling")
+    act(run, "start", "&Start / pause", window.start_or_pause, "Space")
+    act(run, "step", "S&tep one sub-pixel", window.step, "Right")
+    act(run, "stop", "St&op", window.stop)
+    act(run, "restart", "&Restart (same seed)", window.restart, "R")
+    act(run, "new_seed", "&New seed", window.new_seed, "N")
+
+    view = bar.addMenu("&View")
+    act(view, "presentation", "&Presentation mode", lambda on: window.set_presentation(on), "F11", checkable=True)
+    act(None, "leave_presentation", "Leave presentation mode",
+        lambda: window.set_presentation(False) if window._presentation else None, "Esc")
+    view.addSeparator()
+    group = QActionGroup(window)
+    for name in ("dark", "light"):
+        a = act(view, f"theme_{name}", f"{name.capitalize()} theme", lambda _=False, n=name: window.apply_theme(n),
+                checkable=True)
+        group.addAction(a)
+    act(view, "toggle_theme", "&Switch theme", window.toggle_theme, "Ctrl+T")
+
+    help_menu = bar.addMenu("&Help")
+    act(help_menu, "shortcuts", "&Keyboard shortcuts", lambda: shortcuts_dialog(window).show(),
+        QKeySequence.StandardKey.HelpContents)
+    from .. import __version__
+    act(help_menu, "about", "&About PixelCNN Studio", lambda: about_dialog(window, __version__).show())
+
+    for digit in range(10):
+        index = (digit - 1) % 10          # keys 1..9 are classes 1..9, 0 is the tenth
+        act(None, f"class_{digit}", f"Class {index + 1}", lambda _=False, i=index: window.select_class(i), str(digit))
+    return actions

@@ -1,0 +1,276 @@
+"""Side panels: the model list with its card, and the conditioning picker."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from .theme import repository_root
+
+PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+def bundled_models_dir() -> Path:
+    import os
+    override = os.environ.get("PIXELCNN_STUDIO_MODELS")
+    return Path(override) if override else repository_root() / "models"
+
+
+def bundled_models() -> list[Path]:
+    folder = bundled_models_dir()
+    return sorted(folder.glob("*.pt")) if folder.is_dir() else []
+
+
+def default_model() -> Path | None:
+    models = bundled_models()
+    for preferred in ("fashion-mnist.pt", "mnist.pt"):
+        for path in models:
+            if path.name == preferred:
+                return path
+    return models[0] if models else None
+
+
+def section_title(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def metric_bits_per_dim(metrics: dict) -> tuple[str, float] | None:
+    """The most telling bits/dim figure in a checkpoint's metrics (test before validation before train)."""
+    found = {k: v for k, v in (metrics or {}).items()
+             if isinstance(v, (int, float)) and ("bits" in k.lower() or "bpd" in k.lower())}
+    for word in ("test", "val", "best", ""):
+        for key in sorted(found):
+            if word in key.lower():
+                return key, float(found[key])
+    return None
+
+
+def describe_conditioning(config, embedder) -> str:
+    parts = []
+    if config.num_classes:
+        parts.append(f"class ({config.num_classes})")
+    if config.embedding_dim:
+        name = (embedder or {}).get("name", "embedding")
+        parts.append(f"portrait · {name} ({config.embedding_dim}-D)")
+    if config.location_conditioning:
+        parts.append("location-dependent")
+    return ", ".join(parts) if parts else "none (unconditional)"
+
+
+def model_card(loaded) -> str:
+    """An HTML summary of a loaded checkpoint for the model panel."""
+    cfg, meta = loaded.config, loaded.metadata or {}
+    dataset = meta.get("dataset") or {}
+    name = dataset.get("name") or Path(loaded.path).stem
+    params = sum(p.numel() for p in loaded.model.parameters())
+    colour = "RGB" if cfg.channels == 3 else "greyscale"
+    rows = [("Data", html.escape(str(name)) + (f" · {dataset['train_size']:,} images"
+                                                 if isinstance(dataset.get("train_size"), int) else "")),
+            ("Images", f"{cfg.height}×{cfg.width} {colour}, {cfg.levels} levels"),
+            ("Network", f"{cfg.variant} · {cfg.layers} layers × {cfg.hidden} · {params / 1e6:.2f} M parameters"),
+            ("Conditioning", html.escape(describe_conditioning(cfg, loaded.embedder)))]
+    if loaded.class_names:
+        names = ", ".join(loaded.class_names[:6]) + (" …" if len(loaded.class_names) > 6 else "")
+        rows.append(("Classes", html.escape(names)))
+    bpd = metric_bits_per_dim(meta.get("metrics") or {})
+    rows.append(("Bits/dim", f"{bpd[1]:.3f} ({html.escape(bpd[0])})" if bpd else "not recorded"))
+    body = "".join(f"<tr><td style='padding-right:8px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
+    return f"<div style='font-size:large'><b>{html.escape(Path(loaded.path).name)}</b></div><table>{body}</table>"
+
+
+class ModelPanel(QWidget):
+    open_requested = Signal(str)
+    browse_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setMinimumHeight(120)
+        self.list.setWordWrap(True)
+        self.list.itemActivated.connect(self._activated)
+        self.list.itemClicked.connect(self._activated)
+        self.open_button = QPushButton("Open checkpoint…")
+        self.open_button.clicked.connect(self.browse_requested)
+        self.card = QLabel("No model loaded.")
+        self.card.setObjectName("card")
+        self.card.setWordWrap(True)
+        self.card.setTextFormat(Qt.TextFormat.RichText)
+        self.card.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(section_title("Models"))
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.open_button)
+        layout.addWidget(self.card)
+        self._current = ""
+
+    def populate(self, bundled: list[Path], recent: list[str], current: str = "") -> None:
+        self._current = str(Path(current).resolve()) if current else ""
+        self.list.clear()
+        self._header("Bundled")
+        if not bundled:
+            self._note(f"No bundled models yet ({bundled_models_dir().name}/*.pt).\nUse Open checkpoint… "
+                       "or drop a .pt file on the window.")
+        for path in bundled:
+            self._entry(path.stem, str(path))
+        bundled_set = {str(p.resolve()) for p in bundled}
+        others = [r for r in recent if r not in bundled_set]
+        if others:
+            self._header("Recent")
+            for path in others:
+                self._entry(Path(path).name, path, tooltip=path)
+
+    def _header(self, text: str) -> None:
+        item = QListWidgetItem(text.upper())
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        font = item.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        item.setFont(font)
+        self.list.addItem(item)
+
+    def _note(self, text: str) -> None:
+        item = QListWidgetItem(text)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        self.list.addItem(item)
+
+    def _entry(self, label: str, path: str, tooltip: str = "") -> None:
+        item = QListWidgetItem(label)
+        item.setData(PATH_ROLE, path)
+        item.setToolTip(tooltip or path)
+        self.list.addItem(item)
+        if str(Path(path).resolve()) == self._current:
+            item.setSelected(True)
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        path = item.data(PATH_ROLE)
+        if path and str(Path(path).resolve()) != self._current:
+            self.open_requested.emit(path)
+
+    def show_card(self, loaded) -> None:
+        self.card.setText(model_card(loaded) if loaded is not None else "No model loaded.")
+
+
+class ConditioningPanel(QWidget):
+    changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.combo = QComboBox()
+        self.combo.setToolTip("The class every image is sampled from (keys 1–9, 0). "
+                              "Changing it restarts a run that is under way.")
+        self.per_row = QCheckBox("One row per class")
+        self.per_row.setToolTip("Sample every class at once, one row each")
+        self.note = QLabel()
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(section_title("Conditioning"))
+        layout.addWidget(self.combo)
+        layout.addWidget(self.per_row)
+        layout.addWidget(self.note)
+        self.combo.currentIndexChanged.connect(self._changed)
+        self.per_row.toggled.connect(self._changed)
+        self._config = None
+        self._names: list[str] = []
+        self.set_model(None, None)
+
+    def _changed(self, *_):
+        self.combo.setEnabled(bool(self._names) and not self.per_row.isChecked())
+        self.changed.emit()
+
+    def set_model(self, config, class_names, embedder=None) -> None:
+        self._config = config
+        self.combo.blockSignals(True)
+        self.per_row.blockSignals(True)
+        self.combo.clear()
+        self.per_row.setChecked(False)
+        self._names = []
+        if config is not None and config.num_classes:
+            self._names = list(class_names or [f"class {i}" for i in range(config.num_classes)])
+            for i, name in enumerate(self._names):
+                key = f"{(i + 1) % 10}  ·  " if i < 10 else ""
+                self.combo.addItem(f"{key}{name}")
+        self.combo.blockSignals(False)
+        self.per_row.blockSignals(False)
+        has_classes = bool(self._names)
+        self.combo.setVisible(has_classes)
+        self.per_row.setVisible(has_classes)
+        self.combo.setEnabled(has_classes)
+        if config is None:
+            self.note.setText("Load a model to choose what to condition on.")
+        elif config.embedding_dim:
+            name = (embedder or {}).get("name", "a face network")
+            self.note.setText(f"This model is also conditioned on a {config.embedding_dim}-D portrait embedding "
+                              f"({name}). Portrait input is not in this version of the app: samples use the "
+                              "average (zero) embedding.")
+        elif not has_classes:
+            self.note.setText("This model is unconditional: every image is drawn from the whole "
+                              "distribution it learned. There is nothing to choose.")
+        else:
+            self.note.setText("")
+        self.note.setVisible(bool(self.note.text()))
+
+    @property
+    def class_names(self) -> list[str]:
+        return self._names
+
+    def select_class(self, index: int) -> bool:
+        if not self._names or not 0 <= index < len(self._names):
+            return False
+        self.per_row.setChecked(False)
+        self.combo.setCurrentIndex(index)
+        return True
+
+    def plan(self, batch: int):
+        """(n, class_ids, embedding, columns, row_labels) for a run of about `batch` images."""
+        cfg = self._config
+        class_ids, columns, labels, n = None, None, None, batch
+        if self._names:
+            k = len(self._names)
+            if self.per_row.isChecked():
+                # The same layout as `pixelcnn-studio sample --class all`: per_row images of each class.
+                per_row = max(1, batch // k)
+                n = min(k, 64 // per_row) * per_row
+                class_ids = np.arange(n) // per_row % k
+                columns, labels = per_row, self._names[: n // per_row]
+            else:
+                class_ids = np.full(n, max(0, self.combo.currentIndex()))
+        embedding = np.zeros((n, cfg.embedding_dim), dtype=np.float32) if cfg is not None and cfg.embedding_dim \
+            else None
+        return n, class_ids, embedding, columns, labels
+
+
+class Banner(QFrame):
+    """A dismissable message strip above the canvas: errors never hide in a modal box."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("Dismiss")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        self.setProperty("kind", kind)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.text.setText(text)
+        self.show()

@@ -1,0 +1,98 @@
+"""One sampling run at a time: owns the worker thread and the latest frame it delivered."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from .worker import Frame, SamplingWorker
+
+# Workers that did not end in time are kept referenced until they do, so Python never
+# destroys a QThread that is still running.
+_lingering: set = set()
+
+
+class SamplingSession(QObject):
+    frame_changed = Signal(object)     # Frame
+    failed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.worker: SamplingWorker | None = None
+        self.frame: Frame | None = None
+        self.run_id = 0
+        self.speed: float | None = None
+
+    @property
+    def state(self) -> str:
+        """idle (no run), starting, running, paused, stopped or done."""
+        if self.worker is None:
+            return "idle"
+        return self.frame.state if self.frame is not None else "starting"
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("starting", "running", "paused")
+
+    def start(self, model, n: int, *, class_ids=None, embedding=None, seed: int = 0, temperature: float = 1.0,
+              paused: bool = False) -> None:
+        self.shutdown()
+        self.run_id += 1
+        worker = SamplingWorker(self.run_id, model, n, class_ids=class_ids, embedding=embedding, seed=seed,
+                                temperature=temperature, speed=self.speed, paused=paused)
+        worker.frame_ready.connect(lambda w=worker: self._take(w))
+        worker.failed.connect(self.failed)
+        self.worker, self.frame = worker, None
+        worker.start()
+
+    def _take(self, worker: SamplingWorker) -> None:
+        if worker is not self.worker:
+            return
+        frame = worker.take_frame()
+        if frame is not None:
+            self.frame = frame
+            self.frame_changed.emit(frame)
+
+    # -- commands -------------------------------------------------------------------------------
+    def pause(self) -> None:
+        if self.worker is not None:
+            self.worker.pause()
+
+    def resume(self) -> None:
+        if self.worker is not None:
+            self.worker.resume()
+
+    def step(self) -> None:
+        if self.worker is not None:
+            self.worker.step_once()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+
+    def fork(self, index: int, *, seed: int | None = None, temperature: float | None = None,
+             resume: bool = True) -> None:
+        if self.worker is not None:
+            self.worker.fork(index, seed=seed, temperature=temperature, resume=resume)
+
+    def set_speed(self, speed: float | None) -> None:
+        self.speed = speed
+        if self.worker is not None:
+            self.worker.set_speed(speed)
+
+    def set_temperature(self, temperature: float) -> None:
+        """Applies from the next sub-pixel on: a fork at the current step with the new temperature."""
+        if self.worker is not None and self.frame is not None and self.frame.state != "done":
+            self.fork(self.frame.done_steps, temperature=temperature, resume=False)
+
+    def shutdown(self) -> None:
+        """End the current run's thread (between two steps) and forget the run."""
+        worker, self.worker, self.frame = self.worker, None, None
+        if worker is None:
+            return
+        try:
+            worker.frame_ready.disconnect()
+            worker.failed.disconnect()
+        except (RuntimeError, TypeError):
+            pass
+        if not worker.shutdown(wait_ms=5000):
+            _lingering.add(worker)
+            worker.finished.connect(lambda w=worker: _lingering.discard(w))

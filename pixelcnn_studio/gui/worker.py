@@ -1,0 +1,236 @@
+"""Background threads: the sampling run and checkpoint loading.
+
+The sampler is a plain iterator (core.SampleStream); this thread pulls steps from it and
+hands the GUI at most ~60 frames a second through a one-slot mailbox: a newer frame replaces
+one the GUI has not taken yet, so a busy GUI never falls behind a fast sampler. Commands from
+the GUI (pause, step, fork, speed...) are flags under one lock, looked at between steps.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+FRAME_INTERVAL = 1.0 / 60.0
+
+
+@dataclass
+class Frame:
+    """A snapshot of a run, safe to keep: every array is a copy."""
+    run_id: int
+    state: str                  # "running", "paused", "stopped" or "done"
+    done_steps: int             # sub-pixels sampled so far (the next step's index)
+    start: int                  # first step of the run (after any prefix)
+    total: int                  # steps in a complete image
+    image: np.ndarray           # (n, C, H, W) uint8
+    log_probs: np.ndarray       # (done_steps, n) float32: log p (nats) the model gave each sampled value
+    bits_per_dim: np.ndarray    # (n,) running bits per sampled sub-pixel
+    rate: float                 # sub-pixels per second, recently
+    seed: int
+    temperature: float
+    # The latest step, when the frame follows one: position, values (n,) and distribution (n, levels).
+    step_index: int = -1
+    step_position: tuple = (0, 0, 0)
+    step_values: np.ndarray | None = None
+    step_probs: np.ndarray | None = None
+
+
+class SamplingWorker(QThread):
+    frame_ready = Signal()       # take it with take_frame(); a signal per posted frame, not per step
+    failed = Signal(str)
+
+    def __init__(self, run_id: int, model, n: int, *, class_ids=None, embedding=None, seed: int = 0,
+                 temperature: float = 1.0, speed: float | None = None, paused: bool = False, parent=None):
+        super().__init__(parent)
+        self.run_id = run_id
+        self._stream_args = dict(model=model, n=n, class_ids=class_ids, embedding=embedding, seed=seed,
+                                 temperature=temperature)
+        self._cond = threading.Condition()
+        self._paused, self._stopped, self._shutdown = paused, False, False
+        self._step_requests = 0
+        self._fork = None
+        self._speed = speed
+        self._mail_lock = threading.Lock()
+        self._mail: Frame | None = None
+        self._posted_state = None
+        self._rate_window: deque = deque()
+        self._seed = seed
+        self._temperature = temperature
+
+    # -- commands (any thread) --------------------------------------------------------------
+    def _command(self, **changes) -> None:
+        with self._cond:
+            for key, value in changes.items():
+                setattr(self, key, value)
+            self._cond.notify_all()
+
+    def pause(self) -> None:
+        self._command(_paused=True)
+
+    def resume(self) -> None:
+        self._command(_paused=False, _stopped=False, _due=time.perf_counter())
+
+    def step_once(self) -> None:
+        with self._cond:
+            self._paused = True
+            self._step_requests += 1
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        self._command(_stopped=True, _step_requests=0)
+
+    def set_speed(self, steps_per_second: float | None) -> None:
+        self._command(_speed=steps_per_second, _due=time.perf_counter())
+
+    def fork(self, index: int, *, seed: int | None = None, temperature: float | None = None,
+             resume: bool = True) -> None:
+        """Rewind to before step `index` and go on from there (with a new seed or temperature)."""
+        self._command(_fork=(index, seed, temperature, resume))
+
+    def shutdown(self, wait_ms: int = 3000) -> bool:
+        """Ask the thread to end after the current step and wait for it; True if it ended."""
+        self._command(_shutdown=True)
+        return self.wait(wait_ms)
+
+    def take_frame(self) -> Frame | None:
+        with self._mail_lock:
+            frame, self._mail = self._mail, None
+        return frame
+
+    # -- the thread -----------------------------------------------------------------------------
+    def run(self) -> None:
+        from ..core.sampling import SampleStream
+        try:
+            args = dict(self._stream_args)
+            stream = SampleStream(args.pop("model"), args.pop("n"), **args)
+        except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
+            self.failed.emit(str(exc))
+            return
+        self._due = time.perf_counter()
+        last_post = 0.0
+        while True:
+            with self._cond:
+                action, arg = self._decide(stream)
+                if action == "wait":
+                    self._cond.wait(arg)
+                    continue
+            if action == "exit":
+                return
+            if action == "fork":
+                self._do_fork(stream, *arg)
+                self._post(stream, None)
+                continue
+            if action == "post":
+                self._post(stream, None)
+                continue
+            step = stream.step()
+            now = time.perf_counter()
+            self._rate_window.append((now, step.index))
+            if self._speed:
+                interval = 1.0 / self._speed
+                self._due = max(self._due + interval, now - interval)
+            if action == "single" or now - last_post >= FRAME_INTERVAL or stream.next_index >= stream.total:
+                self._post(stream, step)
+                last_post = now
+
+    def _state(self, stream) -> str:
+        if stream.next_index >= stream.total:
+            return "done"
+        if self._stopped:
+            return "stopped"
+        return "paused" if self._paused else "running"
+
+    def _decide(self, stream):
+        """What to do next, under the lock: exit, fork, post, single, step, or wait (with a timeout)."""
+        if self._shutdown:
+            return "exit", None
+        if self._fork is not None:
+            fork, self._fork = self._fork, None
+            return "fork", fork
+        state = self._state(stream)
+        if state == "done" or state == "stopped":
+            self._step_requests = 0
+        if self._step_requests > 0:
+            self._step_requests -= 1
+            return "single", None
+        if state != self._posted_state:
+            return "post", None
+        if state != "running":
+            return "wait", None
+        if self._speed:
+            delay = self._due - time.perf_counter()
+            if delay > 0.0005:
+                return "wait", delay
+        return "step", None
+
+    def _do_fork(self, stream, index, seed, temperature, resume) -> None:
+        index = max(stream.start, min(int(index), stream.next_index))
+        try:
+            stream.fork(index, seed=seed, temperature=temperature)
+        except ValueError as exc:
+            self.failed.emit(str(exc))
+            return
+        if seed is not None:
+            self._seed = seed
+        if temperature is not None:
+            self._temperature = temperature
+        self._rate_window.clear()
+        with self._cond:
+            self._stopped = False
+            self._paused = self._paused and not resume
+            self._due = time.perf_counter()
+
+    def _rate(self) -> float:
+        window = self._rate_window
+        now = time.perf_counter()
+        while window and now - window[0][0] > 1.0:
+            window.popleft()
+        if len(window) < 2:
+            return float(len(window))
+        span = window[-1][0] - window[0][0]
+        return (len(window) - 1) / span if span > 0 else 0.0
+
+    def _post(self, stream, step) -> None:
+        with self._cond:
+            state = self._state(stream)
+            self._posted_state = state
+        done = stream.next_index
+        frame = Frame(run_id=self.run_id, state=state, done_steps=done, start=stream.start, total=stream.total,
+                      image=stream.image.cpu().numpy().copy(),
+                      log_probs=stream.log_probs[:done].numpy().astype(np.float32),
+                      bits_per_dim=stream.bits_per_dim().numpy().astype(np.float32),
+                      rate=self._rate() if state == "running" else 0.0,
+                      seed=self._seed, temperature=self._temperature)
+        if step is not None:
+            frame.step_index = step.index
+            frame.step_position = (step.row, step.col, step.channel)
+            frame.step_values = step.values.numpy().copy()
+            frame.step_probs = step.probs.numpy().copy()
+        with self._mail_lock:
+            self._mail = frame
+        self.frame_ready.emit()
+
+
+class LoadWorker(QThread):
+    """Loads one checkpoint off the GUI thread; reports the result or a one-line reason."""
+    loaded = Signal(object)          # core LoadedCheckpoint
+    failed = Signal(str, str)        # path, message
+
+    def __init__(self, path: str, parent=None):
+        super().__init__(parent)
+        self.path = str(path)
+
+    def run(self) -> None:
+        from ..core.checkpoint import CheckpointError, load_checkpoint
+        try:
+            loaded = load_checkpoint(self.path)
+        except CheckpointError as exc:
+            self.failed.emit(self.path, str(exc))
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is a message, not a crash
+            self.failed.emit(self.path, f"{self.path}: {type(exc).__name__}: {exc}")
+        else:
+            self.loaded.emit(loaded)
