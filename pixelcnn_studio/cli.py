@@ -56,6 +56,11 @@ def cmd_open(args) -> int:
     return run_app(getattr(args, "path", None))
 
 
+def cmd_install_desktop(args) -> int:
+    from .gui.desktop import main as install
+    return install()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pixelcnn-studio",
@@ -141,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("open", help="open the app with this checkpoint loaded")
     p.add_argument("path", help="a .pt checkpoint")
     p.set_defaults(func=cmd_open)
+
+    p = sub.add_parser("install-desktop",
+                       help="add PixelCNN Studio to this user's application menu (freedesktop .desktop file)")
+    p.set_defaults(func=cmd_install_desktop)
     return parser
 
 

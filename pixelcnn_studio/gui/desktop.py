@@ -17,16 +17,18 @@ def data_home() -> Path:
     return Path(value) if value and os.path.isabs(value) else Path.home() / ".local" / "share"
 
 
-def launcher_command() -> str:
+def launcher_command() -> list[str]:
     """The command the launcher runs: the installed script if there is one, else this Python."""
     script = Path(sys.executable).with_name("pixelcnn-studio")
     if script.exists():
-        return f'"{script}"'
+        return [str(script)]
     found = shutil.which("pixelcnn-studio")
-    return f'"{found}"' if found else f'"{sys.executable}" -m pixelcnn_studio'
+    return [found] if found else [sys.executable, "-m", "pixelcnn_studio"]
 
 
-def desktop_entry(exec_command: str, icon: str) -> str:
+def desktop_entry(command: list[str], icon: str) -> str:
+    # No %f: the bare command opens the default model, and `open` needs a path.
+    exec_line = " ".join(f'"{part}"' if " " in part else part for part in command)
     return "\n".join([
         "[Desktop Entry]",
         "Type=Application",
@@ -34,8 +36,8 @@ def desktop_entry(exec_command: str, icon: str) -> str:
         "Name=PixelCNN Studio",
         "GenericName=Image generator explorer",
         "Comment=Watch Gated PixelCNN models sample images pixel by pixel",
-        f"Exec={exec_command} open %f",
-        f"TryExec={exec_command.split(chr(34))[1] if exec_command.startswith(chr(34)) else exec_command}",
+        f"Exec={exec_line}",
+        f"TryExec={command[0]}",
         f"Icon={icon}",
         "Terminal=false",
         "Categories=Education;Science;Graphics;",
@@ -45,7 +47,7 @@ def desktop_entry(exec_command: str, icon: str) -> str:
     ])
 
 
-def install_desktop(exec_command: str | None = None) -> tuple[Path, Path]:
+def install_desktop(command: list[str] | None = None) -> tuple[Path, Path]:
     """Write the launcher entry and the icon under XDG_DATA_HOME; returns their paths."""
     home = data_home()
     icon_src = resources_dir() / "icon.png"
@@ -64,7 +66,7 @@ def install_desktop(exec_command: str | None = None) -> tuple[Path, Path]:
     entry = apps / f"{APP_ID}.desktop"
     tmp = entry.with_suffix(".desktop.tmp")
     # An absolute icon path works even where the icon theme cache is not refreshed.
-    tmp.write_text(desktop_entry(exec_command or launcher_command(), str(icon_path)), encoding="utf-8")
+    tmp.write_text(desktop_entry(command or launcher_command(), str(icon_path)), encoding="utf-8")
     os.replace(tmp, entry)
     return entry, icon_path
 
