@@ -59,6 +59,7 @@ def load_data(s: TrainSettings):
         train_set.images = train_set.images[:s.limit_train]
         if train_set.labels is not None:
             train_set.labels = train_set.labels[:s.limit_train]
+    test_set.info = {**(test_set.info or {}), "full_size": len(test_set)}
     if s.eval_limit:
         test_set.images = test_set.images[:s.eval_limit]
         if test_set.labels is not None:
@@ -68,7 +69,8 @@ def load_data(s: TrainSettings):
 
 def dataset_metadata(s, train_set, test_set) -> dict:
     info = train_set.info or {}
-    meta = {"spec": s.data, "name": train_set.name, "train_size": len(train_set), "test_size": len(test_set),
+    meta = {"spec": s.data, "name": train_set.name, "train_size": len(train_set),
+            "test_size": test_set.info.get("full_size", len(test_set)), "eval_images": len(test_set),
             "image_size": list(train_set.image_size), "channels": train_set.channels}
     for key in ("source", "licence", "split_rule"):
         if key in info:
