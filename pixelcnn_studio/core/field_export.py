@@ -1,0 +1,300 @@
+"""Receptive-field pictures as plain RGB arrays: what the explorer shows, exports and tests.
+
+Qt-free on purpose, so that the PNG and GIF exports (and the tests, and a script on a server)
+draw exactly the picture the app draws, without a screen. The colours are the Okabe-Ito set,
+chosen to stay distinct under the common colour-vision deficiencies; the blind spot is also
+hatched, so it reads even where its colour does not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .export import save_gif, save_png
+
+# Okabe & Ito (2008), "Color Universal Design".
+STACK_COLOURS = {
+    "combined": (0, 158, 115),      # bluish green
+    "vertical": (86, 180, 233),     # sky blue
+    "horizontal": (230, 159, 0),    # orange
+}
+STACK_LABELS = {"vertical": "vertical stack", "horizontal": "horizontal stack (no link)",
+                "combined": "combined (what the output sees)"}
+BLIND_SPOT = (204, 121, 167)        # reddish purple
+TARGET = (240, 228, 66)             # yellow
+EARLIER = (64, 70, 84)              # an earlier pixel the field does not reach
+LATER = (28, 31, 38)                # at or after the target: no PixelCNN may look there
+GRID = (16, 18, 23)
+TEXT = (232, 235, 242)
+CHANNEL_COLOURS = ((230, 75, 75), (70, 190, 95), (80, 140, 255))
+CHANNEL_NAMES = "RGB"
+# Stacks painted later win where two overlap: the stacks' own colours on top of the union.
+PAINT_ORDER = ("combined", "vertical", "horizontal")
+# Viridis at nine evenly spaced stops; perceptually uniform and colour-blind safe.
+_VIRIDIS = np.array([(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
+                     (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37)], dtype=np.float64)
+LOG_DECADES = 4.0
+
+
+@dataclass
+class FieldPicture:
+    """Everything one picture shows; arrays are per pixel, (H, W)."""
+    height: int
+    width: int
+    target: tuple[int, int]
+    fields: dict = field(default_factory=dict)        # stack name -> bool (H, W), painted in PAINT_ORDER
+    blind: np.ndarray | None = None                   # bool (H, W): outlined and hatched
+    heat: np.ndarray | None = None                    # float (H, W) >= 0: replaces the stack colours
+    log_heat: bool = False
+    target_channels: tuple | None = None              # colour models: (visible R, G, B) of the target pixel
+    channel: int = 0                                  # the sub-pixel whose field this is
+    caption: list = field(default_factory=list)       # lines of text under the grid in exports
+    legend: list = field(default_factory=list)        # (rgb, label) swatches under the caption
+
+
+def pixel_field(field_chw) -> np.ndarray:
+    """Bool (C, H, W) -> bool (H, W): a pixel is in the field if any of its channels is."""
+    arr = field_chw.detach().cpu().numpy() if hasattr(field_chw, "detach") else np.asarray(field_chw)
+    return arr.astype(bool).any(axis=0)
+
+
+def earlier_pixels(height: int, width: int, target) -> np.ndarray:
+    """Bool (H, W): the pixels strictly before `target` in raster order."""
+    row, col = target
+    order = np.arange(height * width).reshape(height, width)
+    return order < row * width + col
+
+
+def blind_spot(field_hw: np.ndarray, target) -> np.ndarray:
+    """Earlier pixels inside the field's own reach that it misses.
+
+    The reach is the bounding box of what the field sees (with the target's row up to the
+    target): a pixel outside it is merely too far for this depth, while one inside it that is
+    still unseen is a hole the architecture can never fill - the original PixelCNN's wedge up
+    and to the right of the target.
+    """
+    height, width = field_hw.shape
+    earlier = earlier_pixels(height, width, target)
+    seen = field_hw & earlier
+    if not seen.any():
+        return np.zeros_like(earlier)
+    rows = np.flatnonzero(seen.any(axis=1))
+    cols = np.flatnonzero(seen.any(axis=0))
+    reach = np.zeros_like(earlier)
+    reach[rows.min():, cols.min():cols.max() + 1] = True
+    return earlier & reach & ~field_hw
+
+
+def visible_channels(field_chw, target) -> tuple:
+    """Which channels of the target pixel itself the field sees (mask A / mask B at work)."""
+    arr = field_chw.detach().cpu().numpy() if hasattr(field_chw, "detach") else np.asarray(field_chw)
+    row, col = target
+    return tuple(bool(v) for v in arr[:, row, col])
+
+
+def heat_colours(heat: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(H, W, 3) uint8 viridis colours and the bool mask of pixels with any influence at all."""
+    heat = np.asarray(heat, dtype=np.float64)
+    live = heat > 0
+    top = heat.max() if live.any() else 1.0
+    if log:
+        # Gradients span many orders of magnitude; the last LOG_DECADES of them carry the shape.
+        with np.errstate(divide="ignore"):
+            level = (np.log10(np.where(live, heat, 1e-300) / top) + LOG_DECADES) / LOG_DECADES
+    else:
+        level = heat / top
+    level = np.clip(level, 0.0, 1.0) * (len(_VIRIDIS) - 1)
+    low = np.floor(level).astype(int).clip(0, len(_VIRIDIS) - 2)
+    frac = (level - low)[..., None]
+    rgb = _VIRIDIS[low] * (1 - frac) + _VIRIDIS[low + 1] * frac
+    return rgb.round().astype(np.uint8), live
+
+
+def _outline(mask: np.ndarray, cell: int, thickness: int) -> np.ndarray:
+    """Bool (H*cell, W*cell): the border of the region `mask`, drawn inside its edge cells."""
+    big = mask.repeat(cell, 0).repeat(cell, 1)
+    padded = np.pad(big, thickness, constant_values=False)
+    inner = big.copy()
+    size = big.shape
+    for dy in range(-thickness, thickness + 1):
+        for dx in range(-thickness, thickness + 1):
+            inner &= padded[thickness + dy:thickness + dy + size[0], thickness + dx:thickness + dx + size[1]]
+    return big & ~inner
+
+
+def render_grid(picture: FieldPicture, cell: int = 16) -> np.ndarray:
+    """The grid alone: (H*cell, W*cell, 3) uint8, every image pixel a crisp cell x cell block."""
+    H, W = picture.height, picture.width
+    row, col = picture.target
+    earlier = earlier_pixels(H, W, picture.target)
+    base = np.empty((H, W, 3), dtype=np.uint8)
+    base[:] = LATER
+    base[earlier] = EARLIER
+    if picture.heat is not None:
+        colours, live = heat_colours(picture.heat, picture.log_heat)
+        base[live] = colours[live]
+    else:
+        for stack in PAINT_ORDER:
+            mask = picture.fields.get(stack)
+            if mask is not None:
+                base[np.asarray(mask, dtype=bool)] = STACK_COLOURS[stack]
+    rgb = base.repeat(cell, 0).repeat(cell, 1)
+    if cell >= 6:
+        # One-pixel gutters keep neighbouring cells of the same colour countable.
+        rgb[cell - 1::cell, :] = GRID
+        rgb[:, cell - 1::cell] = GRID
+    combined = picture.fields.get("combined")
+    if picture.heat is None and combined is not None and len(picture.fields) > 1:
+        # Under the stacks' own colours the union would vanish; its border keeps it visible.
+        rgb[_outline(np.asarray(combined, dtype=bool), cell, max(1, cell // 7))] = STACK_COLOURS["combined"]
+    if picture.blind is not None and picture.blind.any():
+        blind = np.asarray(picture.blind, dtype=bool)
+        big = blind.repeat(cell, 0).repeat(cell, 1)
+        yy, xx = np.mgrid[0:H * cell, 0:W * cell]
+        hatch = big & (((xx + yy) % max(4, cell // 3)) == 0)
+        rgb[hatch] = BLIND_SPOT
+        rgb[_outline(blind, cell, max(1, cell // 8))] = BLIND_SPOT
+    _draw_target(rgb, picture, cell)
+    return rgb
+
+
+def _draw_target(rgb: np.ndarray, picture: FieldPicture, cell: int) -> None:
+    row, col = picture.target
+    top, left = row * cell, col * cell
+    block = rgb[top:top + cell, left:left + cell]
+    block[:] = TARGET
+    ring = max(1, cell // 10)
+    if cell >= 8:
+        block[ring:cell - ring, ring:cell - ring] = GRID
+        block[2 * ring:cell - 2 * ring, 2 * ring:cell - 2 * ring] = TARGET
+    if picture.target_channels is not None and cell >= 9:
+        # Three strips along the bottom of the target cell: the target pixel's own channels, lit
+        # where the field sees them, outlined (dark) where it does not.
+        strip_top = cell - 2 * ring - max(2, cell // 3)
+        bounds = np.linspace(2 * ring, cell - 2 * ring, len(picture.target_channels) + 1).round().astype(int)
+        for c, seen in enumerate(picture.target_channels):
+            a, b = bounds[c], bounds[c + 1]
+            block[strip_top:cell - 2 * ring, a:b] = CHANNEL_COLOURS[c] if seen else GRID
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:          # a Pillow without FreeType has only the small bitmap font
+        return ImageFont.load_default()
+
+
+def caption_height(width: int, lines: int, legend: bool) -> int:
+    size = _font_size(width)
+    return 0 if not lines and not legend else (lines + (1 if legend else 0)) * int(size * 1.5) + size
+
+
+def _font_size(width: int) -> int:
+    return int(max(12, min(28, width / 34)))
+
+
+def render_field(picture: FieldPicture, cell: int = 16, *, caption: bool = True) -> np.ndarray:
+    """The grid, with the caption and legend below it when `caption` (as exported)."""
+    grid = render_grid(picture, cell)
+    if not caption or (not picture.caption and not picture.legend):
+        return grid
+    width = grid.shape[1]
+    size = _font_size(width)
+    band = caption_height(width, len(picture.caption), bool(picture.legend))
+    canvas = Image.new("RGB", (width, grid.shape[0] + band), GRID)
+    canvas.paste(Image.fromarray(grid), (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    font = _font(size)
+    y = grid.shape[0] + size // 2
+    for line in picture.caption:
+        draw.text((size // 2, y), line, fill=TEXT, font=font)
+        y += int(size * 1.5)
+    x = size // 2
+    for colour, label in picture.legend:
+        draw.rectangle((x, y + 2, x + size - 2, y + size), fill=colour)
+        draw.text((x + size + 4, y), label, fill=TEXT, font=font)
+        x += size + 4 + int(draw.textlength(label, font=font)) + size
+    return np.asarray(canvas)
+
+
+def export_cell(width: int, height: int, minimum_side: int = 560) -> int:
+    """A cell size for exports: large enough to read on a slide, and always a whole number."""
+    return max(4, -(-minimum_side // max(width, height)))
+
+
+def save_field_png(path, picture: FieldPicture, cell: int | None = None) -> np.ndarray:
+    rgb = render_field(picture, cell or export_cell(picture.width, picture.height))
+    save_png(path, rgb)
+    return rgb
+
+
+def save_growth_gif(path, pictures: list, cell: int | None = None, frame_ms: int = 700) -> list:
+    """One frame per picture (one per layer), each held long enough to read the caption."""
+    if not pictures:
+        raise ValueError("no layers to animate")
+    cell = cell or export_cell(pictures[0].width, pictures[0].height)
+    frames = [render_field(p, cell) for p in pictures]
+    save_gif(path, frames, frame_ms=frame_ms, hold_last_ms=max(frame_ms, 2000))
+    return frames
+
+
+@dataclass
+class FieldStats:
+    earlier: int          # pixels before the target in raster order
+    seen: int             # of those, how many the field reaches
+    blind: int            # of the unseen ones, how many lie inside its reach (the blind spot)
+
+
+def field_stats(field_hw: np.ndarray, target) -> FieldStats:
+    earlier = earlier_pixels(*field_hw.shape, target)
+    return FieldStats(int(earlier.sum()), int((field_hw & earlier).sum()),
+                      int(blind_spot(field_hw, target).sum()))
+
+
+def describe_layer(layer: int | None, layers: int) -> str:
+    return "output" if layer is None else f"layer {layer} of {layers}"
+
+
+def compose_picture(config, target, *, channel: int = 0, layer: int | None = None,
+                    fields: dict | None = None, show=("vertical", "horizontal", "combined"),
+                    heat=None, log_heat: bool = False, images: int = 0) -> FieldPicture:
+    """A picture from the exact fields (stack -> bool (C, H, W)) of `config`, or from an
+    effective-field heat map (float (C, H, W)); captions say what it is, for exports."""
+    H, W, C = config.height, config.width, config.channels
+    gated = config.variant == "gated"
+    name = "Gated PixelCNN" if gated else "Original PixelCNN"
+    chan = f", channel {CHANNEL_NAMES[channel]}" if C == 3 else ""
+    picture = FieldPicture(H, W, tuple(target), channel=channel)
+    head = f"{name} · {config.layers} layers · {config.kernel_size}x{config.kernel_size} kernel"
+    combined = (fields or {}).get("combined")
+    if heat is not None:
+        heat = heat.detach().cpu().numpy() if hasattr(heat, "detach") else np.asarray(heat)
+        picture.heat, picture.log_heat = heat.sum(axis=0), log_heat
+        scale = "log scale" if log_heat else "linear scale"
+        picture.caption = [f"Effective field of the trained {name} · output",
+                           f"target ({target[0]}, {target[1]}){chan} · mean |gradient| over "
+                           f"{images} image{'s' if images != 1 else ''} · {scale}"]
+        picture.legend = [(tuple(_VIRIDIS[1].astype(int)), "weak"), (tuple(_VIRIDIS[-1].astype(int)), "strong"),
+                          (TARGET, "target")]
+        if combined is not None and C == 3:
+            picture.target_channels = visible_channels(combined, target)
+        return picture
+    if combined is None:
+        return picture
+    combined_hw = pixel_field(combined)
+    stacks = [s for s in PAINT_ORDER if s in show] if gated else ["combined"]
+    picture.fields = {s: pixel_field(fields[s]) for s in stacks if fields.get(s) is not None}
+    stats = field_stats(combined_hw, target)
+    text = f"target ({target[0]}, {target[1]}){chan} · sees {stats.seen} of {stats.earlier} earlier pixels"
+    picture.legend = [(STACK_COLOURS[s], s if gated else "field") for s in picture.fields]
+    if not gated:
+        picture.blind = blind_spot(combined_hw, target)
+        text += f" · blind spot: {stats.blind}"
+        picture.legend.append((BLIND_SPOT, "blind spot"))
+    picture.legend.append((TARGET, "target"))
+    picture.caption = [f"{head} · {describe_layer(layer, config.layers)}", text]
+    if C == 3:
+        picture.target_channels = visible_channels(combined, target)
+    return picture
