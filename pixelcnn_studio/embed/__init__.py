@@ -34,6 +34,9 @@ def get_embedder(name: str) -> Embedder:
     if name in _INSTANCES:
         return _INSTANCES[name]
     if name not in _FACTORIES:
+        if name == "autoencoder":
+            raise EmbedderUnavailable("the autoencoder embedder is trained with its model and stored in the "
+                                      "checkpoint: use embedder_for_checkpoint(load_checkpoint(path))")
         known = ", ".join(sorted(_FACTORIES)) or "none"
         raise EmbedderUnavailable(f"unknown embedder {name!r} (known: {known})")
     embedder = _FACTORIES[name]()
@@ -50,3 +53,22 @@ def available_embedders() -> list[str]:
             continue
         names.append(name)
     return names
+
+
+class EmbedderMismatch(EmbedderUnavailable):
+    """The checkpoint's embedder entry does not fit the model or the installed embedder."""
+
+
+def _face_dlib_factory() -> Embedder:
+    # Imported on first use, so `import pixelcnn_studio` never needs dlib.
+    from .face_dlib import create
+    return create()
+
+
+register_embedder("face-dlib-128", _face_dlib_factory)
+
+
+def embedder_for_checkpoint(loaded) -> Embedder | None:
+    """The embedder a loaded checkpoint was trained with (None when the model takes no embedding)."""
+    from .autoencoder import embedder_for_checkpoint as find
+    return find(loaded)

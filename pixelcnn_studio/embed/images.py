@@ -4,10 +4,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Larger pictures are refused before decoding rather than exhausting memory (8000 x 8000 passes).
 MAX_PIXELS = 80_000_000
+ORIENTATION_TAG = 0x0112
 
 
 class ImageInputError(ValueError):
@@ -34,6 +35,9 @@ def open_image(source) -> Image.Image:
         if width * height > MAX_PIXELS:
             raise ImageInputError(f"{name}: {width}x{height} is too large (limit {MAX_PIXELS // 1_000_000} megapixels)")
         image.load()
+        # Phone cameras store the sensor's orientation as an EXIF tag; a sideways face is not detected.
+        if image.getexif().get(ORIENTATION_TAG, 1) != 1:
+            image = ImageOps.exif_transpose(image)
     except ImageInputError:
         raise
     except UnidentifiedImageError as exc:

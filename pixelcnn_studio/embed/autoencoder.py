@@ -1,0 +1,207 @@
+"""The paper's PixelCNN auto-encoder (section 2.4): a convolutional encoder maps an image x to a code h,
+and the conditional PixelCNN decoder models p(x | h). The two are trained together end to end, so the
+encoder's weights are saved in the decoder's checkpoint, under its `embedder` entry:
+
+    {"name": "autoencoder", "dim": D, "config": {channels, image_size, dim, width, downsamples, levels},
+     "state_dict": {parameter name: tensor}}
+
+Plain values and tensors only, so `torch.load(weights_only=True)` reads it like the rest of the file.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image, ImageOps
+
+from . import EmbedderMismatch, EmbedderUnavailable, get_embedder
+from .images import open_image
+
+NAME = "autoencoder"
+# Pretrained embedders that are optional extras, and the command that installs each.
+INSTALL_HINTS = {"face-dlib-128": "pip install 'pixelcnn-studio[faces]'"}
+CONFIG_KEYS = ("channels", "image_size", "dim", "width", "downsamples", "levels")
+
+
+def _pair(size) -> tuple[int, int]:
+    if isinstance(size, int):
+        return size, size
+    height, width = size
+    return int(height), int(width)
+
+
+class ConvEncoder(nn.Module):
+    """Image -> code h of `dim` values: a 3x3 conv, then stride-2 3x3 convs halving the picture until
+    its longer side is 8 or less (28 -> 14 -> 7; 32 -> 16 -> 8), then one linear layer.
+
+    Args:
+        channels: 1 (grey) or 3 (RGB), as the decoder's `ModelConfig.channels`.
+        image_size: int or (H, W), as the decoder's `ModelConfig.image_size`.
+        dim: length of the code, the decoder's `ModelConfig.embedding_dim`.
+        width: channels of the first conv; they double with each halving, up to 4 * width.
+        downsamples: number of halvings; None chooses as above.
+        levels: intensity levels of integer input (the decoder's `ModelConfig.levels`).
+
+    `forward(x)` takes x of shape (B, channels, H, W): integer levels in [0, levels) or floats already
+    scaled to [-1, 1] (the PixelCNN's own scaling), and returns h of shape (B, dim). No batch norm, so
+    training and evaluation compute the same function and data-parallel training needs no sync.
+    """
+
+    def __init__(self, channels: int, image_size, dim: int, *, width: int = 32, downsamples: int | None = None,
+                 levels: int = 256):
+        super().__init__()
+        height, wide = _pair(image_size)
+        if channels not in (1, 3):
+            raise ValueError(f"channels must be 1 or 3, got {channels}")
+        if dim < 1 or width < 1 or levels < 2:
+            raise ValueError(f"dim, width must be positive and levels at least 2 (dim={dim}, width={width}, "
+                             f"levels={levels})")
+        if downsamples is None:
+            downsamples, side = 0, max(height, wide)
+            while side > 8:
+                side, downsamples = (side + 1) // 2, downsamples + 1
+        self.channels, self.image_size, self.dim = channels, (height, wide), dim
+        self.width, self.downsamples, self.levels = width, downsamples, levels
+        convs, c_in, c_out = [nn.Conv2d(channels, width, 3, padding=1)], width, width
+        for _ in range(downsamples):
+            c_out = min(c_in * 2, 4 * width)
+            convs.append(nn.Conv2d(c_in, c_out, 3, stride=2, padding=1))
+            height, wide, c_in = (height + 1) // 2, (wide + 1) // 2, c_out
+        self.convs = nn.ModuleList(convs)
+        self.to_code = nn.Linear(c_out * height * wide, dim)
+
+    def config(self) -> dict:
+        height, width = self.image_size
+        size = height if height == width else [height, width]
+        return {"channels": self.channels, "image_size": size, "dim": self.dim, "width": self.width,
+                "downsamples": self.downsamples, "levels": self.levels}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ConvEncoder":
+        size = config["image_size"]
+        return cls(int(config["channels"]), size if isinstance(size, int) else tuple(size), int(config["dim"]),
+                   width=int(config.get("width", 32)), downsamples=config.get("downsamples"),
+                   levels=int(config.get("levels", 256)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not x.is_floating_point():
+            x = x.to(self.to_code.weight.dtype) * (2.0 / (self.levels - 1)) - 1.0
+        for conv in self.convs:
+            x = F.elu(conv(x))
+        return self.to_code(x.flatten(1))
+
+
+def checkpoint_entry(encoder: ConvEncoder) -> dict:
+    """The encoder as the checkpoint's `embedder` entry: pass it as `save_checkpoint(..., embedder=entry)`."""
+    from ..core.checkpoint import strip_wrapper_prefixes
+    encoder = getattr(encoder, "module", encoder)        # DistributedDataParallel
+    encoder = getattr(encoder, "_orig_mod", encoder)     # torch.compile
+    state = {k: v.detach().to("cpu", torch.float32).clone() if v.is_floating_point() else v.detach().cpu().clone()
+             for k, v in strip_wrapper_prefixes(encoder.state_dict()).items()}
+    return {"name": NAME, "dim": encoder.dim, "config": encoder.config(), "state_dict": state}
+
+
+def encoder_from_checkpoint_entry(entry: dict) -> ConvEncoder:
+    """The trained encoder from a checkpoint's `embedder` entry (in eval mode, on the CPU)."""
+    from ..core.checkpoint import strip_wrapper_prefixes
+    if not isinstance(entry, dict) or entry.get("name") != NAME:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        raise EmbedderMismatch(f"the checkpoint's embedder is {name!r}, not the autoencoder")
+    config, state = entry.get("config"), entry.get("state_dict")
+    if not isinstance(config, dict) or not isinstance(state, dict):
+        raise EmbedderMismatch("the checkpoint's autoencoder entry lacks its config or its weights")
+    missing = [k for k in ("channels", "image_size", "dim") if k not in config]
+    if missing:
+        raise EmbedderMismatch(f"the checkpoint's autoencoder config lacks {', '.join(missing)}")
+    if entry.get("dim") is not None and int(entry["dim"]) != int(config["dim"]):
+        raise EmbedderMismatch(f"the checkpoint's autoencoder entry says {entry['dim']}-D but its encoder "
+                               f"produces {config['dim']}-D codes")
+    try:
+        encoder = ConvEncoder.from_config(config)
+    except (TypeError, ValueError) as exc:
+        raise EmbedderMismatch(f"bad autoencoder config in the checkpoint: {exc}") from exc
+    state = strip_wrapper_prefixes(state)
+    expected = encoder.state_dict()
+    wrong = [f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}" for k, v in expected.items()
+             if k in state and tuple(state[k].shape) != tuple(v.shape)]
+    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    if wrong or missing or unexpected:
+        detail = wrong[0] if wrong else (f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}")
+        raise EmbedderMismatch(f"the checkpoint's autoencoder weights do not match its config ({detail})")
+    encoder.load_state_dict(state)
+    return encoder.eval()
+
+
+class AutoencoderEmbedder:
+    """A trained ConvEncoder behind the embedder interface: `embed(picture) -> float32 code`."""
+
+    name = NAME
+
+    def __init__(self, encoder: ConvEncoder, channels: int | None = None, image_size=None):
+        self.encoder = encoder.eval()
+        self.channels = channels or encoder.channels
+        self.image_size = _pair(image_size) if image_size is not None else encoder.image_size
+        if self.channels != encoder.channels or self.image_size != encoder.image_size:
+            raise EmbedderMismatch(f"the encoder takes {encoder.channels}-channel {encoder.image_size} pictures, "
+                                   f"not {self.channels}-channel {self.image_size}")
+        self.dim = encoder.dim
+
+    def prepare(self, image) -> torch.Tensor:
+        """A picture as the model sees it: grey or RGB, scaled to cover the model's size, centre-cropped,
+        levels in [-1, 1]; shape (1, C, H, W)."""
+        picture = open_image(image)
+        if self.channels == 1:
+            picture = picture.convert("L")
+        height, width = self.image_size
+        picture = ImageOps.fit(picture, (width, height), Image.BICUBIC, reducing_gap=3.0)
+        array = np.asarray(picture, dtype=np.float32).reshape(height, width, self.channels)
+        levels = self.encoder.levels
+        if levels != 256:                 # the decoder saw quantised pictures; so did the encoder
+            array = np.floor(array * (levels / 256.0))
+        x = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)
+        return x * (2.0 / (levels - 1)) - 1.0
+
+    def embed(self, image) -> np.ndarray:
+        x = self.prepare(image).to(self.encoder.to_code.weight.dtype)
+        with torch.no_grad():
+            return self.encoder(x)[0].float().cpu().numpy().astype(np.float32)
+
+
+def embedder_for_checkpoint(loaded):
+    """The embedder a loaded checkpoint expects (None when its model takes no embedding):
+    the checkpoint's own encoder for an auto-encoder, otherwise the named pretrained embedder."""
+    config, entry = loaded.config, loaded.embedder
+    wanted = int(getattr(config, "embedding_dim", 0) or 0)
+    where = f"{loaded.path}: " if getattr(loaded, "path", "") else ""
+    if not wanted:
+        return None
+    if not entry or not entry.get("name"):
+        raise EmbedderUnavailable(f"{where}the model takes a {wanted}-D embedding but the checkpoint does not "
+                                  "name its embedder")
+    name = str(entry["name"])
+    stored = entry.get("dim")
+    if stored is not None and int(stored) != wanted:
+        raise EmbedderMismatch(f"{where}the checkpoint's embedder {name!r} is {stored}-D but the model takes "
+                               f"{wanted}-D embeddings")
+    if name == NAME:
+        encoder = encoder_from_checkpoint_entry(entry)
+        embedder = AutoencoderEmbedder(encoder)
+        if config.channels != encoder.channels or _pair(config.image_size) != encoder.image_size:
+            raise EmbedderMismatch(f"{where}the checkpoint's encoder takes {encoder.channels}-channel "
+                                   f"{encoder.image_size} pictures but the model makes {config.channels}-channel "
+                                   f"{_pair(config.image_size)} ones")
+    else:
+        try:
+            embedder = get_embedder(name)
+        except EmbedderMismatch:
+            raise
+        except EmbedderUnavailable as exc:
+            hint = INSTALL_HINTS.get(name)
+            how = f"install it with: {hint}" if hint else str(exc)
+            raise EmbedderUnavailable(f"{where}this model is conditioned on the {name!r} embedder, which is not "
+                                      f"available here; {how}") from exc
+    if embedder.dim != wanted:
+        raise EmbedderMismatch(f"{where}the {name!r} embedder makes {embedder.dim}-D vectors but the model takes "
+                               f"{wanted}-D embeddings")
+    return embedder
