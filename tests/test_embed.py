@@ -28,13 +28,14 @@ INSTALL = "pip install 'pixelcnn-studio[faces]'"
 
 HAVE_DLIB = (importlib.util.find_spec("dlib") is not None
              and importlib.util.find_spec("face_recognition_models") is not None)
-needs_dlib = pytest.mark.skipif(not HAVE_DLIB, reason=f"the face embedder is an optional extra: {INSTALL}")
+NO_DLIB = f"dlib is not installed (the face embedder is the optional extra: {INSTALL})"
+needs_dlib = pytest.mark.skipif(not HAVE_DLIB, reason=NO_DLIB)
 
 
 @pytest.fixture(scope="module")
 def face():
     if not HAVE_DLIB:
-        pytest.skip(f"the face embedder is an optional extra: {INSTALL}")
+        pytest.skip(NO_DLIB)
     return get_embedder("face-dlib-128")
 
 
