@@ -33,7 +33,7 @@ CHANNEL_NAMES = "RGB"
 # Stacks painted later win where two overlap: the stacks' own colours on top of the union.
 PAINT_ORDER = ("combined", "vertical", "horizontal")
 # Viridis at nine evenly spaced stops; perceptually uniform and colour-blind safe.
-_VIRIDIS = np.array([(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
+VIRIDIS = np.array([(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
                      (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37)], dtype=np.float64)
 LOG_DECADES = 4.0
 
@@ -105,10 +105,10 @@ def heat_colours(heat: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
             level = (np.log10(np.where(live, heat, 1e-300) / top) + LOG_DECADES) / LOG_DECADES
     else:
         level = heat / top
-    level = np.clip(level, 0.0, 1.0) * (len(_VIRIDIS) - 1)
-    low = np.floor(level).astype(int).clip(0, len(_VIRIDIS) - 2)
+    level = np.clip(level, 0.0, 1.0) * (len(VIRIDIS) - 1)
+    low = np.floor(level).astype(int).clip(0, len(VIRIDIS) - 2)
     frac = (level - low)[..., None]
-    rgb = _VIRIDIS[low] * (1 - frac) + _VIRIDIS[low + 1] * frac
+    rgb = VIRIDIS[low] * (1 - frac) + VIRIDIS[low + 1] * frac
     return rgb.round().astype(np.uint8), live
 
 
@@ -276,7 +276,7 @@ def compose_picture(config, target, *, channel: int = 0, layer: int | None = Non
         picture.caption = [f"Effective field of the trained {name} · output",
                            f"target ({target[0]}, {target[1]}){chan} · mean |gradient| over "
                            f"{images} image{'s' if images != 1 else ''} · {scale}"]
-        picture.legend = [(tuple(_VIRIDIS[1].astype(int)), "weak"), (tuple(_VIRIDIS[-1].astype(int)), "strong"),
+        picture.legend = [(tuple(VIRIDIS[1].astype(int)), "weak"), (tuple(VIRIDIS[-1].astype(int)), "strong"),
                           (TARGET, "target")]
         if combined is not None and C == 3:
             picture.target_channels = visible_channels(combined, target)

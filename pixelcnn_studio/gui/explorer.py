@@ -1,0 +1,408 @@
+"""The receptive-field explorer: why the Gated PixelCNN has a vertical and a horizontal stack.
+
+Click a pixel to make it the target; the grid shows which input pixels can influence its
+prediction after each layer (exact, from core.receptive_field), per stack, and - against the
+original PixelCNN of the same depth and kernel - the blind spot it leaves. For a trained model
+it also shows the effective field: how strongly each input pixel actually moves the logit.
+
+Every field is computed on the explorer's worker thread and cached per (variant, target,
+channel, layer, stack); the view only ever draws what is in the cache, so moving the slider,
+playing the growth or toggling overlays never waits on a computation.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+
+from ..core.field_export import (compose_picture, describe_layer, field_stats, pixel_field, save_field_png,
+                                 save_growth_gif, visible_channels)
+from .explorer_canvas import FieldCanvas
+from .explorer_panel import EXPLANATION, STACKS, ControlPanel, legend_label
+from .explorer_worker import EffectiveJob, ExactJob, FieldWorker
+
+CACHE_LIMIT = 4000
+PLAY_INTERVAL_MS = 800
+
+
+class ReceptiveFieldExplorer(QWidget):
+    """`ReceptiveFieldExplorer(checkpoint)` or `(config=..., model=...)`; `set_model` to switch."""
+
+    def __init__(self, checkpoint=None, *, config=None, model=None, class_names=None, parent=None):
+        super().__init__(parent)
+        self._config = None
+        self._configs: dict = {}
+        self._model = None
+        self._images = None
+        self._cache: OrderedDict = OrderedDict()
+        self._effective: dict = {}
+        self._target, self._channel, self._layer = (0, 0), 0, None
+        self._variant, self._mode = "gated", "exact"
+        self._pending_gif = None
+        # Bumped by set_model: results still in flight for a previous model carry the old
+        # number in their key and are never mistaken for the new model's.
+        self._generation = 0
+        self._worker = FieldWorker(self)
+        self._worker.field_ready.connect(self._on_field)
+        self._worker.effective_ready.connect(self._on_effective)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.busy_changed.connect(self._on_busy)
+        self._worker.failed.connect(lambda message: self._status.setText(f"Could not compute: {message}"))
+        self._play_timer = QTimer(self, interval=PLAY_INTERVAL_MS, timeout=self._play_tick)
+        self._build()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        if checkpoint is not None:
+            self.set_model(checkpoint.config, checkpoint.model, checkpoint.class_names)
+        elif config is not None or model is not None:
+            self.set_model(config if config is not None else model.config, model, class_names)
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.canvas = FieldCanvas()
+        self.canvas.pixel_clicked.connect(self.set_target)
+        self.canvas.pixel_hovered.connect(self._on_hover)
+        self._explanation = legend_label(EXPLANATION)
+        self._explanation.setTextFormat(Qt.TextFormat.RichText)
+        left = QVBoxLayout()
+        left.addWidget(self.canvas, 1)
+        left.addWidget(self._explanation)
+        panel = self.panel = ControlPanel()
+        # The tests and the main window reach the controls through these names.
+        self.layer_slider, self.play_button = panel.layer_slider, panel.play_button
+        self.original_toggle, self.log_toggle = panel.original_toggle, panel.log_toggle
+        self.exact_button, self.effective_button = panel.exact_button, panel.effective_button
+        self.stack_boxes, self.chips = panel.stack_boxes, panel.chips
+        self._status, self._stats, self._progress = panel.status, panel.stats, panel.progress
+        panel.exact_button.toggled.connect(lambda on: self.set_mode("exact" if on else "effective"))
+        panel.original_toggle.toggled.connect(lambda on: self.set_variant("original" if on else "gated"))
+        panel.log_toggle.toggled.connect(lambda _: self._redraw())
+        panel.layer_slider.valueChanged.connect(self._on_slider)
+        panel.play_button.toggled.connect(self._on_play)
+        panel.channel_group.idClicked.connect(self.set_channel)
+        for box in panel.stack_boxes.values():
+            box.toggled.connect(lambda _: self._redraw())
+        panel.cancel_button.clicked.connect(self._cancel_effective)
+        panel.png_button.clicked.connect(lambda: self._ask_and_export("png"))
+        panel.gif_button.clicked.connect(lambda: self._ask_and_export("gif"))
+        panel.large_text.toggled.connect(self.set_large_text)
+        self._scroll = QScrollArea()
+        self._scroll.setWidget(panel)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QHBoxLayout(self)
+        outer.addLayout(left, 1)
+        outer.addWidget(self._scroll)
+        self._update_enabled()
+
+    # -- public state --------------------------------------------------------------------------
+    def set_checkpoint(self, checkpoint) -> None:
+        self.set_model(checkpoint.config, checkpoint.model, checkpoint.class_names)
+
+    def set_model(self, config, model=None, class_names=None) -> None:
+        """Show fields for `config`; with a trained `model`, the effective field as well."""
+        self._worker.cancel()
+        self._worker.forget_model()
+        self.play_button.setChecked(False)
+        self._generation += 1
+        self._config, self._model, self._images = config, model, None
+        self._configs = {v: replace(config, variant=v) for v in ("gated", "original")}
+        self._cache.clear()
+        self._effective.clear()
+        self._target = (config.height // 2, config.width // 2)
+        self._channel, self._layer = 0, None
+        self._variant = config.variant
+        self._mode = "exact"
+        for widget, value in ((self.original_toggle, self._variant == "original"),
+                              (self.exact_button, True)):
+            widget.blockSignals(True)
+            widget.setChecked(value)
+            widget.blockSignals(False)
+        self.layer_slider.blockSignals(True)
+        self.layer_slider.setRange(1, config.layers + 1)
+        self.layer_slider.setValue(config.layers + 1)
+        self.layer_slider.blockSignals(False)
+        self.panel.channel_group.button(0).setChecked(True)
+        self.panel.channel_box.setVisible(config.channels == 3)
+        self.panel.title.setText(f"<b>Receptive fields</b><br>{config.height}×{config.width}, {config.layers} layers, "
+                            f"{config.kernel_size}×{config.kernel_size} kernel")
+        self._update_enabled()
+        self._refresh()
+
+    def set_images(self, images) -> None:
+        """Dataset images (uint8 (N, C, H, W)) for the effective field, instead of samples."""
+        self._images = None if images is None else np.asarray(images, dtype=np.uint8)
+        self._effective.clear()
+        self._refresh()
+
+    @property
+    def target(self) -> tuple[int, int]:
+        return self._target
+
+    @property
+    def channel(self) -> int:
+        return self._channel
+
+    @property
+    def layer(self) -> int | None:
+        """1..layers, or None for the output logits."""
+        return self._layer
+
+    @property
+    def variant(self) -> str:
+        return self._variant
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set_target(self, row: int, col: int) -> None:
+        if self._config is None or (row, col) == self._target:
+            return
+        self._target = (int(row), int(col))
+        self._refresh()
+
+    def set_channel(self, channel: int) -> None:
+        if self._config is None or not 0 <= channel < self._config.channels:
+            return
+        self._channel = channel
+        self.panel.channel_group.button(channel).setChecked(True)
+        self._refresh()
+
+    def set_layer(self, layer: int | None) -> None:
+        if self._config is not None:
+            self.layer_slider.setValue(self._config.layers + 1 if layer is None else layer)
+
+    def set_variant(self, variant: str) -> None:
+        if self._config is None or variant == self._variant:
+            return
+        self._variant = variant
+        self.original_toggle.setChecked(variant == "original")
+        self._update_enabled()
+        self._refresh()
+
+    def set_mode(self, mode: str) -> None:
+        if mode == "effective" and self._model is None:
+            mode = "exact"
+        if mode == self._mode:
+            return
+        self._mode = mode
+        (self.exact_button if mode == "exact" else self.effective_button).setChecked(True)
+        self._update_enabled()
+        self._refresh()
+
+    def set_large_text(self, large: bool) -> None:
+        font = QApplication.font()
+        if large:
+            font.setPointSizeF(font.pointSizeF() * 1.5)
+        self.setFont(font)
+        self.panel.large_text.setChecked(large)
+        self._update_enabled()
+
+    # -- fields --------------------------------------------------------------------------------
+    def _key(self, variant, layer, stack, target=None, channel=None):
+        return (self._generation, variant, target or self._target, self._channel if channel is None else channel,
+                layer or 0, stack)
+
+    def _stacks(self, variant):
+        return STACKS if variant == "gated" else ("combined",)
+
+    def fields_at(self, layer, variant=None) -> dict | None:
+        """Stack -> bool (C, H, W) at `layer` for the current target, or None if not computed yet."""
+        variant = variant or self._variant
+        found = {s: self._cache.get(self._key(variant, layer, s)) for s in self._stacks(variant)}
+        return None if any(v is None for v in found.values()) else found
+
+    def current_field(self):
+        """The combined field now on show (bool (C, H, W)), or None while it is computed."""
+        fields = self.fields_at(self._layer)
+        return None if fields is None else fields["combined"]
+
+    @property
+    def blind_spot_count(self) -> int:
+        field = self.current_field()
+        return 0 if field is None else field_stats(pixel_field(field), self._target).blind
+
+    def is_idle(self) -> bool:
+        """Nothing left to compute for the current target (tests and exports wait on this)."""
+        return self._missing_jobs() == [] and (self._mode == "exact" or self._effective_key() in self._effective)
+
+    def _job(self, variant, layer, stack) -> ExactJob:
+        # The vertical stack has no output of its own: "output" shows it at the last layer.
+        layers = self._config.layers if (layer is None and stack == "vertical") else layer
+        return ExactJob(self._key(variant, layer, stack), self._configs[variant], self._target,
+                        self._channel, layers, stack)
+
+    def _missing_jobs(self) -> list:
+        if self._config is None:
+            return []
+        layers = [self._layer] + [l for l in list(range(1, self._config.layers + 1)) + [None] if l != self._layer]
+        other = "original" if self._variant == "gated" else "gated"
+        jobs = [self._job(v, l, s) for v in (self._variant, other) for l in layers for s in self._stacks(v)]
+        return [j for j in jobs if j.key not in self._cache]
+
+    def _effective_key(self):
+        return (self._generation, self._target, self._channel, id(self._images))
+
+    def _refresh(self) -> None:
+        """Queue what the current view lacks (and what it will likely want next); draw."""
+        jobs = self._missing_jobs()
+        if self._mode == "effective" and self._model is not None and self._effective_key() not in self._effective:
+            jobs.insert(1, EffectiveJob(self._effective_key(), self._model, self._target, self._channel, self._images))
+        self._worker.submit(jobs)
+        self._redraw()
+
+    def _on_field(self, key, field) -> None:
+        self._cache[key] = field
+        while len(self._cache) > CACHE_LIMIT:
+            self._cache.popitem(last=False)
+        if key[:1] + key[2:4] == (self._generation, self._target, self._channel):
+            self._redraw()
+        if self._pending_gif and self.fields_at(None) is not None and all(
+                self.fields_at(l) is not None for l in range(1, self._config.layers + 1)):
+            path, self._pending_gif = self._pending_gif, None
+            self.export_gif(path)
+
+    def _on_effective(self, key, heat, count) -> None:
+        self._effective[key] = (heat, count)
+        if key == self._effective_key():
+            self._redraw()
+
+    def _on_progress(self, what, done, total) -> None:
+        self._progress.setVisible(done < total)
+        self.panel.cancel_button.setVisible(done < total)
+        self._progress.setRange(0, total)
+        self._progress.setValue(done)
+        self._progress.setFormat(f"{what}… %p%")
+
+    def _on_busy(self, busy: bool) -> None:
+        if not busy:
+            self._progress.setVisible(False)
+            self.panel.cancel_button.setVisible(False)
+
+    def _cancel_effective(self) -> None:
+        self._worker.cancel()
+        self.set_mode("exact")
+        self._status.setText("Effective field cancelled.")
+
+    # -- drawing -------------------------------------------------------------------------------
+    def picture(self, layer="current", *, variant=None):
+        """The FieldPicture of the view as it stands (or at another layer), captions included."""
+        if self._config is None:
+            return None
+        layer = self._layer if layer == "current" else layer
+        variant = variant or self._variant
+        config = self._configs[variant]
+        fields = self.fields_at(layer, variant)
+        show = [s for s in STACKS if self.stack_boxes[s].isChecked()]
+        if self._mode == "effective" and layer == self._layer and variant == self._variant:
+            found = self._effective.get(self._effective_key())
+            model_fields = self.fields_at(None, self._config.variant) or {}
+            if found is not None:
+                return compose_picture(self._config, self._target, channel=self._channel, fields=model_fields,
+                                       heat=found[0], log_heat=self.log_toggle.isChecked(), images=found[1])
+        return compose_picture(config, self._target, channel=self._channel, layer=layer, fields=fields, show=show)
+
+    def _redraw(self) -> None:
+        if self._config is None:
+            self.canvas.set_picture(None)
+            return
+        picture = self.picture()
+        fields = self.fields_at(self._layer)
+        waiting = fields is None or (self._mode == "effective" and picture.heat is None)
+        if not waiting or self.canvas.picture() is None:
+            self.canvas.set_picture(picture)
+        self.canvas.set_busy(waiting)
+        self.panel.layer_label.setText(describe_layer(self._layer, self._config.layers).capitalize())
+        if fields is not None:
+            stats = field_stats(pixel_field(fields["combined"]), self._target)
+            text = f"Target ({self._target[0]}, {self._target[1]}) sees {stats.seen} of {stats.earlier} earlier pixels."
+            if self._variant == "original":
+                text += (f" <b>Blind spot: misses {stats.blind} earlier pixel{'s' if stats.blind != 1 else ''} "
+                         "inside its reach</b> (hatched); no depth fixes that.")
+            self._stats.setText(text)
+            if self._config.channels == 3:
+                self.chips.set_state(self._channel, visible_channels(fields["combined"], self._target))
+        if self._mode == "effective" and picture.heat is not None:
+            count = self._effective[self._effective_key()][1]
+            source = "dataset" if self._images is not None else "sampled"
+            self._stats.setText(f"Mean |gradient| of the target's logit over {count} {source} images. "
+                                "Brighter pixels move the prediction more.")
+
+    def _on_hover(self, row, col) -> None:
+        if row >= 0:
+            self._status.setText(f"Pixel ({row}, {col}): click to make it the target.")
+
+    def _update_enabled(self) -> None:
+        self.panel.show_mode(self._mode == "effective", self._variant == "original", self._model is not None)
+        # The panel never scrolls sideways: it is as wide as its widest row in the current font.
+        self._scroll.setMinimumWidth(self.panel.sizeHint().width() + self._scroll.verticalScrollBar().sizeHint().width() + 4)
+
+    # -- layer slider and playback ------------------------------------------------------------
+    def _on_slider(self, value: int) -> None:
+        self._layer = None if value > self._config.layers else value
+        self._refresh()
+
+    def _on_play(self, playing: bool) -> None:
+        self.play_button.setText("Stop" if playing else "Play")
+        if playing:
+            if self._layer is None:
+                self.set_layer(1)
+            self._play_timer.start()
+        else:
+            self._play_timer.stop()
+
+    def _play_tick(self) -> None:
+        if self._layer is None:
+            self.play_button.setChecked(False)
+            return
+        following = None if self._layer >= self._config.layers else self._layer + 1
+        if self.fields_at(following) is not None:       # wait for a layer rather than skip it
+            self.set_layer(following)
+
+    # -- export --------------------------------------------------------------------------------
+    def export_png(self, path) -> np.ndarray:
+        """Write the picture now on show, with caption and legend; returns the RGB array written."""
+        return save_field_png(path, self.picture())
+
+    def export_gif(self, path) -> bool:
+        """Write the growth over layers 1..L, one frame each; False (and written later) while
+        some layer is still being computed."""
+        pictures = [self.picture(layer) for layer in range(1, self._config.layers + 1)]
+        if any(p.fields == {} for p in pictures):
+            self._pending_gif = path
+            self._status.setText("The GIF is written as soon as every layer is computed.")
+            return False
+        save_growth_gif(path, pictures)
+        self._status.setText(f"Saved {path}")
+        return True
+
+    def _ask_and_export(self, kind: str) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+        name = f"receptive-field-{self._variant}.{kind}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Save {kind.upper()}", f"{folder}/{name}",
+                                              "PNG image (*.png)" if kind == "png" else "GIF animation (*.gif)")
+        if not path:
+            return
+        try:
+            if kind == "png":
+                self.export_png(path)
+                self._status.setText(f"Saved {path}")
+            else:
+                self.export_gif(path)
+        except OSError as exc:
+            self._status.setText(f"Could not save {path}: {exc.strerror or exc}")
+
+    # -- lifetime --------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop the worker thread; the app calls this on quit, a closed window on close."""
+        self._play_timer.stop()
+        self._worker.shutdown()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)

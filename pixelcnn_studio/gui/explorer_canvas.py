@@ -1,0 +1,126 @@
+"""The explorer's grid: the core's field picture, scaled by a whole number, and clickable.
+
+The picture is rendered by core.field_export at exactly the cell size that fits, so what is on
+screen is pixel for pixel what an export contains, and every image pixel is a square of equal
+device pixels, crisp when projected.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ..core.field_export import FieldPicture, render_grid
+
+
+class FieldCanvas(QWidget):
+    pixel_clicked = Signal(int, int)           # row, col
+    pixel_hovered = Signal(int, int)           # (-1, -1) off the grid
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(280, 280)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self._picture: FieldPicture | None = None
+        self._rendered: tuple | None = None      # (cell, QImage, the array it borrows)
+        self._message = ""
+        self._busy = False
+
+    # -- state ---------------------------------------------------------------------------------
+    def set_picture(self, picture: FieldPicture | None) -> None:
+        self._picture, self._rendered = picture, None
+        self.update()
+
+    def picture(self) -> FieldPicture | None:
+        return self._picture
+
+    def set_message(self, text: str) -> None:
+        self._message = text
+        self.update()
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.update()
+
+    # -- geometry ------------------------------------------------------------------------------
+    def cell_size(self) -> int:
+        if self._picture is None:
+            return 0
+        return max(1, min(self.width() // self._picture.width, self.height() // self._picture.height))
+
+    def grid_rect(self) -> QRect:
+        if self._picture is None:
+            return QRect()
+        cell = self.cell_size()
+        w, h = cell * self._picture.width, cell * self._picture.height
+        return QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
+
+    def cell_center(self, row: int, col: int) -> QPoint:
+        """Where pixel (row, col) is on screen: for tests, and for anything that points at it."""
+        rect, cell = self.grid_rect(), self.cell_size()
+        return QPoint(rect.left() + col * cell + cell // 2, rect.top() + row * cell + cell // 2)
+
+    def pixel_at(self, pos) -> tuple[int, int] | None:
+        if self._picture is None:
+            return None
+        rect, cell = self.grid_rect(), self.cell_size()
+        x, y = int(pos.x()) - rect.left(), int(pos.y()) - rect.top()
+        if not (0 <= x < rect.width() and 0 <= y < rect.height()):
+            return None
+        return y // cell, x // cell
+
+    # -- events --------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            hit = self.pixel_at(event.position())
+            if hit is not None:
+                self.pixel_clicked.emit(*hit)
+                return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        hit = self.pixel_at(event.position())
+        if event.buttons() & Qt.MouseButton.LeftButton and hit is not None:
+            self.pixel_clicked.emit(*hit)       # dragging sweeps the target across the image
+        self.pixel_hovered.emit(*(hit or (-1, -1)))
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self.pixel_hovered.emit(-1, -1)
+        super().leaveEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        self._rendered = None
+        super().resizeEvent(event)
+
+    def _image(self) -> QImage | None:
+        cell = self.cell_size()
+        if self._picture is None or cell < 1:
+            return None
+        if self._rendered is None or self._rendered[0] != cell:
+            rgb = np.ascontiguousarray(render_grid(self._picture, cell))
+            image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888)
+            self._rendered = (cell, image, rgb)
+        return self._rendered[1]
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())
+        image = self._image()
+        if image is not None:
+            painter.drawImage(self.grid_rect().topLeft(), image)
+        text = self._message or ("computing…" if self._busy else "")
+        if text:
+            font = painter.font()
+            font.setPointSizeF(font.pointSizeF() * 1.1)
+            painter.setFont(font)
+            metrics = painter.fontMetrics()
+            box = metrics.boundingRect(text).adjusted(-10, -6, 10, 6)
+            box.moveTopLeft(QPoint(self.grid_rect().left() + 8, self.grid_rect().top() + 8))
+            painter.fillRect(box, QColor(0, 0, 0, 170))
+            painter.setPen(QColor(240, 240, 240))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        painter.end()

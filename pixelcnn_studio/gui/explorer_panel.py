@@ -1,0 +1,238 @@
+"""Small widgets of the explorer's side panel: colour swatches, channel chips, the explanation.
+
+Kept apart from explorer.py so that the view's logic reads without the styling around it.
+Sizes are in units of the font's height, so the panel grows with the app's (or the large-text)
+font instead of staying fixed in pixels on a projector.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QLinearGradient, QPainter
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QRadioButton, QSizePolicy, QSlider, QVBoxLayout,
+                               QWidget)
+
+from ..core.field_export import (VIRIDIS, BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, LATER,
+                                 STACK_COLOURS, STACK_LABELS, TARGET)
+
+STACKS = ("vertical", "horizontal", "combined")
+
+EXPLANATION = (
+    "<b>Why two stacks?</b> A PixelCNN predicts each pixel from the pixels before it in raster "
+    "order (rows top to bottom, left to right; R, then G, then B within a pixel), so every "
+    "convolution is <i>masked</i>: it may look up and left, never down or right. The original "
+    "PixelCNN uses one k×k filter cut off after its centre. Stacking such filters grows the "
+    "field upwards and to the left, but the only way to reach a pixel to the right in a row "
+    "above is to climb one row for each step right, so a wedge of earlier pixels above and to "
+    "the right of the target is never seen, however deep the network: the <b>blind spot</b>. "
+    "The Gated PixelCNN splits each layer in two. A <b>vertical stack</b> looks at whole rows "
+    "above, spreading evenly left and right, and a <b>horizontal stack</b> looks only at the "
+    "pixels to the left in the target's own row. Feeding the vertical stack into the horizontal "
+    "one at every layer joins the two, and the field covers everything before the target and "
+    "nothing after it. Within a pixel, the first layer's mask A hides the target's own channel "
+    "(G sees R, not G or B); later layers use mask B, which passes a channel on to itself."
+)
+
+
+class Swatch(QWidget):
+    """A filled square (or hatched, for the blind spot) that sizes itself to the font."""
+
+    def __init__(self, rgb, hatched: bool = False, parent=None):
+        super().__init__(parent)
+        self.colour, self.hatched = QColor(*rgb), hatched
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self):
+        side = self.fontMetrics().height()
+        return QSize(side, side)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        side = min(self.width(), self.height()) - 2
+        box = self.rect().adjusted(1, 1, -1, -1)
+        box.setWidth(side)
+        box.setHeight(side)
+        if self.hatched:
+            painter.setPen(self.colour)
+            painter.drawRect(box)
+            painter.fillRect(box, QColor(self.colour.red(), self.colour.green(), self.colour.blue(), 70))
+            for x in range(box.left() - side, box.right(), max(3, side // 3)):
+                painter.drawLine(x, box.bottom(), x + side, box.top())
+        else:
+            painter.fillRect(box, self.colour)
+        painter.end()
+
+
+def swatch_row(rgb, widget: QWidget, hatched: bool = False) -> QWidget:
+    """A swatch followed by a label or checkbox: one legend entry."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(Swatch(rgb, hatched))
+    layout.addWidget(widget, 1)
+    return row
+
+
+class ChannelChips(QWidget):
+    """R / G / B chips: which channels of the target pixel itself the chosen output sees."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel()
+        layout.addWidget(self.title)
+        self.chips = []
+        for name in CHANNEL_NAMES:
+            chip = QLabel(name)
+            chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(chip)
+            self.chips.append(chip)
+        layout.addStretch(1)
+        self.visible = (False, False, False)
+
+    def set_state(self, channel: int, visible) -> None:
+        self.visible = tuple(bool(v) for v in visible)
+        self.title.setText(f"{CHANNEL_NAMES[channel]} sees, of its own pixel:")
+        for c, chip in enumerate(self.chips):
+            r, g, b = CHANNEL_COLOURS[c]
+            if self.visible[c]:
+                style = f"background: rgb({r},{g},{b}); color: black; font-weight: bold;"
+                chip.setToolTip(f"{CHANNEL_NAMES[c]} of the target pixel is visible")
+            else:
+                style = f"border: 1px dashed rgb({r},{g},{b}); color: rgb({r},{g},{b}); text-decoration: line-through;"
+                chip.setToolTip(f"{CHANNEL_NAMES[c]} of the target pixel is hidden")
+            chip.setStyleSheet(f"QLabel {{ {style} padding: 2px 8px; border-radius: 3px; }}")
+
+
+def legend_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
+
+
+def stack_checkbox(text: str, checked: bool = True) -> QCheckBox:
+    box = QCheckBox(text)
+    box.setChecked(checked)
+    return box
+
+
+class HeatBar(QWidget):
+    """The effective field's colour scale, weak to strong, as a strip the height of the text."""
+
+    def sizeHint(self):
+        return QSize(8 * self.fontMetrics().height(), self.fontMetrics().height())
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        gradient = QLinearGradient(0, 0, self.width(), 0)
+        for i, rgb in enumerate(VIRIDIS):
+            gradient.setColorAt(i / (len(VIRIDIS) - 1), QColor(*(int(v) for v in rgb)))
+        painter.fillRect(self.rect().adjusted(1, 2, -1, -2), gradient)
+        painter.end()
+
+
+class ControlPanel(QWidget):
+    """Every control of the explorer, built once; the explorer connects them to its state."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        side = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        side.addWidget(self.title)
+
+        view = QGroupBox("Show")
+        grid = QVBoxLayout(view)
+        self.exact_button = QRadioButton("Exact field (the architecture)")
+        self.effective_button = QRadioButton("Effective field (the trained weights)")
+        self.exact_button.setChecked(True)
+        self.mode_group = QButtonGroup(self)
+        for button in (self.exact_button, self.effective_button):
+            self.mode_group.addButton(button)
+            grid.addWidget(button)
+        self.original_toggle = QCheckBox("Original PixelCNN, same depth and kernel")
+        self.log_toggle = QCheckBox("Log scale (effective field)")
+        grid.addWidget(self.original_toggle)
+        grid.addWidget(self.log_toggle)
+        side.addWidget(view)
+
+        layer_box = QGroupBox("Layer")
+        lay = QGridLayout(layer_box)
+        self.layer_slider = QSlider(Qt.Orientation.Horizontal)
+        self.layer_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.layer_slider.setPageStep(1)
+        self.play_button = QPushButton("Play")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Watch the field grow, one layer at a time")
+        self.layer_label = QLabel()
+        lay.addWidget(self.layer_slider, 0, 0, 1, 2)
+        lay.addWidget(self.layer_label, 1, 0)
+        lay.addWidget(self.play_button, 1, 1)
+        side.addWidget(layer_box)
+
+        self.channel_box = QGroupBox("Predicted channel")
+        chan = QVBoxLayout(self.channel_box)
+        row = QHBoxLayout()
+        self.channel_group = QButtonGroup(self)
+        for c, name in enumerate(CHANNEL_NAMES):
+            button = QRadioButton(name)
+            self.channel_group.addButton(button, c)
+            row.addWidget(button)
+        row.addStretch(1)
+        chan.addLayout(row)
+        self.chips = ChannelChips()
+        chan.addWidget(self.chips)
+        side.addWidget(self.channel_box)
+
+        legend = QGroupBox("Legend")
+        leg = QVBoxLayout(legend)
+        self.stack_boxes = {}
+        self.stack_rows = []
+        for stack in STACKS:
+            self.stack_boxes[stack] = stack_checkbox(STACK_LABELS[stack])
+            self.stack_rows.append(swatch_row(STACK_COLOURS[stack], self.stack_boxes[stack]))
+        self.blind_row = swatch_row(BLIND_SPOT, legend_label("blind spot: earlier, in reach, never seen"), True)
+        self.heat_row = QWidget()
+        heat = QHBoxLayout(self.heat_row)
+        heat.setContentsMargins(0, 0, 0, 0)
+        heat.addWidget(QLabel("weak"))
+        heat.addWidget(HeatBar(), 1)
+        heat.addWidget(QLabel("strong |gradient|"))
+        for widget in self.stack_rows + [self.blind_row, self.heat_row]:
+            leg.addWidget(widget)
+        for rgb, text in ((TARGET, "target pixel"), (EARLIER, "earlier pixel, not reached"),
+                          (LATER, "target and after: never visible")):
+            leg.addWidget(swatch_row(rgb, legend_label(text)))
+        side.addWidget(legend)
+
+        self.stats = legend_label("")
+        self.stats.setTextFormat(Qt.TextFormat.RichText)
+        self.status = legend_label("Click a pixel to make it the target; drag to sweep.")
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        for widget in (self.stats, self.progress, self.cancel_button, self.status):
+            side.addWidget(widget)
+        buttons = QHBoxLayout()
+        self.png_button = QPushButton("Save PNG…")
+        self.gif_button = QPushButton("Save growth GIF…")
+        buttons.addWidget(self.png_button)
+        buttons.addWidget(self.gif_button)
+        side.addLayout(buttons)
+        self.large_text = QCheckBox("Large text")
+        side.addWidget(self.large_text)
+        side.addStretch(1)
+
+    def show_mode(self, effective: bool, original: bool, has_model: bool) -> None:
+        """Enable what applies: the effective field is of the trained output, not of a layer."""
+        self.effective_button.setEnabled(has_model)
+        self.effective_button.setToolTip("" if has_model else "Load a trained model to see this")
+        self.log_toggle.setEnabled(effective)
+        for widget in (self.original_toggle, self.layer_slider, self.play_button):
+            widget.setEnabled(not effective)
+        for stack, row in zip(STACKS, self.stack_rows):
+            row.setVisible(not effective and (not original or stack == "combined"))
+        self.blind_row.setVisible(not effective and original)
+        self.heat_row.setVisible(effective)
