@@ -24,7 +24,8 @@ def describe_checkpoint(path) -> dict:
         if isinstance(value, torch.Tensor):
             return value.tolist() if value.numel() <= 16 else f"tensor{tuple(value.shape)}"
         if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items() if k != "resume"}
+            # Resume state and encoder weights are bulk tensors, not information for a reader.
+            return {k: plain(v) for k, v in value.items() if k not in ("resume", "state_dict")}
         if isinstance(value, list):
             return [plain(v) for v in value]
         return value

@@ -51,12 +51,10 @@ def embedding_for(args, loaded, n: int):
         return None
     if not args.portrait:
         raise UserError(f"this model is conditioned on a {cfg.embedding_dim}-D embedding: give --portrait IMAGE")
-    from ..embed import get_embedder
+    from ..embed import embedder_for_checkpoint
     from ..embed.images import open_image
-    name = (loaded.embedder or {}).get("name")
-    if not name:
-        raise UserError("the checkpoint does not name its embedder")
-    vector = get_embedder(name).embed(open_image(args.portrait))
+    # The checkpoint says which embedder it was trained with (a pretrained network, or its own encoder).
+    vector = embedder_for_checkpoint(loaded).embed(open_image(args.portrait))
     return torch.as_tensor(vector, dtype=torch.float32).unsqueeze(0).expand(n, -1)
 
 
