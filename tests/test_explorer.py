@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from PySide6.QtCore import Qt
 
 from pixelcnn_studio import ModelConfig, build_model, receptive_field
 from pixelcnn_studio.core.field_export import (EARLIER, LATER, TARGET, blind_spot, compose_picture, export_cell,
@@ -258,7 +259,6 @@ def test_slider_changes_the_layer_and_the_field(qtbot, explorer, small_model):
 
 
 def test_clicking_a_pixel_makes_it_the_target(qtbot, explorer, small_model):
-    from PySide6.QtCore import Qt
     config, _ = small_model
     qtbot.mouseClick(explorer.canvas, Qt.MouseButton.LeftButton, pos=explorer.canvas.cell_center(2, 7))
     assert explorer.target == (2, 7)
@@ -354,3 +354,28 @@ def test_large_text_enlarges_the_font(explorer):
     assert explorer.font().pointSizeF() > size
     explorer.set_large_text(False)
     assert explorer.font().pointSizeF() == pytest.approx(size)
+
+
+def test_arrow_keys_move_the_target(qtbot, explorer):
+    qtbot.keyClick(explorer.canvas, Qt.Key.Key_Up)
+    qtbot.keyClick(explorer.canvas, Qt.Key.Key_Left)
+    assert explorer.target == (3, 3)
+    for _ in range(12):
+        qtbot.keyClick(explorer.canvas, Qt.Key.Key_Right)
+    assert explorer.target == (3, 8)                 # held at the edge
+
+
+def test_cancel_stops_sampling_for_the_effective_field(qtbot):
+    from pixelcnn_studio.gui.explorer import ReceptiveFieldExplorer
+    config = ModelConfig(image_size=28, hidden=16, layers=4, kernel_size=5)
+    view = ReceptiveFieldExplorer(config=config, model=build_model(config).eval())
+    qtbot.addWidget(view)
+    view.show()
+    view.set_mode("effective")
+    qtbot.waitUntil(lambda: view.panel.cancel_button.isVisible(), timeout=20000)
+    assert view._progress.isVisible()
+    qtbot.mouseClick(view.panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert view.mode == "exact"
+    qtbot.waitUntil(lambda: not view.panel.cancel_button.isVisible(), timeout=10000)
+    assert view._worker._images == {}           # the half-sampled images were dropped
+    view.shutdown()

@@ -66,6 +66,7 @@ class ReceptiveFieldExplorer(QWidget):
         self.canvas = FieldCanvas()
         self.canvas.pixel_clicked.connect(self.set_target)
         self.canvas.pixel_hovered.connect(self._on_hover)
+        self.canvas.nudged.connect(self._nudge)
         self._explanation = legend_label(EXPLANATION)
         self._explanation.setTextFormat(Qt.TextFormat.RichText)
         left = QVBoxLayout()
@@ -165,6 +166,11 @@ class ReceptiveFieldExplorer(QWidget):
             return
         self._target = (int(row), int(col))
         self._refresh()
+
+    def _nudge(self, rows: int, cols: int) -> None:
+        if self._config is not None:
+            self.set_target(min(max(self._target[0] + rows, 0), self._config.height - 1),
+                            min(max(self._target[1] + cols, 0), self._config.width - 1))
 
     def set_channel(self, channel: int) -> None:
         if self._config is None or not 0 <= channel < self._config.channels:

@@ -17,6 +17,7 @@ from ..core.field_export import FieldPicture, render_grid
 class FieldCanvas(QWidget):
     pixel_clicked = Signal(int, int)           # row, col
     pixel_hovered = Signal(int, int)           # (-1, -1) off the grid
+    nudged = Signal(int, int)                  # arrow keys: rows, columns to move the target by
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -24,6 +25,8 @@ class FieldCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(280, 280)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        # Arrow keys move the target: a presenter can walk it across the image from the keyboard.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._picture: FieldPicture | None = None
         self._rendered: tuple | None = None      # (cell, QImage, the array it borrows)
         self._message = ""
@@ -80,6 +83,14 @@ class FieldCanvas(QWidget):
                 self.pixel_clicked.emit(*hit)
                 return
         super().mousePressEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        steps = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0)}
+        step = steps.get(Qt.Key(event.key()))
+        if step is None:
+            super().keyPressEvent(event)
+        else:
+            self.nudged.emit(*step)
 
     def mouseMoveEvent(self, event) -> None:
         hit = self.pixel_at(event.position())
