@@ -28,9 +28,11 @@ class DistributionView(QWidget):
         self.plot.setMinimumHeight(150)
         self.plot.getPlotItem().setLabel("bottom", "level")
         self.plot.getPlotItem().setLabel("left", "p")
-        # One step-mode curve instead of hundreds of bar rectangles: redrawn cheaply 60 times a second.
+        # One filled step curve rather than hundreds of bar rectangles: far cheaper to redraw
+        # sixty times a second (measured), and it reads as the same histogram.
         self.bars = pg.PlotDataItem(stepMode="center", fillLevel=0)
         self.plot.addItem(self.bars)
+        self._y_top = 1.0
         self.marker = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.marker)
         self.marker.hide()
@@ -57,8 +59,11 @@ class DistributionView(QWidget):
             self._style_bars(pal.bar)
 
     def _style_bars(self, colour: str) -> None:
+        if colour == getattr(self, "_bar_colour", None):
+            return
+        self._bar_colour = colour
         fill = QColor(colour)
-        fill.setAlpha(170)
+        fill.setAlpha(190)
         self.bars.setPen(pg.mkPen(colour, width=1))
         self.bars.setBrush(pg.mkBrush(fill))
 
@@ -72,9 +77,15 @@ class DistributionView(QWidget):
         self.last = None
         self.bars.setData(np.arange(self._levels + 1) - 0.5, np.zeros(self._levels))
         self.marker.hide()
+        self._y_top = 1.0
         self.plot.setYRange(0, 1, padding=0)
         self.title.setText("Predictive distribution")
         self.caption.setText(text or "Start a run to see what the model predicts for each sub-pixel.")
+
+    def _edges(self, levels: int) -> np.ndarray:
+        if getattr(self, "_edge_cache", np.zeros(0)).shape[0] != levels + 1:
+            self._edge_cache = np.arange(levels + 1) - 0.5
+        return self._edge_cache
 
     def show_step(self, sample: int, position: tuple, channels: int, probs: np.ndarray, value: int) -> None:
         """probs (levels,) for sample `sample` at (row, col, channel); `value` was drawn from it."""
@@ -85,8 +96,13 @@ class DistributionView(QWidget):
             self._levels = levels
             self.plot.setXRange(-0.5, levels - 0.5, padding=0.01)
         self._style_bars(self._pal.channel[channel] if channels == 3 else self._pal.bar)
-        self.bars.setData(np.arange(levels + 1) - 0.5, probs)
-        self.plot.setYRange(0, max(float(probs.max()) * 1.08, 1e-3), padding=0)
+        self.bars.setData(self._edges(levels), probs)
+        peak = max(float(probs.max()), 1e-3)
+        # Rescale only when the peak leaves the top half of the plot: a y axis that changed on
+        # every frame would flicker and cost a relayout each time.
+        if peak > self._y_top or peak < self._y_top * 0.5:
+            self._y_top = peak * 1.25
+            self.plot.setYRange(0, self._y_top, padding=0)
         self.marker.setValue(value)
         self.marker.show()
         where = f"pixel ({row}, {col})" + (f" · {CHANNEL_NAMES[channel]}" if channels == 3 else "")

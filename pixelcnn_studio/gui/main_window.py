@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -27,6 +28,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self):
         super().__init__()
+        self.setObjectName("studio")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.loaded = None
@@ -36,6 +38,8 @@ class MainWindow(QMainWindow):
         self._scrub: int | None = None
         self._hover = (-1, -1, -1)
         self._presentation = False
+        self._shown_state = ""
+        self._stats_shown = 0.0
         self._theme = settings.get("view/theme", "dark")
         self._theme = self._theme if self._theme in THEMES else "dark"
         self.session = SamplingSession(self)
@@ -218,7 +222,7 @@ class MainWindow(QMainWindow):
         self.timeline.reset()
         self.distribution.reset()
         self._scrub = None
-        self.controls.show_state("idle", palette(self._theme))
+        self._show_state("idle")
         self._update_headline()
 
     def new_run(self, paused: bool = False) -> None:
@@ -232,7 +236,7 @@ class MainWindow(QMainWindow):
         self.session.start(self.loaded.model, n, class_ids=class_ids, embedding=embedding,
                            seed=self.controls.seed.value(), temperature=self.controls.temperature.value(),
                            paused=paused)
-        self.controls.show_state("paused" if paused else "running", palette(self._theme))
+        self._show_state("paused" if paused else "running")
 
     def start_or_pause(self) -> None:
         state = self.session.state
@@ -307,19 +311,27 @@ class MainWindow(QMainWindow):
 
     # -- frames --------------------------------------------------------------------------------------------
     def _on_frame(self, frame) -> None:
-        pal = palette(self._theme)
-        self.controls.show_state(frame.state, pal)
+        if frame.state != self._shown_state:
+            self._show_state(frame.state)
         self.timeline.set_progress(frame.start, frame.done_steps, frame.total)
         if self._scrub is None:
             highlight = frame.step_index if frame.step_index >= 0 else frame.done_steps - 1
             self.canvas.set_frame(frame.image, frame.done_steps, highlight if frame.state != "done" else -1)
         self._show_distribution()
-        self.stats.show_frame(frame, self._position_text(frame))
+        now = time.perf_counter()
+        # Text and the per-sample chart change slowly to the eye: ten updates a second are plenty.
+        if frame.state != "running" or now - self._stats_shown >= 0.1:
+            self._stats_shown = now
+            self.stats.show_frame(frame, self._position_text(frame))
         if self._hover[0] >= 0:
             self._on_hover(*self._hover)
         if frame.state == "done":
             self.statusBar().showMessage(f"Done: {frame.image.shape[0]} image(s), seed {frame.seed}, "
                                          f"mean {frame.bits_per_dim.mean():.3f} bits/dim", 8000)
+
+    def _show_state(self, state: str) -> None:
+        self._shown_state = state
+        self.controls.show_state(state, palette(self._theme))
 
     def _position_text(self, frame) -> str:
         if frame.step_index < 0:
@@ -381,7 +393,7 @@ class MainWindow(QMainWindow):
         self.distribution.set_palette(pal)
         self.stats.set_palette(pal)
         self.controls.set_icons(pal)
-        self.controls.show_state(self.session.state, pal)
+        self._show_state(self._shown_state or "idle")
         settings.put("view/theme", self._theme)
         if "theme_dark" in getattr(self, "actions_by_name", {}):
             self.actions_by_name[f"theme_{self._theme}"].setChecked(True)

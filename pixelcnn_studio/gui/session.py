@@ -1,7 +1,7 @@
 """One sampling run at a time: owns the worker thread and the latest frame it delivered."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from .worker import Frame, SamplingWorker
 
@@ -20,6 +20,11 @@ class SamplingSession(QObject):
         self.frame: Frame | None = None
         self.run_id = 0
         self.speed: float | None = None
+        # One reusable timer: QTimer.singleShot with a Python callable, 60 times a second,
+        # has corrupted reference counts in some PySide6 releases.
+        self._shown_timer = QTimer(self)
+        self._shown_timer.setSingleShot(True)
+        self._shown_timer.timeout.connect(self._frame_shown)
 
     @property
     def state(self) -> str:
@@ -50,6 +55,12 @@ class SamplingSession(QObject):
         if frame is not None:
             self.frame = frame
             self.frame_changed.emit(frame)
+        # After the repaints this frame asked for (posted events run before a zero timer).
+        self._shown_timer.start(0)
+
+    def _frame_shown(self) -> None:
+        if self.worker is not None:
+            self.worker.frame_shown()
 
     # -- commands -------------------------------------------------------------------------------
     def pause(self) -> None:

@@ -4,6 +4,11 @@ The sampler is a plain iterator (core.SampleStream); this thread pulls steps fro
 hands the GUI at most ~60 frames a second through a one-slot mailbox: a newer frame replaces
 one the GUI has not taken yet, so a busy GUI never falls behind a fast sampler. Commands from
 the GUI (pause, step, fork, speed...) are flags under one lock, looked at between steps.
+
+After posting a frame the sampler waits (without the GIL) until the GUI says it has shown it.
+Without that pause the sampler, which takes the GIL back between every tiny torch call, wins
+nearly every hand-over, and a GUI thread whose every Qt call releases the GIL waits for it each
+time: the window would freeze for most of a fast run on a busy two-core machine.
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 FRAME_INTERVAL = 1.0 / 60.0
+# How long the sampler waits for the GUI to finish showing a frame before it goes on regardless.
+ACK_TIMEOUT = 0.1
 
 
 @dataclass
@@ -60,6 +67,7 @@ class SamplingWorker(QThread):
         self._rate_window: deque = deque()
         self._seed = seed
         self._temperature = temperature
+        self._shown = threading.Event()
 
     # -- commands (any thread) --------------------------------------------------------------
     def _command(self, **changes) -> None:
@@ -94,7 +102,12 @@ class SamplingWorker(QThread):
     def shutdown(self, wait_ms: int = 3000) -> bool:
         """Ask the thread to end after the current step and wait for it; True if it ended."""
         self._command(_shutdown=True)
+        self._shown.set()
         return self.wait(wait_ms)
+
+    def frame_shown(self) -> None:
+        """The GUI has drawn the last frame: sampling may take the GIL again."""
+        self._shown.set()
 
     def take_frame(self) -> Frame | None:
         with self._mail_lock:
@@ -212,7 +225,9 @@ class SamplingWorker(QThread):
             frame.step_probs = step.probs.numpy().copy()
         with self._mail_lock:
             self._mail = frame
+        self._shown.clear()
         self.frame_ready.emit()
+        self._shown.wait(ACK_TIMEOUT)
 
 
 class LoadWorker(QThread):
