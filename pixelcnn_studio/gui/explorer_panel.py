@@ -22,9 +22,9 @@ EXPLANATION = (
     "order (rows top to bottom, left to right; R, then G, then B within a pixel), so every "
     "convolution is <i>masked</i>: it may look up and left, never down or right. The original "
     "PixelCNN uses one k×k filter cut off after its centre. Stacking such filters grows the "
-    "field upwards and to the left, but the only way to reach a pixel to the right in a row "
-    "above is to climb one row for each step right, so a wedge of earlier pixels above and to "
-    "the right of the target is never seen, however deep the network: the <b>blind spot</b>. "
+    "field upwards and to the left, but it can only move right by climbing rows, at most half "
+    "a filter width to the right for each row it climbs, so a wedge of earlier pixels above and "
+    "to the right of the target is never seen, however deep the network: the <b>blind spot</b>. "
     "The Gated PixelCNN splits each layer in two. A <b>vertical stack</b> looks at whole rows "
     "above, spreading evenly left and right, and a <b>horizontal stack</b> looks only at the "
     "pixels to the left in the target's own row. Feeding the vertical stack into the horizontal "
@@ -234,5 +234,7 @@ class ControlPanel(QWidget):
             widget.setEnabled(not effective)
         for stack, row in zip(STACKS, self.stack_rows):
             row.setVisible(not effective and (not original or stack == "combined"))
+        # The original network has one stack: its field is all there is to show.
+        self.stack_boxes["combined"].setText("field of the masked stack" if original else STACK_LABELS["combined"])
         self.blind_row.setVisible(not effective and original)
         self.heat_row.setVisible(effective)
