@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from ..core.field_export import (compose_picture, describe_layer, field_stats, pixel_field, save_field_png,
@@ -202,9 +203,12 @@ class ReceptiveFieldExplorer(QWidget):
         self._refresh()
 
     def set_large_text(self, large: bool) -> None:
-        font = QApplication.font()
+        # An empty QFont sets nothing, so the view goes back to following the app's font; the
+        # large one sets only the size, so the family still follows the app.
+        font = QFont()
         if large:
-            font.setPointSizeF(font.pointSizeF() * 1.5)
+            base = (self.parentWidget() or QApplication.instance()).font()
+            font.setPointSizeF(base.pointSizeF() * 1.5)
         self.setFont(font)
         self.panel.large_text.setChecked(large)
         self._update_enabled()
@@ -296,8 +300,8 @@ class ReceptiveFieldExplorer(QWidget):
         self._status.setText("Effective field cancelled.")
 
     # -- drawing -------------------------------------------------------------------------------
-    def picture(self, layer="current", *, variant=None):
-        """The FieldPicture of the view as it stands (or at another layer), captions included."""
+    def picture(self, layer="current", *, variant=None, exact: bool = False):
+        """The FieldPicture of the view as it stands (or the exact field at another layer)."""
         if self._config is None:
             return None
         layer = self._layer if layer == "current" else layer
@@ -305,7 +309,7 @@ class ReceptiveFieldExplorer(QWidget):
         config = self._configs[variant]
         fields = self.fields_at(layer, variant)
         show = [s for s in STACKS if self.stack_boxes[s].isChecked()]
-        if self._mode == "effective" and layer == self._layer and variant == self._variant:
+        if self._mode == "effective" and not exact and layer == self._layer and variant == self._variant:
             found = self._effective.get(self._effective_key())
             model_fields = self.fields_at(None, self._config.variant) or {}
             if found is not None:
@@ -378,7 +382,7 @@ class ReceptiveFieldExplorer(QWidget):
     def export_gif(self, path) -> bool:
         """Write the growth over layers 1..L, one frame each; False (and written later) while
         some layer is still being computed."""
-        pictures = [self.picture(layer) for layer in range(1, self._config.layers + 1)]
+        pictures = [self.picture(layer, exact=True) for layer in range(1, self._config.layers + 1)]
         if any(p.fields == {} for p in pictures):
             self._pending_gif = path
             self._status.setText("The GIF is written as soon as every layer is computed.")

@@ -44,7 +44,7 @@ class EffectiveJob:
     target: tuple
     channel: int
     images: object = None          # uint8 (N, C, H, W); None: sample `count` from the model
-    count: int = 4
+    count: int = 8
     seed: int = 0
 
 
