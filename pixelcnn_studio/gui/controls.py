@@ -143,21 +143,30 @@ class StatsPanel(QWidget):
         self.hover.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        bits_title, inspect_title = section_title("Bits/dim of each sample (lower = more likely)"), \
+            section_title("Inspect")
         layout.addWidget(section_title("Run"))
         layout.addLayout(form)
-        layout.addWidget(section_title("Bits/dim of each sample (lower = more likely)"))
+        layout.addWidget(bits_title)
         layout.addWidget(self.plot, 1)
-        layout.addWidget(section_title("Inspect"))
+        layout.addWidget(inspect_title)
         layout.addWidget(self.hover)
+        self._details = (bits_title, self.plot, inspect_title, self.hover)
+        self._compact = False
         self._n = 0
         self._selected = 0
+
+    def set_compact(self, on: bool) -> None:
+        """Presentation mode: progress and speed only, in large type."""
+        self._compact = on
+        for w in self._details:
+            w.setVisible(not on)
 
     def set_palette(self, pal: Palette) -> None:
         self._pal = pal
         self.plot.setBackground(pal.plot_bg)
         for axis in ("left", "bottom"):
             ax = self.plot.getPlotItem().getAxis(axis)
-            ax.enableAutoSIPrefix(False)      # "p (x0.001)" reads worse than plain small numbers
             ax.setPen(pg.mkPen(pal.muted))
             ax.setTextPen(pg.mkPen(pal.muted))
 
@@ -185,7 +194,7 @@ class StatsPanel(QWidget):
         done = frame.done_steps - frame.start
         span = max(1, frame.total - frame.start)
         self.progress.setValue(int(1000 * done / span))
-        self.progress.setFormat(f"{frame.done_steps:,} / {frame.total:,} sub-pixels  (%p%)")
+        self.progress.setFormat("%p%" if self._compact else f"{frame.done_steps:,} / {frame.total:,} sub-pixels  (%p%)")
         self.rate.setText(f"{frame.rate:,.0f} sub-pixels/s" if frame.state == "running" else frame.state)
         self.position.setText(position_text)
         bpd = frame.bits_per_dim

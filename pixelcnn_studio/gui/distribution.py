@@ -28,6 +28,9 @@ class DistributionView(QWidget):
         self.plot.setMinimumHeight(150)
         self.plot.getPlotItem().setLabel("bottom", "level")
         self.plot.getPlotItem().setLabel("left", "p")
+        # "p (x0.001)" reads worse than plain small numbers. Switched off once, while the range is
+        # still 0..1: pyqtgraph recomputes (and then keeps) its scale when this is called.
+        self.plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         # One filled step curve rather than hundreds of bar rectangles: far cheaper to redraw
         # sixty times a second (measured), and it reads as the same histogram.
         self.bars = pg.PlotDataItem(stepMode="center", fillLevel=0)
@@ -49,7 +52,6 @@ class DistributionView(QWidget):
         self.plot.setBackground(pal.plot_bg)
         for axis in ("left", "bottom"):
             ax = self.plot.getPlotItem().getAxis(axis)
-            ax.enableAutoSIPrefix(False)      # "p (x0.001)" reads worse than plain small numbers
             ax.setPen(pg.mkPen(pal.muted))
             ax.setTextPen(pg.mkPen(pal.muted))
         self.marker.setPen(pg.mkPen(pal.sampled, width=2))

@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
         self._scrub: int | None = None
         self._hover = (-1, -1, -1)
         self._presentation = False
+        self._normal_geometry = QByteArray()
         self._shown_state = ""
         self._stats_shown = 0.0
         self._theme = settings.get("view/theme", "dark")
@@ -64,7 +65,7 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline()
         self.banner = Banner()
         self.headline = QLabel()
-        self.headline.setObjectName("sectionTitle")
+        self.headline.setObjectName("headline")
         self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         self.left = self._side_panel(self.models, self.conditioning, width=290)
@@ -402,13 +403,25 @@ class MainWindow(QMainWindow):
         self.apply_theme("light" if self._theme == "dark" else "dark")
 
     def set_presentation(self, on: bool) -> None:
+        """Full screen, large type, only what an audience needs: the images, the distribution, the buttons."""
+        if on == self._presentation:
+            self.actions_by_name["presentation"].setChecked(on)
+            return
+        if on:
+            self._normal_geometry = self.saveGeometry()
         self._presentation = on
-        for w in (self.left, self.controls.settings_row, self.timeline, self.stats.plot, self.stats.hover,
-                  self.menuBar(), self.statusBar()):
+        for w in (self.left, self.controls.settings_row, self.timeline, self.menuBar(), self.statusBar()):
             w.setVisible(not on)
+        self.stats.set_compact(on)
+        self.right.setFixedWidth(480 if on else 340)
         self.actions_by_name["presentation"].setChecked(on)
         self.apply_theme(self._theme)
-        self.showFullScreen() if on else self.showNormal()
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+            # The large type of presentation mode grew the minimum size; put the window back as it was.
+            self.restoreGeometry(self._normal_geometry)
 
     def _restore_settings(self) -> None:
         geometry = settings.get("window/geometry")

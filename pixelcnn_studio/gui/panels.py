@@ -93,6 +93,7 @@ class ModelPanel(QWidget):
         self.list = QListWidget()
         self.list.setMinimumHeight(120)
         self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         self.open_button = QPushButton("Open checkpoint…")
