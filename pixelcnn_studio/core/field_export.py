@@ -294,7 +294,9 @@ def compose_picture(config, target, *, channel: int = 0, layer: int | None = Non
         text += f" · blind spot: {stats.blind}"
         picture.legend.append((BLIND_SPOT, "blind spot"))
     picture.legend.append((TARGET, "target"))
-    picture.caption = [f"{head} · {describe_layer(layer, config.layers)}", text]
     if C == 3:
         picture.target_channels = visible_channels(combined, target)
+        own = "".join(n for n, seen in zip(CHANNEL_NAMES, picture.target_channels) if seen)
+        text += f" · of its own pixel: {own or 'nothing'}"
+    picture.caption = [f"{head} · {describe_layer(layer, config.layers)}", text]
     return picture
