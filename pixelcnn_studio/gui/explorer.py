@@ -92,6 +92,7 @@ class ReceptiveFieldExplorer(QWidget):
         panel.png_button.clicked.connect(lambda: self._ask_and_export("png"))
         panel.gif_button.clicked.connect(lambda: self._ask_and_export("gif"))
         panel.large_text.toggled.connect(self.set_large_text)
+        panel.explain_toggle.toggled.connect(self._explanation.setVisible)
         self._scroll = QScrollArea()
         self._scroll.setWidget(panel)
         self._scroll.setWidgetResizable(True)

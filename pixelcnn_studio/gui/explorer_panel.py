@@ -222,7 +222,11 @@ class ControlPanel(QWidget):
         buttons.addWidget(self.gif_button)
         side.addLayout(buttons)
         self.large_text = QCheckBox("Large text")
+        # On a small projector the paragraph can take the grid's room; the talk can hide it.
+        self.explain_toggle = QCheckBox("Show the explanation")
+        self.explain_toggle.setChecked(True)
         side.addWidget(self.large_text)
+        side.addWidget(self.explain_toggle)
         side.addStretch(1)
 
     def show_mode(self, effective: bool, original: bool, has_model: bool) -> None:
