@@ -278,8 +278,9 @@ class ReceptiveFieldExplorer(QWidget):
             path, self._pending_gif = self._pending_gif, None
             self.export_gif(path)
 
-    def _on_effective(self, key, heat, count) -> None:
-        self._effective[key] = (heat, count)
+    def _on_effective(self, key, heat, images) -> None:
+        self._effective[key] = (heat, len(images))
+        self.panel.show_images(images)
         if key == self._effective_key():
             self._redraw()
 

@@ -6,14 +6,16 @@ font instead of staying fixed in pixels on a projector.
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QLinearGradient, QPainter
+from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QRadioButton, QSizePolicy, QSlider, QVBoxLayout,
                                QWidget)
 
-from ..core.field_export import (VIRIDIS, BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, LATER,
-                                 STACK_COLOURS, STACK_LABELS, TARGET)
+from ..core.export import make_grid
+from ..core.field_export import (BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, LATER, STACK_COLOURS,
+                                 STACK_LABELS, TARGET, VIRIDIS)
 
 STACKS = ("vertical", "horizontal", "combined")
 
@@ -194,11 +196,15 @@ class ControlPanel(QWidget):
             self.stack_rows.append(swatch_row(STACK_COLOURS[stack], self.stack_boxes[stack]))
         self.blind_row = swatch_row(BLIND_SPOT, legend_label("blind spot: earlier, in reach, never seen"), True)
         self.heat_row = QWidget()
-        heat = QHBoxLayout(self.heat_row)
+        heat = QGridLayout(self.heat_row)
         heat.setContentsMargins(0, 0, 0, 0)
-        heat.addWidget(QLabel("weak"))
-        heat.addWidget(HeatBar(), 1)
-        heat.addWidget(QLabel("strong |gradient|"))
+        heat.addWidget(QLabel("weak"), 0, 0)
+        heat.addWidget(HeatBar(), 0, 1)
+        heat.addWidget(QLabel("strong |gradient|"), 0, 2)
+        # The images the gradients were averaged over: the map is about these, not about all data.
+        self.images_label = QLabel()
+        self.images_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        heat.addWidget(self.images_label, 1, 0, 1, 3)
         for widget in self.stack_rows + [self.blind_row, self.heat_row]:
             leg.addWidget(widget)
         for rgb, text in ((TARGET, "target pixel"), (EARLIER, "earlier pixel, not reached"),
@@ -228,6 +234,14 @@ class ControlPanel(QWidget):
         side.addWidget(self.large_text)
         side.addWidget(self.explain_toggle)
         side.addStretch(1)
+
+    def show_images(self, images) -> None:
+        width = images.shape[-1]
+        rgb = np.ascontiguousarray(make_grid(images, columns=4, scale=max(1, 200 // (4 * width)), padding=2,
+                                             background=40))
+        image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888)
+        self.images_label.setPixmap(QPixmap.fromImage(image.copy()))
+        self.images_label.setToolTip(f"The {len(images)} images the effective field is averaged over")
 
     def show_mode(self, effective: bool, original: bool, has_model: bool) -> None:
         """Enable what applies: the effective field is of the trained output, not of a layer."""

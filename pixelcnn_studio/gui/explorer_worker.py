@@ -58,7 +58,7 @@ def conditioning_for(config, n: int):
 
 class FieldWorker(QThread):
     field_ready = Signal(object, object)        # key, bool tensor (C, H, W)
-    effective_ready = Signal(object, object, int)   # key, float tensor (C, H, W), images used
+    effective_ready = Signal(object, object, object)   # key, float tensor (C, H, W), images used (uint8)
     progress = Signal(str, int, int)            # what is being done, steps done, steps in all
     busy_changed = Signal(bool)
     failed = Signal(str)
@@ -182,4 +182,4 @@ class FieldWorker(QThread):
         heat = effective_receptive_field(model, images, job.target, channel=job.channel,
                                          class_ids=class_ids, embedding=embedding)
         self.progress.emit("Computing gradients", 1, 1)
-        self.effective_ready.emit(job.key, heat, len(images))
+        self.effective_ready.emit(job.key, heat, images)
