@@ -319,7 +319,7 @@ def test_effective_field_on_supplied_images(qtbot, explorer):
     explorer.set_images(images)
     explorer.set_mode("effective")
     qtbot.waitUntil(lambda: explorer.canvas.picture().heat is not None, timeout=30000)
-    assert "3 dataset images" in explorer._stats.text()
+    assert "3 supplied images" in explorer._stats.text()
 
 
 def test_colour_model_shows_which_channels_of_the_target_are_seen(qtbot):
@@ -379,3 +379,28 @@ def test_cancel_stops_sampling_for_the_effective_field(qtbot):
     qtbot.waitUntil(lambda: not view.panel.cancel_button.isVisible(), timeout=10000)
     assert view._worker._images == {}           # the half-sampled images were dropped
     view.shutdown()
+
+
+def test_effective_field_over_test_images_of_the_training_set(qtbot, explorer, small_model, tmp_path):
+    config, model = small_model
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "tiny.npz", x_train=rng.integers(0, 256, (20, 9, 9), dtype=np.uint8),
+             y_train=rng.integers(0, 2, 20), x_test=rng.integers(0, 256, (10, 9, 9), dtype=np.uint8),
+             y_test=rng.integers(0, 2, 10))
+    explorer.set_model(config, model, dataset=f"npz:{tmp_path / 'tiny.npz'}")
+    assert explorer.panel.source_combo.count() == 2
+    explorer.panel.source_combo.setCurrentIndex(1)
+    explorer.set_mode("effective")
+    qtbot.waitUntil(lambda: explorer.canvas.picture().heat is not None, timeout=30000)
+    assert "8 test images" in explorer._stats.text()
+    assert not explorer.panel.images_label.pixmap().isNull()
+
+
+def test_missing_test_images_fall_back_to_samples(qtbot, explorer, small_model, tmp_path):
+    config, model = small_model
+    explorer.set_model(config, model, dataset=f"npz:{tmp_path / 'gone.npz'}")
+    assert explorer.panel.source_combo.currentIndex() == 1        # test images preferred when known
+    explorer.set_mode("effective")
+    qtbot.waitUntil(lambda: explorer.canvas.picture().heat is not None, timeout=30000)
+    assert explorer.panel.source_combo.currentIndex() == 0
+    assert "sampled images" in explorer._stats.text() and "unavailable" in explorer._status.text()

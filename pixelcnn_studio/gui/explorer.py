@@ -51,6 +51,7 @@ class ReceptiveFieldExplorer(QWidget):
         self._worker.effective_ready.connect(self._on_effective)
         self._worker.progress.connect(self._on_progress)
         self._worker.busy_changed.connect(self._on_busy)
+        self._worker.effective_failed.connect(self._on_effective_failed)
         self._worker.failed.connect(lambda message: self._status.setText(f"Could not compute: {message}"))
         self._play_timer = QTimer(self, interval=PLAY_INTERVAL_MS, timeout=self._play_tick)
         self._build()
@@ -58,7 +59,7 @@ class ReceptiveFieldExplorer(QWidget):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         if checkpoint is not None:
-            self.set_model(checkpoint.config, checkpoint.model, checkpoint.class_names)
+            self.set_checkpoint(checkpoint)
         elif config is not None or model is not None:
             self.set_model(config if config is not None else model.config, model, class_names)
 
@@ -83,6 +84,7 @@ class ReceptiveFieldExplorer(QWidget):
         panel.exact_button.toggled.connect(lambda on: self.set_mode("exact" if on else "effective"))
         panel.original_toggle.toggled.connect(lambda on: self.set_variant("original" if on else "gated"))
         panel.log_toggle.toggled.connect(lambda _: self._redraw())
+        panel.source_combo.currentIndexChanged.connect(lambda _: self._refresh())
         panel.layer_slider.valueChanged.connect(self._on_slider)
         panel.play_button.toggled.connect(self._on_play)
         panel.channel_group.idClicked.connect(self.set_channel)
@@ -104,15 +106,20 @@ class ReceptiveFieldExplorer(QWidget):
 
     # -- public state --------------------------------------------------------------------------
     def set_checkpoint(self, checkpoint) -> None:
-        self.set_model(checkpoint.config, checkpoint.model, checkpoint.class_names)
+        """A loaded checkpoint; its training set's test images become a choice for the effective field."""
+        dataset = (getattr(checkpoint, "metadata", None) or {}).get("dataset") or {}
+        self.set_model(checkpoint.config, checkpoint.model, checkpoint.class_names, dataset=dataset.get("spec"))
 
-    def set_model(self, config, model=None, class_names=None) -> None:
-        """Show fields for `config`; with a trained `model`, the effective field as well."""
+    def set_model(self, config, model=None, class_names=None, *, dataset: str | None = None) -> None:
+        """Show fields for `config`; with a trained `model`, the effective field as well,
+        averaged over samples or over test images of `dataset` (a data spec such as "mnist")."""
         self._worker.cancel()
         self._worker.forget_model()
         self.play_button.setChecked(False)
         self._generation += 1
-        self._config, self._model, self._images = config, model, None
+        self._config, self._model, self._images, self._labels = config, model, None, None
+        self._class_names, self._dataset = class_names, dataset
+        self.panel.set_sources(dataset)
         self._configs = {v: replace(config, variant=v) for v in ("gated", "original")}
         self._cache.clear()
         self._effective.clear()
@@ -136,9 +143,11 @@ class ReceptiveFieldExplorer(QWidget):
         self._update_enabled()
         self._refresh()
 
-    def set_images(self, images) -> None:
-        """Dataset images (uint8 (N, C, H, W)) for the effective field, instead of samples."""
+    def set_images(self, images, labels=None) -> None:
+        """Images (uint8 (N, C, H, W), with class ids for a conditional model) for the
+        effective field, instead of samples; None goes back to the chosen source."""
         self._images = None if images is None else np.asarray(images, dtype=np.uint8)
+        self._labels = None if labels is None else np.asarray(labels)
         self._effective.clear()
         self._refresh()
 
@@ -257,13 +266,21 @@ class ReceptiveFieldExplorer(QWidget):
         return [j for j in jobs if j.key not in self._cache]
 
     def _effective_key(self):
-        return (self._generation, self._target, self._channel, id(self._images))
+        return (self._generation, self._target, self._channel, id(self._images), self._source())
+
+    def _source(self) -> str:
+        if self._images is not None:
+            return "supplied"
+        return "test" if self._dataset and self.panel.source_combo.currentIndex() == 1 else "sampled"
 
     def _refresh(self) -> None:
         """Queue what the current view lacks (and what it will likely want next); draw."""
         jobs = self._missing_jobs()
         if self._mode == "effective" and self._model is not None and self._effective_key() not in self._effective:
-            jobs.insert(1, EffectiveJob(self._effective_key(), self._model, self._target, self._channel, self._images))
+            jobs.insert(1, EffectiveJob(self._effective_key(), self._model, self._target, self._channel,
+                                        self._images, self._labels,
+                                        self._dataset if self._source() == "test" else None,
+                                        tuple(self._class_names or ()) or None))
         self._worker.submit(jobs)
         self._redraw()
 
@@ -283,6 +300,17 @@ class ReceptiveFieldExplorer(QWidget):
         self.panel.show_images(images)
         if key == self._effective_key():
             self._redraw()
+
+    def _on_effective_failed(self, key, message) -> None:
+        if key != self._effective_key():
+            return
+        if key[-1] == "test":
+            # Test images live on the machine that trained the model; samples always work.
+            self._status.setText(f"Test images unavailable ({message.split(': ', 1)[-1]}); using samples.")
+            self.panel.source_combo.setCurrentIndex(0)
+        else:
+            self._status.setText(f"Could not compute the effective field: {message}")
+            self.set_mode("exact")
 
     def _on_progress(self, what, done, total) -> None:
         self._progress.setVisible(done < total)
@@ -341,7 +369,7 @@ class ReceptiveFieldExplorer(QWidget):
                 self.chips.set_state(self._channel, visible_channels(fields["combined"], self._target))
         if self._mode == "effective" and picture.heat is not None:
             count = self._effective[self._effective_key()][1]
-            source = "dataset" if self._images is not None else "sampled"
+            source = self._source()
             self._stats.setText(f"Mean |gradient| of the target's logit over {count} {source} images. "
                                 "Brighter pixels move the prediction more.")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPixmap
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QRadioButton, QSizePolicy, QSlider, QVBoxLayout,
                                QWidget)
 
@@ -155,8 +155,11 @@ class ControlPanel(QWidget):
             grid.addWidget(button)
         self.original_toggle = QCheckBox("Original PixelCNN, same depth and kernel")
         self.log_toggle = QCheckBox("Log scale (effective field)")
+        self.source_combo = QComboBox()
+        self.source_combo.setToolTip("The images the effective field's gradients are averaged over")
         grid.addWidget(self.original_toggle)
         grid.addWidget(self.log_toggle)
+        grid.addWidget(self.source_combo)
         side.addWidget(view)
 
         layer_box = QGroupBox("Layer")
@@ -235,6 +238,15 @@ class ControlPanel(QWidget):
         side.addWidget(self.explain_toggle)
         side.addStretch(1)
 
+    def set_sources(self, dataset: str | None) -> None:
+        self.source_combo.blockSignals(True)
+        self.source_combo.clear()
+        self.source_combo.addItem("over 8 images sampled from the model")
+        if dataset:
+            self.source_combo.addItem(f"over 8 test images of {dataset}")
+            self.source_combo.setCurrentIndex(1)      # real data, when the model says which
+        self.source_combo.blockSignals(False)
+
     def show_images(self, images) -> None:
         width = images.shape[-1]
         rgb = np.ascontiguousarray(make_grid(images, columns=4, scale=max(1, 200 // (4 * width)), padding=2,
@@ -248,6 +260,7 @@ class ControlPanel(QWidget):
         self.effective_button.setEnabled(has_model)
         self.effective_button.setToolTip("" if has_model else "Load a trained model to see this")
         self.log_toggle.setEnabled(effective)
+        self.source_combo.setEnabled(effective)
         for widget in (self.original_toggle, self.layer_slider, self.play_button):
             widget.setEnabled(not effective)
         for stack, row in zip(STACKS, self.stack_rows):

@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from PySide6.QtCore import QThread, Signal
 
@@ -43,17 +44,39 @@ class EffectiveJob:
     model: object
     target: tuple
     channel: int
-    images: object = None          # uint8 (N, C, H, W); None: sample `count` from the model
+    images: object = None          # uint8 (N, C, H, W); else `dataset` test images, else samples
+    labels: object = None          # class ids of `images`, for a class-conditional model
+    dataset: str | None = None     # a dataset spec (core's load_dataset) to take `count` test images from
+    class_names: tuple | None = None
     count: int = 8
     seed: int = 0
 
 
-def conditioning_for(config, n: int):
-    """Class ids and embedding that let an unconditioned call run on a conditional model:
-    cycle through the classes, and use the zero (average) embedding."""
-    class_ids = torch.arange(n) % config.num_classes if config.num_classes else None
+def conditioning_for(config, n: int, labels=None):
+    """Class ids and embedding for n images: their own labels where known, else a cycle
+    through the classes; the zero (average) embedding for an embedding-conditioned model."""
+    class_ids = None
+    if config.num_classes:
+        class_ids = torch.arange(n) % config.num_classes if labels is None else torch.as_tensor(labels).long()
     embedding = torch.zeros(n, config.embedding_dim) if config.embedding_dim else None
     return class_ids, embedding
+
+
+def test_images(spec: str, config, class_names, count: int):
+    """`count` test images spread evenly over the set, with labels in the model's class order
+    (matched by name: a dataset on this machine may order its classes differently)."""
+    from ..data import load_dataset
+    data = load_dataset(spec, "test", image_size=(config.height, config.width), channels=config.channels)
+    picks = np.linspace(0, len(data.images) - 1, min(count, len(data.images))).round().astype(int)
+    images = torch.as_tensor(np.asarray(data.images)[picks])
+    labels = None
+    if config.num_classes and data.labels is not None:
+        raw = np.asarray(data.labels)[picks]
+        if class_names and data.class_names:
+            index = {name: i for i, name in enumerate(class_names)}
+            raw = np.array([index.get(data.class_names[r], 0) for r in raw])
+        labels = torch.as_tensor(raw % config.num_classes)
+    return images, labels
 
 
 class FieldWorker(QThread):
@@ -62,6 +85,7 @@ class FieldWorker(QThread):
     progress = Signal(str, int, int)            # what is being done, steps done, steps in all
     busy_changed = Signal(bool)
     failed = Signal(str)
+    effective_failed = Signal(object, str)      # key, message: the explorer falls back to samples
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -138,7 +162,10 @@ class FieldWorker(QThread):
                                             layers=job.layers, stack=job.stack)
                     self.field_ready.emit(job.key, field)
                 else:
-                    self._run_effective(job)
+                    try:
+                        self._run_effective(job)
+                    except Exception as exc:      # noqa: BLE001 - a missing dataset, an odd model
+                        self.effective_failed.emit(job.key, f"{type(exc).__name__}: {exc}")
             except Exception as exc:      # noqa: BLE001 - any failure is reported, the thread lives on
                 self.failed.emit(f"{type(exc).__name__}: {exc}")
 
@@ -153,10 +180,15 @@ class FieldWorker(QThread):
         return self._copies[key]
 
     def _images_for(self, job: EffectiveJob, model):
+        """(images, labels), or None when cancelled."""
         if job.images is not None:
-            return torch.as_tensor(job.images)
-        key = (id(job.model), job.count, job.seed)
+            return torch.as_tensor(job.images), job.labels
+        key = (id(job.model), job.dataset, job.count, job.seed)
         if key in self._images:
+            return self._images[key]
+        if job.dataset:
+            self.progress.emit(f"Loading {job.dataset} test images", 0, 1)
+            self._images[key] = test_images(job.dataset, model.config, job.class_names, job.count)
             return self._images[key]
         class_ids, embedding = conditioning_for(model.config, job.count)
         stream = SampleStream(model, job.count, class_ids=class_ids, embedding=embedding, seed=job.seed)
@@ -168,17 +200,17 @@ class FieldWorker(QThread):
             if now - last > 0.1:
                 last = now
                 self.progress.emit("Sampling images", stream.next_index, stream.total)
-        images = stream.image.cpu().clone()
-        self._images[key] = images
-        return images
+        self._images[key] = stream.image.cpu().clone(), class_ids
+        return self._images[key]
 
     def _run_effective(self, job: EffectiveJob) -> None:
         model = self._private_model(job.model)
-        images = self._images_for(job, model)
-        if images is None:
+        found = self._images_for(job, model)
+        if found is None:
             return
+        images, labels = found
         self.progress.emit("Computing gradients", 0, 1)
-        class_ids, embedding = conditioning_for(model.config, len(images))
+        class_ids, embedding = conditioning_for(model.config, len(images), labels)
         heat = effective_receptive_field(model, images, job.target, channel=job.channel,
                                          class_ids=class_ids, embedding=embedding)
         self.progress.emit("Computing gradients", 1, 1)
