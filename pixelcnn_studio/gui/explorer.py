@@ -11,9 +11,6 @@ playing the growth or toggling overlays never waits on a computation.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import replace
-
 import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QFont
@@ -22,10 +19,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QScrollAre
 from ..core.field_export import (compose_picture, describe_layer, field_stats, pixel_field, save_field_png,
                                  save_growth_gif, visible_channels)
 from .explorer_canvas import FieldCanvas
-from .explorer_panel import EXPLANATION, STACKS, ControlPanel, legend_label
-from .explorer_worker import EffectiveJob, ExactJob, FieldWorker
+from .explorer_fields import STACKS, FieldStore
+from .explorer_panel import EXPLANATION, ControlPanel, legend_label
+from .explorer_worker import EffectiveJob, FieldWorker
 
-CACHE_LIMIT = 4000
 PLAY_INTERVAL_MS = 800
 
 
@@ -35,17 +32,13 @@ class ReceptiveFieldExplorer(QWidget):
     def __init__(self, checkpoint=None, *, config=None, model=None, class_names=None, parent=None):
         super().__init__(parent)
         self._config = None
-        self._configs: dict = {}
+        self._store = FieldStore()
         self._model = None
         self._images = None
-        self._cache: OrderedDict = OrderedDict()
         self._effective: dict = {}
         self._target, self._channel, self._layer = (0, 0), 0, None
         self._variant, self._mode = "gated", "exact"
         self._pending_gif = None
-        # Bumped by set_model: results still in flight for a previous model carry the old
-        # number in their key and are never mistaken for the new model's.
-        self._generation = 0
         self._worker = FieldWorker(self)
         self._worker.field_ready.connect(self._on_field)
         self._worker.effective_ready.connect(self._on_effective)
@@ -116,30 +109,15 @@ class ReceptiveFieldExplorer(QWidget):
         self._worker.cancel()
         self._worker.forget_model()
         self.play_button.setChecked(False)
-        self._generation += 1
         self._config, self._model, self._images, self._labels = config, model, None, None
         self._class_names, self._dataset = class_names, dataset
-        self.panel.set_sources(dataset)
-        self._configs = {v: replace(config, variant=v) for v in ("gated", "original")}
-        self._cache.clear()
+        self._store.reset(config)
         self._effective.clear()
         self._target = (config.height // 2, config.width // 2)
         self._channel, self._layer = 0, None
         self._variant = config.variant
         self._mode = "exact"
-        for widget, value in ((self.original_toggle, self._variant == "original"),
-                              (self.exact_button, True)):
-            widget.blockSignals(True)
-            widget.setChecked(value)
-            widget.blockSignals(False)
-        self.layer_slider.blockSignals(True)
-        self.layer_slider.setRange(1, config.layers + 1)
-        self.layer_slider.setValue(config.layers + 1)
-        self.layer_slider.blockSignals(False)
-        self.panel.channel_group.button(0).setChecked(True)
-        self.panel.channel_box.setVisible(config.channels == 3)
-        self.panel.title.setText(f"<b>Receptive fields</b><br>{config.height}×{config.width}, {config.layers} layers, "
-                            f"{config.kernel_size}×{config.kernel_size} kernel")
+        self.panel.reset(config, dataset)
         self._update_enabled()
         self._refresh()
 
@@ -224,18 +202,9 @@ class ReceptiveFieldExplorer(QWidget):
         self._update_enabled()
 
     # -- fields --------------------------------------------------------------------------------
-    def _key(self, variant, layer, stack, target=None, channel=None):
-        return (self._generation, variant, target or self._target, self._channel if channel is None else channel,
-                layer or 0, stack)
-
-    def _stacks(self, variant):
-        return STACKS if variant == "gated" else ("combined",)
-
     def fields_at(self, layer, variant=None) -> dict | None:
         """Stack -> bool (C, H, W) at `layer` for the current target, or None if not computed yet."""
-        variant = variant or self._variant
-        found = {s: self._cache.get(self._key(variant, layer, s)) for s in self._stacks(variant)}
-        return None if any(v is None for v in found.values()) else found
+        return self._store.fields_at(variant or self._variant, self._target, self._channel, layer)
 
     def current_field(self):
         """The combined field now on show (bool (C, H, W)), or None while it is computed."""
@@ -251,22 +220,11 @@ class ReceptiveFieldExplorer(QWidget):
         """Nothing left to compute for the current target (tests and exports wait on this)."""
         return self._missing_jobs() == [] and (self._mode == "exact" or self._effective_key() in self._effective)
 
-    def _job(self, variant, layer, stack) -> ExactJob:
-        # The vertical stack has no output of its own: "output" shows it at the last layer.
-        layers = self._config.layers if (layer is None and stack == "vertical") else layer
-        return ExactJob(self._key(variant, layer, stack), self._configs[variant], self._target,
-                        self._channel, layers, stack)
-
     def _missing_jobs(self) -> list:
-        if self._config is None:
-            return []
-        layers = [self._layer] + [l for l in list(range(1, self._config.layers + 1)) + [None] if l != self._layer]
-        other = "original" if self._variant == "gated" else "gated"
-        jobs = [self._job(v, l, s) for v in (self._variant, other) for l in layers for s in self._stacks(v)]
-        return [j for j in jobs if j.key not in self._cache]
+        return self._store.missing(self._variant, self._target, self._channel, self._layer)
 
     def _effective_key(self):
-        return (self._generation, self._target, self._channel, id(self._images), self._source())
+        return (self._store.generation, self._target, self._channel, id(self._images), self._source())
 
     def _source(self) -> str:
         if self._images is not None:
@@ -285,10 +243,8 @@ class ReceptiveFieldExplorer(QWidget):
         self._redraw()
 
     def _on_field(self, key, field) -> None:
-        self._cache[key] = field
-        while len(self._cache) > CACHE_LIMIT:
-            self._cache.popitem(last=False)
-        if key[:1] + key[2:4] == (self._generation, self._target, self._channel):
+        self._store.add(key, field)
+        if self._store.is_current(key, self._target, self._channel):
             self._redraw()
         if self._pending_gif and self.fields_at(None) is not None and all(
                 self.fields_at(l) is not None for l in range(1, self._config.layers + 1)):
@@ -336,7 +292,7 @@ class ReceptiveFieldExplorer(QWidget):
             return None
         layer = self._layer if layer == "current" else layer
         variant = variant or self._variant
-        config = self._configs[variant]
+        config = self._store.configs[variant]
         fields = self.fields_at(layer, variant)
         show = [s for s in STACKS if self.stack_boxes[s].isChecked()]
         if self._mode == "effective" and not exact and layer == self._layer and variant == self._variant:

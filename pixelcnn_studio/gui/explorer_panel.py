@@ -17,7 +17,7 @@ from ..core.export import make_grid
 from ..core.field_export import (BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, LATER, STACK_COLOURS,
                                  STACK_LABELS, TARGET, VIRIDIS)
 
-STACKS = ("vertical", "horizontal", "combined")
+STACKS = ("vertical", "horizontal", "combined")     # the order of the legend
 
 EXPLANATION = (
     "<b>Why two stacks?</b> A PixelCNN predicts each pixel from the pixels before it in raster "
@@ -237,6 +237,22 @@ class ControlPanel(QWidget):
         side.addWidget(self.large_text)
         side.addWidget(self.explain_toggle)
         side.addStretch(1)
+
+    def reset(self, config, dataset: str | None) -> None:
+        """Controls for a new model, set without signals: the explorer resets its own state."""
+        for widget in (self.original_toggle, self.exact_button, self.layer_slider):
+            widget.blockSignals(True)
+        self.original_toggle.setChecked(config.variant == "original")
+        self.exact_button.setChecked(True)
+        self.layer_slider.setRange(1, config.layers + 1)
+        self.layer_slider.setValue(config.layers + 1)
+        for widget in (self.original_toggle, self.exact_button, self.layer_slider):
+            widget.blockSignals(False)
+        self.channel_group.button(0).setChecked(True)
+        self.channel_box.setVisible(config.channels == 3)
+        self.title.setText(f"<b>Receptive fields</b><br>{config.height}×{config.width}, {config.layers} layers, "
+                           f"{config.kernel_size}×{config.kernel_size} kernel")
+        self.set_sources(dataset)
 
     def set_sources(self, dataset: str | None) -> None:
         self.source_combo.blockSignals(True)
