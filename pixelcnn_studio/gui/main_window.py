@@ -39,6 +39,8 @@ class MainWindow(QMainWindow):
         self._hover = (-1, -1, -1)
         self._presentation = False
         self._normal_geometry = QByteArray()
+        self._restore_timer = QTimer(self, singleShot=True)
+        self._restore_timer.timeout.connect(self._leave_full_screen)
         self._shown_state = ""
         self._stats_shown = 0.0
         self._theme = settings.get("view/theme", "dark")
@@ -419,9 +421,13 @@ class MainWindow(QMainWindow):
         if on:
             self.showFullScreen()
         else:
-            self.showNormal()
-            # The large type of presentation mode grew the minimum size; put the window back as it was.
-            self.restoreGeometry(self._normal_geometry)
+            # Leave full screen only once the normal type has shrunk the layout again: a minimum
+            # size still wider than the screen keeps some window managers in full screen.
+            self._restore_timer.start(50)
+
+    def _leave_full_screen(self) -> None:
+        self.showNormal()
+        self.restoreGeometry(self._normal_geometry)
 
     def _restore_settings(self) -> None:
         geometry = settings.get("window/geometry")
