@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QRadioButton, QSizePolicy, QSlider, QVBoxLayout,
+                               QProgressBar, QPushButton, QSizePolicy, QSlider, QVBoxLayout,
                                QWidget)
 
 from ..core.export import make_grid
@@ -62,6 +62,9 @@ class Swatch(QWidget):
                 painter.drawLine(x, box.bottom(), x + side, box.top())
         else:
             painter.fillRect(box, self.colour)
+            # A grey rim keeps a dark swatch visible on a dark panel.
+            painter.setPen(QColor(128, 128, 128))
+            painter.drawRect(box.adjusted(0, 0, -1, -1))
         painter.end()
 
 
@@ -107,6 +110,13 @@ class ChannelChips(QWidget):
             chip.setStyleSheet(f"QLabel {{ {style} padding: 2px 8px; border-radius: 3px; }}")
 
 
+def segment(text: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setCheckable(True)
+    button.setToolTip(tip)
+    return button
+
+
 def legend_label(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -146,13 +156,18 @@ class ControlPanel(QWidget):
 
         view = QGroupBox("Show")
         grid = QVBoxLayout(view)
-        self.exact_button = QRadioButton("Exact field (the architecture)")
-        self.effective_button = QRadioButton("Effective field (the trained weights)")
+        # Checkable push buttons rather than radio buttons: a segmented switch that reads at a
+        # distance and looks the same under every style sheet.
+        modes = QHBoxLayout()
+        self.exact_button = segment("Exact field", "Which pixels can influence the target at all (the architecture)")
+        self.effective_button = segment("Effective field", "How strongly each pixel moves the target's prediction "
+                                                           "(the trained weights)")
         self.exact_button.setChecked(True)
         self.mode_group = QButtonGroup(self)
         for button in (self.exact_button, self.effective_button):
             self.mode_group.addButton(button)
-            grid.addWidget(button)
+            modes.addWidget(button)
+        grid.addLayout(modes)
         self.original_toggle = QCheckBox("Original PixelCNN, same depth and kernel")
         self.log_toggle = QCheckBox("Log scale (effective field)")
         self.source_combo = QComboBox()
@@ -181,7 +196,7 @@ class ControlPanel(QWidget):
         row = QHBoxLayout()
         self.channel_group = QButtonGroup(self)
         for c, name in enumerate(CHANNEL_NAMES):
-            button = QRadioButton(name)
+            button = segment(name, f"The field of the {'red green blue'.split()[c]} sub-pixel of the target")
             self.channel_group.addButton(button, c)
             row.addWidget(button)
         row.addStretch(1)
