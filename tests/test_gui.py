@@ -445,3 +445,17 @@ def test_install_desktop_writes_a_launcher(tmp_path, monkeypatch):
     icon = next(line.split("=", 1)[1] for line in text.splitlines() if line.startswith("Icon="))
     with Image.open(icon) as img:
         assert img.size == (256, 256)
+
+
+def test_receptive_field_tab_follows_the_loaded_model(open_window, qtbot, ckpt, tmp_path):
+    window = open_window(ckpt)
+    assert window.explorer is None                    # built only when first shown
+    window.actions_by_name["tab_explorer"].trigger()
+    assert window.explorer is not None
+    qtbot.waitUntil(window.explorer.isVisible)
+    assert window.explorer._config.height == 5
+    with qtbot.waitSignal(window.model_loaded, timeout=10000):
+        window.open_checkpoint(write_model(tmp_path / "wide.pt", size=(4, 7)))
+    assert window.explorer._config.width == 7
+    window.actions_by_name["tab_sampling"].trigger()
+    assert window.canvas.isVisible()

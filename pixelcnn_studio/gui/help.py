@@ -12,6 +12,7 @@ SHORTCUTS = (
     ("R", "Restart with the same seed"),
     ("N", "New random seed and restart"),
     ("1 … 9, 0", "Pick class 1 … 10"),
+    ("Ctrl+1, Ctrl+2", "Sampling view, receptive-field view"),
     ("F11", "Presentation mode (full screen, large type)"),
     ("Esc", "Leave presentation mode"),
     ("Ctrl+O", "Open a checkpoint"),

@@ -6,23 +6,23 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from . import settings
 from .canvas import SampleCanvas, image_before_step
 from .controls import RunControls, StatsPanel, hover_text
 from .distribution import CHANNEL_NAMES, DistributionView
 from .menus import build_menus
-from .panels import Banner, ConditioningPanel, ModelPanel, bundled_models
+from .model_loading import ModelLoading
+from .panels import Banner, ConditioningPanel, ModelPanel
 from .session import SamplingSession
 from .theme import THEMES, app_icon, palette, stylesheet
 from .worker import LoadWorker
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ModelLoading, QMainWindow):
     model_loaded = Signal(str)           # path
     load_failed = Signal(str, str)       # path, message
 
@@ -72,19 +72,38 @@ class MainWindow(QMainWindow):
 
         self.left = self._side_panel(self.models, self.conditioning, width=290)
         centre = QVBoxLayout()
-        centre.addWidget(self.banner)
+        centre.setContentsMargins(0, 0, 0, 0)
         centre.addWidget(self.headline)
         centre.addWidget(self.canvas, 1)
         centre.addWidget(self.timeline)
         centre.addWidget(self.controls)
         self.right = self._side_panel(self.distribution, self.stats, width=340)
+        sampling = QWidget()
+        sampling_layout = QHBoxLayout(sampling)
+        sampling_layout.setContentsMargins(0, 6, 0, 0)
+        sampling_layout.setSpacing(10)
+        sampling_layout.addLayout(centre, 1)
+        sampling_layout.addWidget(self.right)
+        # The receptive-field explorer is built the first time its tab is opened: most sessions
+        # never need its worker thread.
+        self.explorer = None
+        self._explorer_page = QWidget()
+        QVBoxLayout(self._explorer_page).setContentsMargins(0, 6, 0, 0)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(sampling, "Sampling")
+        self.tabs.addTab(self._explorer_page, "Receptive fields")
+        self.tabs.setTabToolTip(1, "Why the Gated PixelCNN has two stacks: what each pixel can see, layer by layer")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        main = QVBoxLayout()
+        main.addWidget(self.banner)
+        main.addWidget(self.tabs, 1)
         root = QWidget()
         layout = QHBoxLayout(root)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(10)
         layout.addWidget(self.left)
-        layout.addLayout(centre, 1)
-        layout.addWidget(self.right)
+        layout.addLayout(main, 1)
         self.setCentralWidget(root)
         self.resize(1400, 860)
 
@@ -117,97 +136,17 @@ class MainWindow(QMainWindow):
             layout.addWidget(w, 1 if i == 0 else 0)
         return frame
 
-    # -- models ------------------------------------------------------------------------------------
-    def open_checkpoint(self, path) -> None:
-        """Load a checkpoint in the background; the current model stays until the new one is ready."""
-        path = str(path)
-        if Path(path).suffix.lower() in IMAGE_SUFFIXES:
-            self._load_error(path, f"{Path(path).name} is an image, not a model checkpoint: "
-                                   "drop or open a .pt file written by PixelCNN Studio.")
-            return
-        if self.loader is not None:
-            self._pending_path = path
-            return
-        self.statusBar().showMessage(f"Loading {Path(path).name}…")
-        if self.loaded is None:
-            self.canvas.clear(f"Loading {Path(path).name}…")
-        self.loader = LoadWorker(path)
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(self._load_error)
-        self.loader.finished.connect(self._loader_done)
-        self.loader.start()
+    def _tab_changed(self, index: int) -> None:
+        if index == 1 and self.explorer is None:
+            from .explorer import ReceptiveFieldExplorer
+            self.explorer = ReceptiveFieldExplorer()
+            self._explorer_page.layout().addWidget(self.explorer)
+            self.explorer.set_large_text(self._presentation)
+            if self.loaded is not None:
+                self.explorer.set_checkpoint(self.loaded)
 
-    def browse_checkpoint(self) -> None:
-        folder = settings.get("models/folder", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", folder, "PixelCNN checkpoints (*.pt);;All files (*)")
-        if path:
-            settings.put("models/folder", str(Path(path).parent))
-            self.open_checkpoint(path)
-
-    def _loader_done(self) -> None:
-        self.loader = None
-        if self._pending_path is not None:
-            path, self._pending_path = self._pending_path, None
-            self.open_checkpoint(path)
-
-    def _on_loaded(self, loaded) -> None:
-        self.session.shutdown()
-        self.loaded, self.model_path = loaded, str(Path(loaded.path).resolve())
-        self.banner.hide()
-        settings.put("models/last", self.model_path)
-        settings.add_recent(self.model_path)
-        self.refresh_model_list()
-        self.models.show_card(loaded)
-        self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder)
-        self.distribution.set_levels(loaded.config.levels)
-        self._update_title()
-        self._prepare_canvas()
-        self.statusBar().showMessage(f"Loaded {Path(loaded.path).name}", 5000)
-        self.model_loaded.emit(loaded.path)
-
-    def _load_error(self, path: str, message: str) -> None:
-        keep = f" {Path(self.loaded.path).name} stays loaded." if self.loaded is not None else ""
-        self.show_error(f"Could not open {Path(path).name}: {message.split(': ', 1)[-1] if ': ' in message else message}"
-                        f".{keep}".replace("..", "."))
-        if self.loaded is None:
-            self._show_empty()
-        self.load_failed.emit(path, message)
-
-    def show_error(self, text: str) -> None:
-        self.banner.show_message(text, "error")
-        self.statusBar().showMessage(text, 10000)
-
-    def refresh_model_list(self) -> None:
-        self.models.populate(bundled_models(), settings.recent_files(), self.model_path)
-        if hasattr(self, "recent_menu"):
-            self.recent_menu.refresh()
-
-    def _show_empty(self) -> None:
-        if self.loaded is None and self.loader is None:
-            bundled = bundled_models()
-            self.canvas.clear("No model loaded.\n\n" + ("Pick one on the left, " if bundled else
-                              "There are no bundled models yet. ") +
-                              "Use File → Open checkpoint… (Ctrl+O), or drop a .pt file here.")
-            self.refresh_model_list()
-
-    def _update_title(self) -> None:
-        name = Path(self.loaded.path).name if self.loaded is not None else "no model"
-        self.setWindowTitle(f"{name} — PixelCNN Studio")
-
-    # -- drag and drop ----------------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:
-        if any(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if files:
-            event.acceptProposedAction()
-            self.open_checkpoint(files[0])
+    def show_tab(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
 
     # -- runs -----------------------------------------------------------------------------------------------
     def _plan(self):
@@ -415,6 +354,8 @@ class MainWindow(QMainWindow):
         for w in (self.left, self.controls.settings_row, self.timeline, self.menuBar(), self.statusBar()):
             w.setVisible(not on)
         self.stats.set_compact(on)
+        if self.explorer is not None:
+            self.explorer.set_large_text(on)
         self.right.setFixedWidth(480 if on else 340)
         self.actions_by_name["presentation"].setChecked(on)
         self.apply_theme(self._theme)
@@ -442,6 +383,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop every background thread; safe to call more than once."""
         self.session.shutdown()
+        if self.explorer is not None:
+            self.explorer.shutdown()
         if self.loader is not None:
             self.loader.wait(10000)
 

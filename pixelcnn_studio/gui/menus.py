@@ -73,6 +73,9 @@ def build_menus(window) -> dict:
     act(run, "new_seed", "&New seed", window.new_seed, "N")
 
     view = bar.addMenu("&View")
+    act(view, "tab_sampling", "&Sampling", lambda: window.show_tab(0), "Ctrl+1")
+    act(view, "tab_explorer", "&Receptive fields", lambda: window.show_tab(1), "Ctrl+2")
+    view.addSeparator()
     act(view, "presentation", "&Presentation mode", lambda on: window.set_presentation(on), "F11", checkable=True)
     act(None, "leave_presentation", "Leave presentation mode",
         lambda: window.set_presentation(False) if window._presentation else None, "Esc")

@@ -1,0 +1,110 @@
+"""Loading checkpoints into the main window: the File menu, drops, bundled and recent models."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
+
+from . import settings
+from .panels import bundled_models
+from .worker import LoadWorker
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+class ModelLoading:
+    """Mixed into MainWindow. Loading runs on a LoadWorker thread; the current model stays in use
+    until the new one has loaded, and a file that fails leaves it untouched."""
+
+    def open_checkpoint(self, path) -> None:
+        """Load a checkpoint in the background; the current model stays until the new one is ready."""
+        path = str(path)
+        if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+            self._load_error(path, f"{Path(path).name} is an image, not a model checkpoint: "
+                                   "drop or open a .pt file written by PixelCNN Studio.")
+            return
+        if self.loader is not None:
+            self._pending_path = path
+            return
+        self.statusBar().showMessage(f"Loading {Path(path).name}…")
+        if self.loaded is None:
+            self.canvas.clear(f"Loading {Path(path).name}…")
+        self.loader = LoadWorker(path)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._load_error)
+        self.loader.finished.connect(self._loader_done)
+        self.loader.start()
+
+    def browse_checkpoint(self) -> None:
+        folder = settings.get("models/folder", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", folder, "PixelCNN checkpoints (*.pt);;All files (*)")
+        if path:
+            settings.put("models/folder", str(Path(path).parent))
+            self.open_checkpoint(path)
+
+    def _loader_done(self) -> None:
+        self.loader = None
+        if self._pending_path is not None:
+            path, self._pending_path = self._pending_path, None
+            self.open_checkpoint(path)
+
+    def _on_loaded(self, loaded) -> None:
+        self.session.shutdown()
+        self.loaded, self.model_path = loaded, str(Path(loaded.path).resolve())
+        self.banner.hide()
+        settings.put("models/last", self.model_path)
+        settings.add_recent(self.model_path)
+        self.refresh_model_list()
+        self.models.show_card(loaded)
+        self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder)
+        self.distribution.set_levels(loaded.config.levels)
+        if self.explorer is not None:
+            self.explorer.set_checkpoint(loaded)
+        self._update_title()
+        self._prepare_canvas()
+        self.statusBar().showMessage(f"Loaded {Path(loaded.path).name}", 5000)
+        self.model_loaded.emit(loaded.path)
+
+    def _load_error(self, path: str, message: str) -> None:
+        keep = f" {Path(self.loaded.path).name} stays loaded." if self.loaded is not None else ""
+        self.show_error(f"Could not open {Path(path).name}: {message.split(': ', 1)[-1] if ': ' in message else message}"
+                        f".{keep}".replace("..", "."))
+        if self.loaded is None:
+            self._show_empty()
+        self.load_failed.emit(path, message)
+
+    def show_error(self, text: str) -> None:
+        self.banner.show_message(text, "error")
+        self.statusBar().showMessage(text, 10000)
+
+    def refresh_model_list(self) -> None:
+        self.models.populate(bundled_models(), settings.recent_files(), self.model_path)
+        if hasattr(self, "recent_menu"):
+            self.recent_menu.refresh()
+
+    def _show_empty(self) -> None:
+        if self.loaded is None and self.loader is None:
+            bundled = bundled_models()
+            self.canvas.clear("No model loaded.\n\n" + ("Pick one on the left, " if bundled else
+                              "There are no bundled models yet. ") +
+                              "Use File → Open checkpoint… (Ctrl+O), or drop a .pt file here.")
+            self.refresh_model_list()
+
+    def _update_title(self) -> None:
+        name = Path(self.loaded.path).name if self.loaded is not None else "no model"
+        self.setWindowTitle(f"{name} — PixelCNN Studio")
+
+    # -- drag and drop ----------------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_checkpoint(files[0])
