@@ -123,6 +123,9 @@ class FieldCanvas(QWidget):
         image = self._image()
         if image is not None:
             painter.drawImage(self.grid_rect().topLeft(), image)
+            # A rim: the dark "not yet" cells would otherwise melt into a dark window.
+            painter.setPen(QColor(110, 116, 130))
+            painter.drawRect(self.grid_rect().adjusted(-1, -1, 0, 0))
         text = self._message or ("computing…" if self._busy else "")
         if text:
             font = painter.font()

@@ -290,8 +290,9 @@ class ControlPanel(QWidget):
         """Enable what applies: the effective field is of the trained output, not of a layer."""
         self.effective_button.setEnabled(has_model)
         self.effective_button.setToolTip("" if has_model else "Load a trained model to see this")
-        self.log_toggle.setEnabled(effective)
-        self.source_combo.setEnabled(effective)
+        # Shown only where they apply, so the exact view carries no controls that do nothing.
+        self.log_toggle.setVisible(effective)
+        self.source_combo.setVisible(effective)
         for widget in (self.original_toggle, self.layer_slider, self.play_button):
             widget.setEnabled(not effective)
         for stack, row in zip(STACKS, self.stack_rows):
