@@ -404,3 +404,19 @@ def test_missing_test_images_fall_back_to_samples(qtbot, explorer, small_model, 
     qtbot.waitUntil(lambda: explorer.canvas.picture().heat is not None, timeout=30000)
     assert explorer.panel.source_combo.currentIndex() == 0
     assert "sampled images" in explorer._stats.text() and "unavailable" in explorer._status.text()
+
+
+def test_a_view_deleted_while_computing_takes_nothing_down(qtbot):
+    import gc
+
+    from pixelcnn_studio.gui.explorer import ReceptiveFieldExplorer
+    config = ModelConfig(image_size=32, channels=3, hidden=6, layers=8, kernel_size=5)
+    view = ReceptiveFieldExplorer(config=config)
+    worker = view._worker
+    qtbot.waitUntil(worker.isRunning, timeout=5000)
+    view.deleteLater()
+    del view
+    qtbot.wait(50)
+    gc.collect()
+    qtbot.waitUntil(lambda: not worker.isRunning(), timeout=10000)
+    assert worker._shutdown           # stopped because the view went, not because it ran dry

@@ -11,6 +11,8 @@ playing the growth or toggling overlays never waits on a computation.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QFont
@@ -39,7 +41,10 @@ class ReceptiveFieldExplorer(QWidget):
         self._target, self._channel, self._layer = (0, 0), 0, None
         self._variant, self._mode = "gated", "exact"
         self._pending_gif = None
-        self._worker = FieldWorker(self)
+        # No parent: a QWidget deletes its children before anyone hears of it, and a running
+        # QThread deleted that way takes the app down. The worker is stopped when the view goes.
+        self._worker = FieldWorker()
+        self.destroyed.connect(partial(FieldWorker.shutdown, self._worker))
         self._worker.field_ready.connect(self._on_field)
         self._worker.effective_ready.connect(self._on_effective)
         self._worker.progress.connect(self._on_progress)
