@@ -420,3 +420,13 @@ def test_a_view_deleted_while_computing_takes_nothing_down(qtbot):
     gc.collect()
     qtbot.waitUntil(lambda: not worker.isRunning(), timeout=10000)
     assert worker._shutdown           # stopped because the view went, not because it ran dry
+
+
+def test_a_closed_view_shown_again_computes_again(qtbot, explorer, small_model):
+    config, _ = small_model
+    explorer.close()
+    assert not explorer._worker.isRunning()
+    explorer.show()
+    explorer.set_target(1, 2)
+    qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
+    assert torch.equal(explorer.current_field(), receptive_field(config, (1, 2)))

@@ -103,11 +103,11 @@ class FieldWorker(QThread):
     def submit(self, jobs) -> None:
         """Replace the queue; the job already running finishes (or is cancelled separately)."""
         with self._cond:
-            if self._shutdown:
-                return
             self._queue = list(jobs)
             if self._queue and not self._alive:
                 self.wait()        # a thread that has just decided to end finishes at once
+                # A view closed (and so shut down) and then shown again computes again.
+                self._shutdown = False
                 self._alive = True
                 self.start()
             self._cond.notify_all()
