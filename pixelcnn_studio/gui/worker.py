@@ -148,7 +148,9 @@ class SamplingWorker(QThread):
                 self._due = max(self._due + interval, now - interval)
             if action == "single" or now - last_post >= FRAME_INTERVAL or stream.next_index >= stream.total:
                 self._post(stream, step)
-                last_post = now
+                # Counted from when the GUI has shown the frame, so each frame is followed by a
+                # full interval of sampling however long the GUI took.
+                last_post = time.perf_counter()
 
     def _state(self, stream) -> str:
         if stream.next_index >= stream.total:
