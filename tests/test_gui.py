@@ -459,3 +459,16 @@ def test_receptive_field_tab_follows_the_loaded_model(open_window, qtbot, ckpt, 
     assert window.explorer._config.width == 7
     window.actions_by_name["tab_sampling"].trigger()
     assert window.canvas.isVisible()
+
+
+def test_start_after_a_finished_run_gives_new_images_and_restart_repeats(open_window, qtbot, ckpt):
+    window = open_window(ckpt)
+    first = run_to_end(qtbot, window, n=2, seed=20)
+    window.controls.start.click()
+    qtbot.waitUntil(lambda: window.session.frame is not None and window.session.frame.seed == 21
+                    and window.session.state == "done")
+    assert window.controls.seed.value() == 21
+    window.controls.seed.setValue(20)
+    window.restart()
+    qtbot.waitUntil(lambda: window.session.frame is not None and window.session.state == "done")
+    np.testing.assert_array_equal(window.session.frame.image, first.image)

@@ -28,7 +28,8 @@ class RunControls(QWidget):
         super().__init__(parent)
         self.start = QPushButton("Start")
         self.start.setObjectName("primary")
-        self.start.setToolTip("Start, pause or resume sampling (Space)")
+        self.start.setToolTip("Start, pause or resume sampling (Space); after a finished run, "
+                              "start new images with the next seed")
         self.step = QPushButton("Step")
         self.step.setToolTip("Sample one sub-pixel (→)")
         self.stop = QPushButton("Stop")

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QV
 from .theme import app_icon
 
 SHORTCUTS = (
-    ("Space", "Start, pause or resume sampling"),
+    ("Space", "Start, pause or resume sampling (after a finished run: new images)"),
     ("→", "Sample one sub-pixel"),
     ("R", "Restart with the same seed"),
     ("N", "New random seed and restart"),

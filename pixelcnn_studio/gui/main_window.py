@@ -172,7 +172,7 @@ class MainWindow(ModelLoading, QMainWindow):
             self.show_error("Open a model first (File → Open checkpoint…).")
             return
         self._prepare_canvas()
-        self.canvas.set_hint("")
+        self.canvas.set_hint("Preparing the run…")
         n, class_ids, embedding, _, _ = self._plan()
         self.session.set_speed(self.controls.speed_value)
         self.session.start(self.loaded.model, n, class_ids=class_ids, embedding=embedding,
@@ -188,6 +188,10 @@ class MainWindow(ModelLoading, QMainWindow):
             self._leave_scrub()
             self.session.resume()
         else:
+            if state == "done":
+                # Start after a finished run means "more images": the same seed would only repeat
+                # them (Restart does that on purpose).
+                self.controls.seed.setValue((self.controls.seed.value() + 1) % (2**31 - 1))
             self.new_run()
 
     def step(self) -> None:
@@ -255,6 +259,7 @@ class MainWindow(ModelLoading, QMainWindow):
     def _on_frame(self, frame) -> None:
         if frame.state != self._shown_state:
             self._show_state(frame.state)
+            self.canvas.set_hint("")
         self.timeline.set_progress(frame.start, frame.done_steps, frame.total)
         if self._scrub is None:
             highlight = frame.step_index if frame.step_index >= 0 else frame.done_steps - 1
@@ -269,7 +274,8 @@ class MainWindow(ModelLoading, QMainWindow):
             self._on_hover(*self._hover)
         if frame.state == "done":
             self.statusBar().showMessage(f"Done: {frame.image.shape[0]} image(s), seed {frame.seed}, "
-                                         f"mean {frame.bits_per_dim.mean():.3f} bits/dim", 8000)
+                                         f"mean {frame.bits_per_dim.mean():.3f} bits/dim.  Space: new images · "
+                                         "R: the same again")
 
     def _show_state(self, state: str) -> None:
         self._shown_state = state
