@@ -430,3 +430,13 @@ def test_a_closed_view_shown_again_computes_again(qtbot, explorer, small_model):
     explorer.set_target(1, 2)
     qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
     assert torch.equal(explorer.current_field(), receptive_field(config, (1, 2)))
+
+
+def test_blind_spot_count_in_words():
+    config = ModelConfig(image_size=9, hidden=4, layers=4, kernel_size=3, variant="original")
+    field = pixel_field(receptive_field(config, (4, 4)))
+    stats = field_stats(field, (4, 4))
+    # Every earlier pixel is in reach at depth 4; the wedge of 6 is what it misses.
+    assert (stats.earlier, stats.in_reach, stats.seen, stats.blind) == (40, 40, 34, 6)
+    picture = compose_picture(config, (4, 4), fields={"combined": receptive_field(config, (4, 4))})
+    assert "misses 6 of 40" in picture.caption[1]

@@ -67,24 +67,27 @@ def earlier_pixels(height: int, width: int, target) -> np.ndarray:
     return order < row * width + col
 
 
+def reach(field_hw: np.ndarray, target) -> np.ndarray:
+    """Earlier pixels inside the bounding box of what the field sees: what a field of this
+    extent would cover if it had no holes."""
+    earlier = earlier_pixels(*field_hw.shape, target)
+    seen = field_hw & earlier
+    box = np.zeros_like(earlier)
+    if seen.any():
+        rows = np.flatnonzero(seen.any(axis=1))
+        cols = np.flatnonzero(seen.any(axis=0))
+        box[rows.min():, cols.min():cols.max() + 1] = True
+    return earlier & box
+
+
 def blind_spot(field_hw: np.ndarray, target) -> np.ndarray:
     """Earlier pixels inside the field's own reach that it misses.
 
-    The reach is the bounding box of what the field sees (with the target's row up to the
-    target): a pixel outside it is merely too far for this depth, while one inside it that is
+    A pixel outside the reach is merely too far for this depth, while one inside it that is
     still unseen is a hole the architecture can never fill - the original PixelCNN's wedge up
     and to the right of the target.
     """
-    height, width = field_hw.shape
-    earlier = earlier_pixels(height, width, target)
-    seen = field_hw & earlier
-    if not seen.any():
-        return np.zeros_like(earlier)
-    rows = np.flatnonzero(seen.any(axis=1))
-    cols = np.flatnonzero(seen.any(axis=0))
-    reach = np.zeros_like(earlier)
-    reach[rows.min():, cols.min():cols.max() + 1] = True
-    return earlier & reach & ~field_hw
+    return reach(field_hw, target) & ~field_hw
 
 
 def visible_channels(field_chw, target) -> tuple:
@@ -186,13 +189,21 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def caption_height(width: int, lines: int, legend: bool) -> int:
-    size = _font_size(width)
-    return 0 if not lines and not legend else (lines + (1 if legend else 0)) * int(size * 1.5) + size
-
-
 def _font_size(width: int) -> int:
     return int(max(12, min(28, width / 34)))
+
+
+def _wrap(text: str, font, width: int) -> list[str]:
+    """Greedy word wrap by measured width: captions must fit a small image's width too."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        trial = f"{line} {word}" if line else word
+        if line and font.getlength(trial) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return lines + [line] if line else lines
 
 
 def render_field(picture: FieldPicture, cell: int = 16, *, caption: bool = True) -> np.ndarray:
@@ -202,20 +213,29 @@ def render_field(picture: FieldPicture, cell: int = 16, *, caption: bool = True)
         return grid
     width = grid.shape[1]
     size = _font_size(width)
-    band = caption_height(width, len(picture.caption), bool(picture.legend))
+    font = _font(size)
+    step, margin = int(size * 1.5), size // 2
+    lines = [part for line in picture.caption for part in _wrap(line, font, width - 2 * margin)]
+    # The legend flows like words: a swatch and its label never split across lines.
+    entries, rows, x = [], 0, margin
+    for colour, label in picture.legend:
+        span = size + 4 + int(font.getlength(label))
+        if x > margin and x + span > width - margin:
+            rows, x = rows + 1, margin
+        entries.append((x, rows, colour, label))
+        x += span + size
+    band = (len(lines) + (rows + 1 if entries else 0)) * step + size
     canvas = Image.new("RGB", (width, grid.shape[0] + band), GRID)
     canvas.paste(Image.fromarray(grid), (0, 0))
     draw = ImageDraw.Draw(canvas)
-    font = _font(size)
-    y = grid.shape[0] + size // 2
-    for line in picture.caption:
-        draw.text((size // 2, y), line, fill=TEXT, font=font)
-        y += int(size * 1.5)
-    x = size // 2
-    for colour, label in picture.legend:
-        draw.rectangle((x, y + 2, x + size - 2, y + size), fill=colour)
-        draw.text((x + size + 4, y), label, fill=TEXT, font=font)
-        x += size + 4 + int(draw.textlength(label, font=font)) + size
+    y = grid.shape[0] + margin
+    for line in lines:
+        draw.text((margin, y), line, fill=TEXT, font=font)
+        y += step
+    for x, row, colour, label in entries:
+        top = y + row * step
+        draw.rectangle((x, top + 2, x + size - 2, top + size), fill=colour)
+        draw.text((x + size + 4, top), label, fill=TEXT, font=font)
     return np.asarray(canvas)
 
 
@@ -236,6 +256,10 @@ def save_growth_gif(path, pictures: list, cell: int | None = None, frame_ms: int
         raise ValueError("no layers to animate")
     cell = cell or export_cell(pictures[0].width, pictures[0].height)
     frames = [render_field(p, cell) for p in pictures]
+    # Captions wrap to different lengths; every frame of a GIF must share one size.
+    tallest = max(f.shape[0] for f in frames)
+    frames = [np.concatenate([f, np.full((tallest - f.shape[0], f.shape[1], 3), GRID, np.uint8)])
+              if f.shape[0] < tallest else f for f in frames]
     save_gif(path, frames, frame_ms=frame_ms, hold_last_ms=max(frame_ms, 2000))
     return frames
 
@@ -244,13 +268,14 @@ def save_growth_gif(path, pictures: list, cell: int | None = None, frame_ms: int
 class FieldStats:
     earlier: int          # pixels before the target in raster order
     seen: int             # of those, how many the field reaches
-    blind: int            # of the unseen ones, how many lie inside its reach (the blind spot)
+    in_reach: int         # earlier pixels inside the bounding box of the field
+    blind: int            # of those, how many it misses (the blind spot)
 
 
 def field_stats(field_hw: np.ndarray, target) -> FieldStats:
     earlier = earlier_pixels(*field_hw.shape, target)
     return FieldStats(int(earlier.sum()), int((field_hw & earlier).sum()),
-                      int(blind_spot(field_hw, target).sum()))
+                      int(reach(field_hw, target).sum()), int(blind_spot(field_hw, target).sum()))
 
 
 def describe_layer(layer: int | None, layers: int) -> str:
@@ -291,7 +316,7 @@ def compose_picture(config, target, *, channel: int = 0, layer: int | None = Non
     picture.legend = [(STACK_COLOURS[s], s if gated else "field") for s in picture.fields]
     if not gated:
         picture.blind = blind_spot(combined_hw, target)
-        text += f" · blind spot: {stats.blind}"
+        text += f" · blind spot: misses {stats.blind} of {stats.in_reach} in reach"
         picture.legend.append((BLIND_SPOT, "blind spot"))
     picture.legend.append((TARGET, "target"))
     if C == 3:

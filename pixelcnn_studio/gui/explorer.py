@@ -323,8 +323,8 @@ class ReceptiveFieldExplorer(QWidget):
             stats = field_stats(pixel_field(fields["combined"]), self._target)
             text = f"Target ({self._target[0]}, {self._target[1]}) sees {stats.seen} of {stats.earlier} earlier pixels."
             if self._variant == "original":
-                text += (f" <b>Blind spot: misses {stats.blind} earlier pixel{'s' if stats.blind != 1 else ''} "
-                         "inside its reach</b> (hatched); no depth fixes that.")
+                text += (f" <b>Blind spot: misses {stats.blind} of the {stats.in_reach} earlier pixels inside "
+                         "its reach</b> (hatched); no depth fixes that.")
             self._stats.setText(text)
             if self._config.channels == 3:
                 self.chips.set_state(self._channel, visible_channels(fields["combined"], self._target))
