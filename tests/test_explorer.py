@@ -440,3 +440,14 @@ def test_blind_spot_count_in_words():
     assert (stats.earlier, stats.in_reach, stats.seen, stats.blind) == (40, 40, 34, 6)
     picture = compose_picture(config, (4, 4), fields={"combined": receptive_field(config, (4, 4))})
     assert "misses 6 of 40" in picture.caption[1]
+
+
+def test_hovering_says_what_a_pixel_is(qtbot, explorer):
+    explorer.canvas.pixel_hovered.emit(3, 4)
+    assert "Pixel (3, 4)" in explorer._status.text() and "seen by the" in explorer._status.text()
+    explorer.canvas.pixel_hovered.emit(8, 8)
+    assert "never visible" in explorer._status.text()
+    explorer.original_toggle.setChecked(True)
+    qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
+    explorer.canvas.pixel_hovered.emit(3, 7)
+    assert "blind spot" in explorer._status.text()

@@ -278,6 +278,23 @@ def field_stats(field_hw: np.ndarray, target) -> FieldStats:
                       int(reach(field_hw, target).sum()), int(blind_spot(field_hw, target).sum()))
 
 
+def hover_text(picture: FieldPicture, row: int, col: int) -> str:
+    """What the picture says about one pixel, in words (the explorer's status line)."""
+    if (row, col) == tuple(picture.target):
+        return "the target"
+    if not earlier_pixels(picture.height, picture.width, picture.target)[row, col]:
+        return "after the target: never visible"
+    if picture.heat is not None:
+        top = picture.heat.max() or 1.0
+        return f"mean |gradient| {picture.heat[row, col]:.3g} ({100 * picture.heat[row, col] / top:.1f}% of the largest)"
+    if picture.blind is not None and picture.blind[row, col]:
+        return "in the blind spot: in reach, yet never seen"
+    inside = [name for name, mask in picture.fields.items() if mask[row, col]]
+    if not inside:
+        return "earlier, but not reached yet"
+    return "seen by the " + " and ".join("field" if n == "combined" else f"{n} stack" for n in inside)
+
+
 def describe_layer(layer: int | None, layers: int) -> str:
     return "output" if layer is None else f"layer {layer} of {layers}"
 

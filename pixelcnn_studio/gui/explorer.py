@@ -18,8 +18,8 @@ from PySide6.QtCore import QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
-from ..core.field_export import (compose_picture, describe_layer, field_stats, pixel_field, save_field_png,
-                                 save_growth_gif, visible_channels)
+from ..core.field_export import (compose_picture, describe_layer, field_stats, hover_text, pixel_field,
+                                 save_field_png, save_growth_gif, visible_channels)
 from .explorer_canvas import FieldCanvas
 from .explorer_fields import STACKS, FieldStore
 from .explorer_panel import EXPLANATION, ControlPanel, legend_label
@@ -335,8 +335,10 @@ class ReceptiveFieldExplorer(QWidget):
                                 "Brighter pixels move the prediction more.")
 
     def _on_hover(self, row, col) -> None:
-        if row >= 0:
-            self._status.setText(f"Pixel ({row}, {col}): click to make it the target.")
+        picture = self.canvas.picture()
+        if row < 0 or picture is None:
+            return
+        self._status.setText(f"Pixel ({row}, {col}): {hover_text(picture, row, col)}. Click to make it the target.")
 
     def _update_enabled(self) -> None:
         self.panel.show_mode(self._mode == "effective", self._variant == "original", self._model is not None)
