@@ -472,3 +472,13 @@ def test_start_after_a_finished_run_gives_new_images_and_restart_repeats(open_wi
     window.restart()
     qtbot.waitUntil(lambda: window.session.frame is not None and window.session.state == "done")
     np.testing.assert_array_equal(window.session.frame.image, first.image)
+
+
+def test_opening_a_bad_file_with_no_model_shows_the_error_and_the_empty_state(open_window, qtbot, tmp_path):
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"\x00" * 100)
+    window = open_window(bad)
+    qtbot.waitUntil(lambda: window.loader is None)
+    assert window.loaded is None and window.banner.isVisible()
+    assert "broken.pt" in window.banner.text.text()
+    assert "No model loaded" in window.canvas._message

@@ -44,6 +44,8 @@ class ModelLoading:
 
     def _loader_done(self) -> None:
         self.loader = None
+        if self.loaded is None and self._pending_path is None:
+            self._show_empty()
         if self._pending_path is not None:
             path, self._pending_path = self._pending_path, None
             self.open_checkpoint(path)
