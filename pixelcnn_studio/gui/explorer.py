@@ -28,6 +28,13 @@ from .explorer_worker import EffectiveJob, FieldWorker
 PLAY_INTERVAL_MS = 800
 
 
+def _stop_worker(worker) -> None:
+    try:
+        worker.shutdown()
+    except RuntimeError:        # at interpreter exit Qt may have deleted the thread object first
+        pass
+
+
 class ReceptiveFieldExplorer(QWidget):
     """`ReceptiveFieldExplorer(checkpoint)` or `(config=..., model=...)`; `set_model` to switch."""
 
@@ -44,7 +51,7 @@ class ReceptiveFieldExplorer(QWidget):
         # No parent: a QWidget deletes its children before anyone hears of it, and a running
         # QThread deleted that way takes the app down. The worker is stopped when the view goes.
         self._worker = FieldWorker()
-        self.destroyed.connect(partial(FieldWorker.shutdown, self._worker))
+        self.destroyed.connect(partial(_stop_worker, self._worker))
         self._worker.field_ready.connect(self._on_field)
         self._worker.effective_ready.connect(self._on_effective)
         self._worker.progress.connect(self._on_progress)

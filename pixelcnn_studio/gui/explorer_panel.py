@@ -177,7 +177,7 @@ class ControlPanel(QWidget):
         grid.addWidget(self.source_combo)
         side.addWidget(view)
 
-        layer_box = QGroupBox("Layer")
+        layer_box = self.layer_box = QGroupBox("Layer")
         lay = QGridLayout(layer_box)
         self.layer_slider = QSlider(Qt.Orientation.Horizontal)
         self.layer_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
@@ -293,8 +293,9 @@ class ControlPanel(QWidget):
         # Shown only where they apply, so the exact view carries no controls that do nothing.
         self.log_toggle.setVisible(effective)
         self.source_combo.setVisible(effective)
-        for widget in (self.original_toggle, self.layer_slider, self.play_button):
-            widget.setEnabled(not effective)
+        # The effective field is the trained output's: layers and the other variant do not apply.
+        self.original_toggle.setVisible(not effective)
+        self.layer_box.setVisible(not effective)
         for stack, row in zip(STACKS, self.stack_rows):
             row.setVisible(not effective and (not original or stack == "combined"))
         # The original network has one stack: its field is all there is to show.
