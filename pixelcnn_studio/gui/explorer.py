@@ -375,9 +375,16 @@ class ReceptiveFieldExplorer(QWidget):
             self.set_layer(following)
 
     # -- export --------------------------------------------------------------------------------
-    def export_png(self, path) -> np.ndarray:
-        """Write the picture now on show, with caption and legend; returns the RGB array written."""
-        return save_field_png(path, self.picture())
+    def export_png(self, path) -> np.ndarray | None:
+        """Write the picture now on show, with caption and legend; returns the RGB array written,
+        or None (nothing written) while the field on show is still being computed."""
+        picture = self.picture()
+        if picture is None or (not picture.fields and picture.heat is None):
+            self._status.setText("Still computing this field: save again in a moment.")
+            return None
+        rgb = save_field_png(path, picture)
+        self._status.setText(f"Saved {path}")
+        return rgb
 
     def export_gif(self, path) -> bool:
         """Write the growth over layers 1..L, one frame each; False (and written later) while
@@ -401,7 +408,6 @@ class ReceptiveFieldExplorer(QWidget):
         try:
             if kind == "png":
                 self.export_png(path)
-                self._status.setText(f"Saved {path}")
             else:
                 self.export_gif(path)
         except OSError as exc:
