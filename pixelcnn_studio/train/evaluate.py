@@ -34,7 +34,7 @@ def class_ids_for_model(dataset, class_names, num_classes: int):
 
 @torch.no_grad()
 def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_size: int = 256,
-                autocast_dtype=None) -> float:
+                autocast_dtype=None, embeddings=None) -> float:
     """Mean bits/dim of `images` under `model`; under DDP each rank scores every world_size-th image."""
     ctx = ctx or DistContext()
     was_training = model.training
@@ -45,8 +45,9 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
         chunk = idx[start:start + batch_size]
         x = images[chunk].to(ctx.device, non_blocking=True)
         y = None if labels is None else labels[chunk].to(ctx.device)
+        e = None if embeddings is None else embeddings[chunk].to(ctx.device)
         with torch.autocast(ctx.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-            logits = model(x, class_ids=y)
+            logits = model(x, class_ids=y, embedding=e)
         nll = F.cross_entropy(logits.float(), x.long(), reduction="sum")
         total += float(nll)
         count += x.numel()
@@ -72,7 +73,11 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
     if len(data) == 0:
         raise UserError(f"the {split} split of {spec!r} is empty")
     labels = class_ids_for_model(data, loaded.class_names, cfg.num_classes)
-    bpd = heldout_nll(loaded.model, data.images, labels, batch_size=batch_size)
+    embeddings = None
+    if cfg.embedding_dim:
+        from .conditioning import checkpoint_embeddings
+        embeddings = checkpoint_embeddings(loaded, data.images)
+    bpd = heldout_nll(loaded.model, data.images, labels, batch_size=batch_size, embeddings=embeddings)
     return {"checkpoint": str(path), "data": spec, "split": split, "images": len(data),
             "bits_per_dim": bpd, "nats_per_image": bpd * math.log(2.0) * cfg.channels * cfg.height * cfg.width}
 

@@ -21,6 +21,8 @@ from torch.utils.data.distributed import DistributedSampler
 from ..core import ModelConfig, build_model, save_checkpoint
 from ..core.checkpoint import read_checkpoint_dict
 from . import distributed as D
+from ..embed.autoencoder import ConvEncoder, checkpoint_entry
+from .conditioning import AutoencoderPixelCNN, dataset_embeddings, resolve_kind
 from .evaluate import heldout_nll
 from .metrics import MetricsLog, StopSignals, progress_bar
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
@@ -111,6 +113,7 @@ class _Run:
                 from ..cli import UserError
                 raise UserError(f"{path}: holds no resume state (only last.pt files written by `train` do)")
             resume_state, ema_state = training["resume"], payload["state_dict"]
+            self.ema_embedder = payload.get("embedder")
             s = resume_settings(resume_state["settings"], {**explicit, "out": s.out, "resume": str(path)})
         self.s = s
         if s.threads:
@@ -126,13 +129,30 @@ class _Run:
         self.autocast = torch.bfloat16 if (s.bf16 and cuda) else None
 
         torch.manual_seed(s.seed)
-        conditional = self.train_set.labels is not None and bool(self.train_set.class_names) and not s.unconditional
+        self.kind = resolve_kind(s.conditioning, s.unconditional, self.train_set)
+        conditional = self.kind == "class"
         self.class_names = list(self.train_set.class_names) if conditional else None
+        self.embeddings = self.test_embeddings = None
+        embedding_dim = s.code_dim if self.kind == "autoencoder" else 0
+        if self.kind == "embedding":
+            self.embeddings = dataset_embeddings(self.train_set.images, s.embedder, self.out / "cache",
+                                                 show_progress=ctx.is_main, label="training").to(ctx.device)
+            self.test_embeddings = dataset_embeddings(self.test_set.images, s.embedder, self.out / "cache",
+                                                      show_progress=ctx.is_main, label="held-out")
+            embedding_dim = self.embeddings.shape[1]
         self.config = ModelConfig(image_size=self.train_set.image_size, channels=self.train_set.channels,
                                   hidden=s.hidden, layers=s.layers, kernel_size=s.kernel_size,
                                   output_hidden=s.output_hidden, variant=s.variant,
-                                  num_classes=len(self.class_names) if conditional else 0)
-        self.model = build_model(self.config).to(ctx.device)
+                                  num_classes=len(self.class_names) if conditional else 0,
+                                  embedding_dim=embedding_dim,
+                                  # A code that says *where* things are is only usable through a spatial
+                                  # map s = m(h): a per-layer bias cannot tell one pixel from another.
+                                  location_conditioning=self.kind == "autoencoder")
+        model = build_model(self.config)
+        if self.kind == "autoencoder":
+            model = AutoencoderPixelCNN(model, ConvEncoder(self.config.channels, self.config.image_size,
+                                                           s.code_dim, levels=self.config.levels))
+        self.model = model.to(ctx.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
         self.images = self.train_set.images.to(ctx.device)
@@ -174,7 +194,13 @@ class _Run:
     # -- resume ------------------------------------------------------------------------------
     def _restore(self, st: dict, ema_state: dict) -> None:
         self.model.load_state_dict(st["model"])
-        self.ema.load_state_dict({k: v.float() for k, v in ema_state.items()})
+        ema_state = {k: v.float() for k, v in ema_state.items()}
+        if self.kind == "autoencoder":
+            # The checkpoint holds the EMA decoder as its weights and the EMA encoder in its embedder entry.
+            self.ema.decoder.load_state_dict(ema_state)
+            self.ema.encoder.load_state_dict({k: v.float() for k, v in self.ema_embedder["state_dict"].items()})
+        else:
+            self.ema.load_state_dict(ema_state)
         opt_state = dict(st["optimizer"])
         # Checkpoint metadata stores dict keys as strings; the optimiser indexes its state by int.
         opt_state["state"] = {int(k): v for k, v in opt_state["state"].items()}
@@ -226,8 +252,17 @@ class _Run:
             "images_per_s": round(self.images_total / max(self.train_seconds_total, 1e-9), 2),
             "global_batch": s.batch_size * self.ctx.world_size, "ema": s.ema, "settings": s.to_dict(),
         }
-        return {"class_names": self.class_names, "metrics": metrics, "training": training,
+        embedder = None
+        if self.kind == "embedding":
+            embedder = {"name": s.embedder, "dim": self.config.embedding_dim}
+        elif self.kind == "autoencoder":
+            embedder = checkpoint_entry(self.ema.encoder)
+        return {"class_names": self.class_names, "embedder": embedder, "metrics": metrics, "training": training,
                 "dataset": dataset_metadata(s, self.train_set, self.test_set)}
+
+    def _sampling_model(self):
+        """The module whose weights the app samples from: the EMA PixelCNN (the decoder, for an auto-encoder)."""
+        return self.ema.decoder if self.kind == "autoencoder" else self.ema
 
     def save_last(self, resumable: bool = True) -> None:
         if not self.ctx.is_main:
@@ -236,11 +271,11 @@ class _Run:
         if resumable:
             meta["training"]["resume"] = self._resume_state()
         # last.pt keeps full-precision EMA weights: resume must continue from them exactly.
-        save_checkpoint(self.out / "last.pt", self.ema, **meta)
+        save_checkpoint(self.out / "last.pt", self._sampling_model(), **meta)
 
     def save_best(self, metrics: dict) -> None:
         if self.ctx.is_main:
-            save_checkpoint(self.out / "best.pt", self.ema, half=True, **self._metadata(metrics))
+            save_checkpoint(self.out / "best.pt", self._sampling_model(), half=True, **self._metadata(metrics))
 
     # -- evaluation --------------------------------------------------------------------------
     def evaluate_and_record(self) -> dict:
@@ -248,7 +283,7 @@ class _Run:
                                               float(self.interval["images"]), 0.0], self.ctx)
         secs = self.interval["seconds"]
         test_bpd = heldout_nll(self.ema, self.test_set.images, self.test_labels, self.ctx,
-                               autocast_dtype=self.autocast)
+                               autocast_dtype=self.autocast, embeddings=self.test_embeddings)
         row = {"epoch": round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3), "step": self.step,
                "train_bpd": round(nll / max(count, 1) / LN2, 5), "test_bpd": round(test_bpd, 5),
                "images_per_s": round(images / max(secs, 1e-9), 2), "seconds": round(self.elapsed(), 1)}
@@ -272,10 +307,11 @@ class _Run:
     def train_step(self, idx: torch.Tensor) -> float:
         x = self.images[idx]
         y = None if self.labels is None else self.labels[idx]
+        e = None if self.embeddings is None else self.embeddings[idx]
         for group in self.opt.param_groups:
             group["lr"] = lr_at(self.step, self.total_steps, self.s)
         with torch.autocast(self.ctx.device.type, dtype=self.autocast, enabled=self.autocast is not None):
-            logits = self.net(x, class_ids=y)
+            logits = self.net(x, class_ids=y, embedding=e)
         loss = F.cross_entropy(logits.float(), x.long())
         self.opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -10,6 +10,7 @@ from __future__ import annotations
 DEFAULTS = {
     # data
     "data": None, "image_size": None, "unconditional": False,
+    "conditioning": "auto", "embedder": None, "code_dim": 16,
     # model
     "hidden": 32, "layers": 6, "kernel_size": 5, "output_hidden": 64, "variant": "gated",
     # optimiser and schedule

@@ -20,6 +20,10 @@ class TrainSettings:
     preset: str | None = None
     image_size: int | None = None
     unconditional: bool = False
+    # auto | class | none | embedding | autoencoder (see train/conditioning.py)
+    conditioning: str = "auto"
+    embedder: str | None = None
+    code_dim: int = 16
     limit_train: int | None = None
     hidden: int = 32
     layers: int = 6
@@ -99,6 +103,13 @@ def check(s: TrainSettings) -> None:
         if getattr(s, opt) is not None:
             positive[opt] = getattr(s, opt)
     bad = [f"--{k.replace('_', '-')} must be positive (got {v})" for k, v in positive.items() if v < 1]
+    from .conditioning import KINDS
+    if s.conditioning not in KINDS:
+        bad.append(f"--conditioning must be one of {', '.join(KINDS)} (got {s.conditioning})")
+    if s.conditioning == "embedding" and not s.embedder:
+        bad.append("--conditioning embedding needs --embedder NAME (e.g. face-dlib-128)")
+    if s.code_dim < 1:
+        bad.append(f"--code-dim must be positive (got {s.code_dim})")
     if s.lr <= 0:
         bad.append(f"--lr must be positive (got {s.lr})")
     if not 0.0 <= s.ema < 1.0:
