@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, lfw-faces, folder:PATH, "
                                                   "npz:PATH or cifar10:PATH")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for last.pt, best.pt and metrics.csv")
-    p.add_argument("--preset", metavar="NAME", help="a named recipe (fashion-mnist, mnist, emoji, tiny)")
+    from .train.presets import PRESETS
+    p.add_argument("--preset", metavar="NAME", help=f"a named recipe ({', '.join(PRESETS)})")
     p.add_argument("--resume", nargs="?", const="last", metavar="CHECKPOINT",
                    help="continue exactly where DIR/last.pt (or CHECKPOINT) stopped")
     g = p.add_argument_group("data")

@@ -46,6 +46,22 @@ PRESETS: dict[str, dict] = {
         # 1,712 training images make 53 steps an epoch: evaluating every epoch is cheap.
         "epochs": 30, "steps": 1400,
     },
+    "lfw-portraits": {
+        "description": "portraits conditioned on the dlib face descriptor: scikit-image's 100 LFW crops, 25x25 grey",
+        "data": "lfw-faces", "conditioning": "embedding", "embedder": "face-dlib-128",
+        "hidden": 32, "layers": 6, "kernel_size": 5, "output_hidden": 64,
+        "batch_size": 16, "lr": 1e-3, "warmup_steps": 50, "min_lr_ratio": 0.05,
+        "grad_clip": 1.0, "ema": 0.995,
+        "epochs": 200, "steps": 900, "eval_every": 150,
+    },
+    "mnist-autoencoder": {
+        "description": "the paper's PixelCNN auto-encoder on MNIST digits: encoder to a 16-D code, PixelCNN decoder",
+        "data": "mnist", "conditioning": "autoencoder", "code_dim": 16,
+        "hidden": 32, "layers": 6, "kernel_size": 5, "output_hidden": 64,
+        "batch_size": 32, "lr": 1e-3, "warmup_steps": 100, "min_lr_ratio": 0.05,
+        "grad_clip": 1.0, "ema": 0.998,
+        "epochs": 10, "steps": 1500, "eval_every": 500,
+    },
     "tiny": {
         "description": "a seconds-long smoke run: tiny model, any data",
         "hidden": 8, "layers": 2, "kernel_size": 3, "output_hidden": 16,
