@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from ..core.field_export import (compose_picture, describe_layer, field_stats, hover_text, pixel_field,
                                  save_field_png, save_growth_gif, visible_channels)
@@ -76,9 +76,16 @@ class ReceptiveFieldExplorer(QWidget):
         self.canvas.nudged.connect(self._nudge)
         self._explanation = legend_label(EXPLANATION)
         self._explanation.setTextFormat(Qt.TextFormat.RichText)
+        # The paragraph scrolls within at most a third of the height, so that large type on a
+        # projector never squeezes the grid, which is what the audience has come to see.
+        self._explanation_area = QScrollArea()
+        self._explanation_area.setWidget(self._explanation)
+        self._explanation_area.setWidgetResizable(True)
+        self._explanation_area.setFrameShape(QFrame.Shape.NoFrame)
+        self._explanation_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
-        left.addWidget(self._explanation)
+        left.addWidget(self._explanation_area)
         panel = self.panel = ControlPanel()
         # The tests and the main window reach the controls through these names.
         self.layer_slider, self.play_button = panel.layer_slider, panel.play_button
@@ -99,7 +106,7 @@ class ReceptiveFieldExplorer(QWidget):
         panel.png_button.clicked.connect(lambda: self._ask_and_export("png"))
         panel.gif_button.clicked.connect(lambda: self._ask_and_export("gif"))
         panel.large_text.toggled.connect(self.set_large_text)
-        panel.explain_toggle.toggled.connect(self._explanation.setVisible)
+        panel.explain_toggle.toggled.connect(self._explanation_area.setVisible)
         self._scroll = QScrollArea()
         self._scroll.setWidget(panel)
         self._scroll.setWidgetResizable(True)
@@ -418,6 +425,15 @@ class ReceptiveFieldExplorer(QWidget):
         """Stop the worker thread; the app calls this on quit, a closed window on close."""
         self._play_timer.stop()
         self._worker.shutdown()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # After the layout has settled: the paragraph's height depends on the width it gets.
+        QTimer.singleShot(0, self._fit_explanation)
+
+    def _fit_explanation(self) -> None:
+        text_height = self._explanation.heightForWidth(self._explanation_area.viewport().width())
+        self._explanation_area.setFixedHeight(max(40, min(text_height + 4, self.height() // 3)))
 
     def closeEvent(self, event) -> None:
         self.shutdown()
