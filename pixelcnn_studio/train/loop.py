@@ -356,7 +356,9 @@ class _Run:
                     bar.set_postfix(loss=f"{loss:.3f}", bpd=f"{loss / LN2:.3f}",
                                     img_s=f"{n * (b + 1 - bar.initial) / max(bar.format_dict['elapsed'], 1e-9):.1f}"
                                     if bar.format_dict.get("elapsed") else "", refresh=False)
-                    if s.eval_every and self.step % s.eval_every == 0 and b + 1 < self.steps_per_epoch:
+                    # Skip a step-count evaluation that would nearly repeat the one at the epoch's end.
+                    near_end = b + 1 + s.eval_every // 2 > self.steps_per_epoch if s.eval_every else True
+                    if s.eval_every and self.step % s.eval_every == 0 and not near_end:
                         self.evaluate_and_record()
                     if self.debug_stop == self.step:
                         signals.requested = True
