@@ -52,6 +52,11 @@ def test_autoencoder_code_makes_held_out_images_more_likely(tmp_path):
     print(f"held-out bits/dim: own code {bpd_own:.3f}, shuffled {bpd_shuffled:.3f}, zero {bpd_zero:.3f}")
     assert bpd_own < bpd_shuffled - 0.02
     assert bpd_own < bpd_zero
+    # The checkpoint carries a gallery of training images with their codes, for "nearest images".
+    gallery = loaded.metadata["gallery"]
+    train_images = torch.from_numpy(np.load(data)["x_train"]).unsqueeze(1)
+    assert torch.equal(gallery["images"], train_images[:192])
+    assert torch.allclose(gallery["embeddings"], checkpoint_embeddings(loaded, train_images[:192]), atol=1e-5)
     # And the same code works through the command line's eval.
     assert main(["eval", str(out / "last.pt"), "--data", f"npz:{data}", "--json"]) == 0
 

@@ -28,6 +28,7 @@ from .metrics import MetricsLog, StopSignals, progress_bar
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
 
 LN2 = math.log(2.0)
+GALLERY_SIZE = 256   # training images (with embeddings) kept in checkpoints of embedding-conditioned models
 DEBUG_INDICES_ENV = "PIXELCNN_STUDIO_DEBUG_INDICES"   # a folder: each rank logs the indices it trains on
 DEBUG_STOP_ENV = "PIXELCNN_STUDIO_DEBUG_STOP_AT_STEP"  # act as if Ctrl-C came after this step (tests)
 
@@ -257,8 +258,22 @@ class _Run:
             embedder = {"name": s.embedder, "dim": self.config.embedding_dim}
         elif self.kind == "autoencoder":
             embedder = checkpoint_entry(self.ema.encoder)
-        return {"class_names": self.class_names, "embedder": embedder, "metrics": metrics, "training": training,
+        meta = {"class_names": self.class_names, "embedder": embedder, "metrics": metrics, "training": training,
                 "dataset": dataset_metadata(s, self.train_set, self.test_set)}
+        if embedder is not None:
+            meta["gallery"] = self._gallery()
+        return meta
+
+    @torch.no_grad()
+    def _gallery(self, count: int = GALLERY_SIZE) -> dict:
+        """A few training images with their embeddings, so the app can show which images the model saw
+        closest to a dropped portrait without needing the dataset."""
+        images = self.train_set.images[:count]
+        if self.kind == "autoencoder":
+            vectors = self.ema.encoder(images.to(self.ctx.device)).float().cpu()
+        else:
+            vectors = self.embeddings[:count].float().cpu()
+        return {"images": images.clone(), "embeddings": vectors}
 
     def _sampling_model(self):
         """The module whose weights the app samples from: the EMA PixelCNN (the decoder, for an auto-encoder)."""
