@@ -1,4 +1,4 @@
-"""The Studio's main window: layout, model loading, and the wiring between panels and the run."""
+"""The Studio's main window: layout, and the wiring between the panels, the run and the explorer tab."""
 from __future__ import annotations
 
 import random
@@ -18,8 +18,8 @@ from .model_loading import ModelLoading
 from .panels import Banner, ConditioningPanel, ModelPanel
 from .session import SamplingSession
 from .theme import THEMES, app_icon, palette, stylesheet
+from .timeline import Timeline
 from .worker import LoadWorker
-
 
 
 class MainWindow(ModelLoading, QMainWindow):
@@ -63,7 +63,6 @@ class MainWindow(ModelLoading, QMainWindow):
         self.controls = RunControls()
         self.distribution = DistributionView()
         self.stats = StatsPanel()
-        from .timeline import Timeline
         self.timeline = Timeline()
         self.banner = Banner()
         self.headline = QLabel()
