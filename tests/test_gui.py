@@ -41,7 +41,9 @@ def models_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def open_window(qtbot, models_dir):
     """create_window(path), waiting until the model is loaded; every window is closed afterwards."""
+    from pixelcnn_studio.gui import settings
     from pixelcnn_studio.gui.app import create_window
+    settings.settings().clear()        # each test starts from a fresh install's settings
     threads = torch.get_num_threads()
     windows = []
 
@@ -482,3 +484,29 @@ def test_opening_a_bad_file_with_no_model_shows_the_error_and_the_empty_state(op
     assert window.loaded is None and window.banner.isVisible()
     assert "broken.pt" in window.banner.text.text()
     assert "No model loaded" in window.canvas._message
+
+
+def test_speed_limit_and_temperature_change_mid_run(open_window, qtbot, ckpt):
+    window = open_window(ckpt)
+    window.controls.set_speed_value(10)
+    assert window.controls.speed_label.text() == "10/s"
+    window.controls.batch.setValue(2)
+    window.controls.seed.setValue(6)
+    window.controls.start.click()
+    qtbot.waitUntil(lambda: window.session.frame is not None and window.session.frame.done_steps >= 1)
+    qtbot.wait(500)
+    assert window.session.frame.done_steps <= 9                     # about 10 sub-pixels a second
+    window.controls.start.click()                                   # pause, then a cooler temperature
+    wait_state(qtbot, window, "paused")
+    at = window.session.frame.done_steps
+    window.controls.temperature.setValue(0.5)
+    qtbot.waitUntil(lambda: window.session.frame.temperature == 0.5)
+    assert window.session.state == "paused" and window.session.frame.done_steps == at
+    window.controls.set_speed_value(None)
+    window.controls.start.click()
+    wait_state(qtbot, window, "done")
+    reference = SampleStream(window.loaded.model, 2, class_ids=torch.zeros(2, dtype=torch.long), seed=6)
+    for _ in range(at):
+        reference.step()
+    reference.fork(at, temperature=0.5)
+    np.testing.assert_array_equal(window.session.frame.image, reference.run().numpy())
