@@ -45,7 +45,8 @@ def metric_bits_per_dim(metrics: dict) -> tuple[str, float] | None:
     found = {k: v for k, v in (metrics or {}).items()
              if isinstance(v, (int, float)) and ("bits" in k.lower() or "bpd" in k.lower())}
     for word in ("test", "val", "best", ""):
-        for key in sorted(found):
+        # The plainest name first: "test_bpd" rather than "best_test_bpd".
+        for key in sorted(found, key=lambda k: (len(k), k)):
             if word in key.lower():
                 return key, float(found[key])
     return None
