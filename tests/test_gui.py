@@ -106,6 +106,7 @@ def test_window_opens_on_model_and_run_matches_sample(open_window, qtbot, ckpt):
     assert frame.done_steps == frame.total == 30
     assert window.controls.start.text() == "Start"
     assert window.stats.progress.value() == 1000
+    assert window.canvas.hint == ""                    # the "preparing" hint went with the first frame
 
 
 def test_colour_model_one_row_per_class_matches_sample(open_window, qtbot, tmp_path):

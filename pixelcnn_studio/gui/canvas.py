@@ -73,6 +73,10 @@ class SampleCanvas(QWidget):
         self._image, self._qimage, self._message = None, None, message
         self.update()
 
+    @property
+    def hint(self) -> str:
+        return self._hint
+
     def set_hint(self, text: str) -> None:
         self._hint = text
         self.update()

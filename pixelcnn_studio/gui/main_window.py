@@ -258,6 +258,7 @@ class MainWindow(ModelLoading, QMainWindow):
     def _on_frame(self, frame) -> None:
         if frame.state != self._shown_state:
             self._show_state(frame.state)
+        if self.canvas.hint:
             self.canvas.set_hint("")
         self.timeline.set_progress(frame.start, frame.done_steps, frame.total)
         if self._scrub is None:
