@@ -50,6 +50,8 @@ class MainWindow(ModelLoading, QMainWindow):
         self.session.failed.connect(lambda msg: self.show_error(f"Sampling failed: {msg}"))
         self._build()
         self.actions_by_name = build_menus(self)
+        from .portrait_wiring import PortraitTools
+        self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
         self._restore_settings()
         self.apply_theme(self._theme)
         self._update_title()
@@ -149,7 +151,7 @@ class MainWindow(ModelLoading, QMainWindow):
 
     # -- runs -----------------------------------------------------------------------------------------------
     def _plan(self):
-        return self.conditioning.plan(self.controls.batch.value())
+        return self.portraits.panel.plan(self.conditioning.plan(self.controls.batch.value()))
 
     def _prepare_canvas(self) -> None:
         """A pending grid for the next run, so the layout is visible before anything is sampled."""
@@ -172,6 +174,7 @@ class MainWindow(ModelLoading, QMainWindow):
             return
         self._prepare_canvas()
         self.canvas.set_hint("Preparing the run…")
+        self.statusBar().clearMessage()
         n, class_ids, embedding, _, _ = self._plan()
         self.session.set_speed(self.controls.speed_value)
         self.session.start(self.loaded.model, n, class_ids=class_ids, embedding=embedding,
@@ -389,6 +392,7 @@ class MainWindow(ModelLoading, QMainWindow):
     def shutdown(self) -> None:
         """Stop every background thread; safe to call more than once."""
         self.session.shutdown()
+        self.portraits.shutdown()
         if self.explorer is not None:
             self.explorer.shutdown()
         if self.loader is not None:

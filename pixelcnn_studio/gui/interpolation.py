@@ -1,0 +1,375 @@
+"""The Interpolation tab: two portraits (or codes), a row of samples along the line between their embeddings,
+every image drawn with the same seed, as in the paper's interpolation figure. Exportable as a PNG.
+
+The row is sampled on an InterpolationWorker thread, one image after another (core.interpolate), and shown
+as it grows. Endpoints come from the Portrait panel's current portrait, from a picture dropped or opened here
+(embedded on an EmbedWorker), or, before any of that, from the checkpoint's first two training images.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QThread, Qt, Signal
+from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+
+from ..core.export import make_grid, save_png
+from ..core.interpolate import interpolation_streams
+from ..embed.gallery import gallery_of
+from . import settings
+from .embed_worker import EmbedWorker
+from .export_actions import png_scale
+from .pictures import crisp_pixmap, rgb_pixmap
+from .portrait import DropZone, _lingering
+from .panels import section_title
+
+FRAME_INTERVAL = 1.0 / 30.0
+
+
+def write_row_png(path, row: np.ndarray) -> np.ndarray:
+    """The row as one PNG strip, each image scaled up crisply (atomic write); returns the picture."""
+    n, _, h, w = row.shape
+    grid = make_grid(row, columns=n, scale=png_scale(h, w), padding=2)
+    save_png(path, grid)
+    return grid
+
+
+class InterpolationWorker(QThread):
+    progress = Signal(object, int, int)      # row so far (steps, C, H, W) uint8, images done, percent
+    row_ready = Signal(object)               # the finished row
+    failed = Signal(str)
+
+    def __init__(self, model, a, b, steps: int, *, seed: int, temperature: float = 1.0, class_id=None, parent=None):
+        super().__init__(parent)
+        self.args = dict(model=model, a=a, b=b, steps=steps, seed=seed, temperature=temperature, class_id=class_id)
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        args = dict(self.args)
+        model, steps = args["model"], args["steps"]
+        cfg = model.config
+        row = np.zeros((steps, cfg.channels, cfg.height, cfg.width), dtype=np.uint8)
+        per_image = cfg.channels * cfg.height * cfg.width
+        last = 0.0
+        try:
+            streams = interpolation_streams(model, args["a"], args["b"], steps, seed=args["seed"],
+                                            temperature=args["temperature"], class_id=args["class_id"])
+            for i, stream in enumerate(streams):
+                while stream.step() is not None:
+                    if self._cancel.is_set():
+                        return
+                    now = time.perf_counter()
+                    if now - last >= FRAME_INTERVAL:
+                        row[i] = stream.image[0].cpu().numpy()
+                        done = i * per_image + stream.next_index
+                        self.progress.emit(row.copy(), i, int(100 * done / (steps * per_image)))
+                        time.sleep(0.002)          # let the GUI thread take the interpreter and draw it
+                        last = time.perf_counter()
+                row[i] = stream.image[0].cpu().numpy()
+        except Exception as exc:  # noqa: BLE001 - reported in the tab, never a crash
+            self.failed.emit(str(exc))
+            return
+        self.row_ready.emit(row)
+
+
+class Endpoint(QFrame):
+    """One end of the line: a picture, its name, and its embedding."""
+    changed = Signal()
+
+    def __init__(self, letter: str, parent=None):
+        super().__init__(parent)
+        self.letter = letter
+        self.vector: np.ndarray | None = None
+        self.label = ""
+        self.title = section_title(f"{letter}: —")
+        self.drop = DropZone(f"Drop a picture for {letter}", height=150)
+        self.use_portrait = QPushButton("Current portrait")
+        self.use_portrait.setToolTip("The portrait in the panel on the left")
+        self.open_button = QPushButton("Open…")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.use_portrait)
+        buttons.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.drop)
+        layout.addLayout(buttons)
+
+    def set(self, vector, label: str, pixmap=None) -> None:
+        self.vector = None if vector is None else np.asarray(vector, dtype=np.float32).reshape(-1)
+        self.label = label
+        self.title.setText(f"{self.letter}: {label}" if label else f"{self.letter}: —")
+        self.title.setToolTip(label)
+        if pixmap is not None:
+            self.drop.show_pixmap(pixmap)
+        else:
+            self.drop.clear()
+        self.changed.emit()
+
+
+class InterpolationPanel(QWidget):
+    message = Signal(str, str)        # text, kind: for the window's status bar
+
+    def __init__(self, portrait, parent=None):
+        super().__init__(parent)
+        self.portrait = portrait                  # the PortraitPanel: its current portrait and resolved embedder
+        self.loaded = None
+        self.row: np.ndarray | None = None
+        self.worker: InterpolationWorker | None = None
+        self._embedders: dict = {}                # endpoint letter -> running EmbedWorker
+        self.explain = QLabel()
+        self.explain.setWordWrap(True)
+        self.explain.setObjectName("muted")
+        self.a, self.b = Endpoint("A"), Endpoint("B")
+        for end in (self.a, self.b):
+            end.use_portrait.clicked.connect(lambda _=False, e=end: self.take_portrait(e))
+            end.open_button.clicked.connect(lambda _=False, e=end: self._browse(e))
+            end.drop.dropped.connect(lambda source, e=end: self.embed_endpoint(e, source))
+            end.drop.rejected.connect(lambda text, e=end: self._status(f"{e.letter}: {text}", error=True))
+        self.steps = QSpinBox()
+        self.steps.setRange(2, 16)
+        self.steps.setValue(8)
+        self.steps.setToolTip("Images along the line, both ends included")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("One seed for every image of the row: only the conditioning changes along it")
+        self.generate = QPushButton("Generate row")
+        self.generate.setObjectName("primary")
+        self.generate.clicked.connect(lambda: self.start(**self.run_options()))
+        self.run_options = dict             # the window supplies its temperature (and class) here
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.export_button = QPushButton("Export PNG…")
+        self.export_button.clicked.connect(self._browse_export)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setObjectName("muted")
+        self.view = QLabel()
+        self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.view.setMinimumHeight(140)
+        self.view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.ends_caption = QLabel()
+        self.ends_caption.setObjectName("muted")
+
+        ends = QHBoxLayout()
+        ends.addWidget(self.a, 1)
+        ends.addWidget(self.b, 1)
+        settings_row = QGridLayout()
+        settings_row.addWidget(QLabel("Images"), 0, 0)
+        settings_row.addWidget(self.steps, 0, 1)
+        settings_row.addWidget(QLabel("Seed"), 0, 2)
+        settings_row.addWidget(self.seed, 0, 3)
+        settings_row.addWidget(self.generate, 0, 4)
+        settings_row.addWidget(self.stop_button, 0, 5)
+        settings_row.addWidget(self.export_button, 0, 6)
+        settings_row.addWidget(self.progress, 0, 7)
+        settings_row.setColumnStretch(7, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.explain)
+        layout.addLayout(ends)
+        layout.addLayout(settings_row)
+        layout.addWidget(self.status)
+        layout.addWidget(self.view, 1)
+        self.controls = (self.a, self.b, self.steps, self.seed, self.generate, self.export_button)
+        self.set_checkpoint(None)
+
+    # -- the model ---------------------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.loaded is not None and bool(getattr(self.loaded.config, "embedding_dim", 0))
+
+    def set_checkpoint(self, loaded) -> None:
+        self.stop()
+        self.loaded, self.row = loaded, None
+        self.view.clear()
+        self.progress.setValue(0)
+        self.status.setText("")
+        active = self.active
+        for w in self.controls:
+            w.setEnabled(active)
+        self.stop_button.setEnabled(False)
+        if loaded is None:
+            self.explain.setText("Load a portrait or auto-encoder model to interpolate between two pictures.")
+            return
+        if not active:
+            self.explain.setText(
+                "This model is conditioned on classes only. A class is a label, not a point in a space: there is "
+                "nothing between two classes to sample from. Interpolation needs a model conditioned on an "
+                "embedding: a portrait model (face embeddings) or an auto-encoder (codes).")
+            self.a.set(None, "")
+            self.b.set(None, "")
+            return
+        face = (loaded.embedder or {}).get("name") != "autoencoder"
+        what = "two portraits' face embeddings" if face else "the codes of two pictures"
+        self.explain.setText(f"A row of samples along the straight line between {what}, every image drawn with the "
+                             "same seed, so only the conditioning changes from one to the next. Drop a picture on A "
+                             "or B, or take the current portrait.")
+        gallery = gallery_of(loaded.metadata)
+        for end, k in ((self.a, 0), (self.b, 1)):
+            if gallery is not None and len(gallery[0]) > k:
+                end.set(gallery[1][k], f"training image {k + 1}", crisp_pixmap(gallery[0][k], 150))
+            else:
+                end.set(None, "")
+
+    def take_portrait(self, end: Endpoint) -> None:
+        p = self.portrait
+        if p.vector is None:
+            self._status("There is no portrait in the panel on the left yet: drop one there, or here.", error=True)
+            return
+        r = p.result
+        if r is not None:
+            pixmap = rgb_pixmap(r.crop) if r.crop is not None else crisp_pixmap(r.model_view, 150)
+        else:
+            pixmap = p.drop._pixmap
+        end.set(p.vector, p.source_label or "portrait", pixmap)
+
+    def embed_endpoint(self, end: Endpoint, source) -> None:
+        if not self.active:
+            return
+        old = self._embedders.pop(end.letter, None)
+        if old is not None and old.isRunning():
+            _lingering.add(old)
+        worker = EmbedWorker(self.loaded, self.portrait.embedder, source)
+        worker.succeeded.connect(lambda result, embedder, e=end, w=worker: self._embedded(e, w, result, embedder))
+        worker.failed.connect(lambda kind, text, e=end, w=worker: self._embed_failed(e, w, text))
+        worker.finished.connect(lambda w=worker: _lingering.discard(w))
+        self._embedders[end.letter] = worker
+        end.drop.busy.show()
+        worker.start()
+
+    def _embedded(self, end, worker, result, embedder) -> None:
+        if self._embedders.get(end.letter) is not worker:
+            return
+        del self._embedders[end.letter]
+        end.drop.busy.hide()
+        if self.portrait.embedder is None and self.portrait.loaded is self.loaded:
+            self.portrait.embedder = embedder
+        pixmap = rgb_pixmap(result.crop) if result.crop is not None else crisp_pixmap(result.model_view, 150)
+        end.set(result.vector, result.name, pixmap)
+        self._status(f"{end.letter}: {result.name} · {result.note} · embedded in {result.seconds:.2f} s")
+
+    def _embed_failed(self, end, worker, text) -> None:
+        if self._embedders.get(end.letter) is not worker:
+            return
+        del self._embedders[end.letter]
+        end.drop.busy.hide()
+        self._status(f"{end.letter} unchanged: {text}", error=True)
+
+    def _browse(self, end: Endpoint) -> None:
+        from .portrait_wiring import ask_for_picture
+        path = ask_for_picture(self)
+        if path:
+            self.embed_endpoint(end, path)
+
+    # -- the row -----------------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.worker is not None
+
+    def start(self, *, temperature: float = 1.0, class_id=None) -> None:
+        """Sample the row for the current endpoints, steps and seed (off the GUI thread)."""
+        if not self.active:
+            return
+        if self.a.vector is None or self.b.vector is None:
+            self._status("Give both ends a picture first.", error=True)
+            return
+        self.stop()
+        steps = self.steps.value()
+        cfg = self.loaded.config
+        self.row = None
+        self._show(np.zeros((steps, cfg.channels, cfg.height, cfg.width), dtype=np.uint8))
+        self.worker = InterpolationWorker(self.loaded.model, self.a.vector, self.b.vector, steps,
+                                          seed=self.seed.value(), temperature=temperature, class_id=class_id)
+        worker = self.worker
+        worker.progress.connect(lambda row, done, percent, w=worker: self._progress(w, row, percent))
+        worker.row_ready.connect(lambda row, w=worker: self._row_ready(w, row))
+        worker.failed.connect(lambda text, w=worker: w is self.worker and
+                              self._status(f"Interpolation failed: {text}", error=True))
+        worker.finished.connect(lambda w=worker: self._worker_done(w))
+        self.generate.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self._started = time.perf_counter()
+        self._status(f"Sampling {steps} images from {self.a.label} to {self.b.label} with seed {self.seed.value()}…")
+        self.worker.start()
+
+    def stop(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.cancel()
+            if not worker.wait(5000):
+                _lingering.add(worker)
+        self.generate.setEnabled(self.active)
+        self.stop_button.setEnabled(False)
+
+    def _progress(self, worker, row, percent) -> None:
+        if worker is self.worker:
+            self._show(row)
+            self.progress.setValue(percent)
+
+    def _row_ready(self, worker, row) -> None:
+        if worker is not self.worker:
+            return
+        self.row = row
+        self._show(row)
+        self.progress.setValue(100)
+        self._status(f"{len(row)} images from {self.a.label} to {self.b.label}, seed {self.seed.value()}, "
+                     f"in {time.perf_counter() - self._started:.1f} s.")
+
+    def _worker_done(self, worker) -> None:
+        _lingering.discard(worker)
+        if worker is self.worker:
+            self.worker = None
+            self.generate.setEnabled(self.active)
+            self.stop_button.setEnabled(False)
+
+    def _show(self, row: np.ndarray) -> None:
+        self._shown = row
+        n, _, h, w = row.shape
+        avail = max(64, self.view.width() - 8)
+        scale = max(1, min((avail - 4 * (n + 1)) // (n * w), max(1, (self.view.height() - 8) // h)))
+        self.view.setPixmap(rgb_pixmap(make_grid(row, columns=n, scale=scale, padding=4, background=40)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "_shown", None) is not None:
+            self._show(self._shown)
+
+    # -- export ------------------------------------------------------------------------------------------
+    def export_png(self, path) -> bool:
+        if self.row is None:
+            self._status("Generate a row first: there is nothing to export yet.", error=True)
+            return False
+        write_row_png(path, self.row)
+        self._status(f"Saved {Path(path).name}")
+        return True
+
+    def _browse_export(self) -> None:
+        if self.row is None:
+            self.export_png(None)
+            return
+        folder = settings.get("export/folder", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, "Export interpolation row", str(Path(folder) / "interpolation.png"),
+                                              "PNG image (*.png)")
+        if path:
+            settings.put("export/folder", str(Path(path).parent))
+            self.export_png(path if path.lower().endswith(".png") else path + ".png")
+
+    def _status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.message.emit(text, "error" if error else "info")
+
+    def shutdown(self) -> None:
+        self.stop()
+        for worker in self._embedders.values():
+            if not worker.wait(5000):
+                _lingering.add(worker)
+        self._embedders.clear()

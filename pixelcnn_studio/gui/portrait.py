@@ -1,0 +1,418 @@
+"""The portrait panel: drop a photo, see the face the embedder found, sample conditioned on it.
+
+Shown for embedding-conditioned checkpoints only. The embedding runs on an EmbedWorker thread; while it
+runs the panel shows a busy bar and keeps accepting drops (the latest one waits its turn). A failure leaves
+the current portrait and embedding as they were and says why in the panel.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from ..embed.gallery import gallery_of, mean_embedding, nearest
+from .embed_worker import NEIGHBOURS, EmbedWorker, PortraitResult, describe_source
+from .pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, mime_has_picture, picture_from_mime, rgb_pixmap
+from .panels import section_title
+
+BOX_COLOUR = "#ffd54a"
+_lingering: set = set()      # workers still finishing after their panel moved on (never destroyed running)
+
+
+class DropZone(QFrame):
+    """A framed area that shows a picture and takes drops of files or image data."""
+    dropped = Signal(object)        # a path or a PIL image
+    rejected = Signal(str)          # why a drop could not be used
+
+    def __init__(self, hint: str, height: int = 190, parent=None):
+        super().__init__(parent)
+        self.setObjectName("dropZone")
+        self.setAcceptDrops(True)
+        self.setMinimumHeight(height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(height)
+        self._style(False)
+        self.picture = QLabel(hint)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setWordWrap(True)
+        self.picture.setStyleSheet("background: transparent; color: #8f99ad;")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)                # indeterminate: dlib gives no progress
+        self.busy.setTextVisible(False)
+        self.busy.setFixedHeight(6)
+        self.busy.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.picture, 1)
+        layout.addWidget(self.busy)
+        self._hint = hint
+        self._pixmap = None
+
+    def _style(self, hovering: bool) -> None:
+        colour = "rgba(95, 150, 240, 0.95)" if hovering else "rgba(140, 150, 170, 0.55)"
+        self.setStyleSheet(f"QFrame#dropZone {{ border: 2px dashed {colour}; border-radius: 8px; "
+                           "background: rgba(128, 128, 128, 0.06); }")
+
+    def show_pixmap(self, pixmap) -> None:
+        self._pixmap = pixmap
+        self._fit()
+
+    def clear(self, hint: str | None = None) -> None:
+        self._pixmap = None
+        self.picture.clear()
+        self.picture.setText(hint or self._hint)
+
+    def _fit(self) -> None:
+        if self._pixmap is None:
+            return
+        size = self.picture.size() - QSize(2, 2)
+        self.picture.setPixmap(self._pixmap.scaled(size.expandedTo(QSize(16, 16)), KEEP_ASPECT, SMOOTH))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def dragEnterEvent(self, event) -> None:
+        if mime_has_picture(event.mimeData()):
+            self._style(True)
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if mime_has_picture(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._style(False)
+
+    def dropEvent(self, event) -> None:
+        self._style(False)
+        event.acceptProposedAction()
+        try:
+            source = picture_from_mime(event.mimeData())
+        except ValueError as exc:
+            self.rejected.emit(str(exc))
+            return
+        self.dropped.emit(source)
+
+
+def picture_with_box(result: PortraitResult):
+    """The shown picture with the detected face framed."""
+    pixmap = rgb_pixmap(result.display)
+    if result.box is not None:
+        painter = QPainter(pixmap)
+        pen = QPen(QColor(BOX_COLOUR))
+        pen.setWidth(max(2, round(max(pixmap.width(), pixmap.height()) / 160)))
+        painter.setPen(pen)
+        left, top, right, bottom = result.box
+        painter.drawRect(left, top, right - left, bottom - top)
+        painter.end()
+    return pixmap
+
+
+class ErrorStrip(QFrame):
+    """A message in the panel (styled like the window's banner), with the centre-crop fallback when it applies."""
+    centre_crop = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.centre_button = QPushButton("Use the centre crop anyway")
+        self.centre_button.setToolTip("Embed the middle of the picture, unaligned: the face network may still "
+                                      "make something of it")
+        self.centre_button.clicked.connect(self.centre_crop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.text)
+        layout.addWidget(self.centre_button)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error", centre_crop: bool = False) -> None:
+        self.setProperty("kind", "info" if kind == "info" else "error")
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.text.setText(text)
+        self.centre_button.setVisible(centre_crop)
+        self.show()
+
+
+class PortraitPanel(QWidget):
+    embedding_changed = Signal()        # a new portrait (or training image) to condition on
+    message = Signal(str, str)          # text, kind ("error" or "info"): for the window's banner / status bar
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.title = section_title("Portrait")
+        self.drop = DropZone("Drop a portrait here\n\nany picture file, or an image dragged from another "
+                             "application\n(File → Open portrait…)")
+        self.drop.dropped.connect(self.load_portrait)
+        self.drop.rejected.connect(lambda text: self._show_error("image", text))
+        self.crop = QLabel()
+        self.crop.setFixedSize(84, 84)
+        self.crop.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.crop_caption = QLabel()
+        self.crop_caption.setObjectName("muted")
+        self.crop_caption.setWordWrap(True)
+        crop_row = QHBoxLayout()
+        crop_row.addWidget(self.crop)
+        crop_row.addWidget(self.crop_caption, 1)
+        self.crop_box = QWidget()
+        self.crop_box.setLayout(crop_row)
+        crop_row.setContentsMargins(0, 0, 0, 0)
+        self.crop_box.hide()
+        self.note = QLabel()
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        self.error = ErrorStrip()
+        self.error.centre_crop.connect(self.use_centre_crop)
+        self.open_button = QPushButton("Open portrait…")
+        self.open_button.setToolTip("Pick a picture file to condition on (Ctrl+Shift+O)")
+        self.reset_button = QPushButton("Average")
+        self.reset_button.setToolTip("Forget the portrait: condition on the average training embedding")
+        self.reset_button.clicked.connect(self.clear_portrait)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button, 1)
+        buttons.addWidget(self.reset_button)
+        self.nearest_title = section_title("Nearest training images")
+        self.nearest_title.setToolTip("What the model has seen closest to this portrait: Euclidean distance "
+                                      "between embeddings. Click one to condition on it.")
+        self.nearest_grid = QGridLayout()
+        self.nearest_grid.setSpacing(4)
+        self.nearest_buttons = []
+        for i in range(NEIGHBOURS):
+            button = QToolButton()
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setIconSize(QSize(64, 64))
+            button.setAutoRaise(True)
+            button.clicked.connect(lambda _=False, k=i: self.use_neighbour(k))
+            button.hide()
+            self.nearest_grid.addWidget(button, i // 3, i % 3)
+            self.nearest_buttons.append(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for w in (self.title, self.drop, self.crop_box, self.note, self.error):
+            layout.addWidget(w)
+        layout.addLayout(buttons)
+        layout.addWidget(self.nearest_title)
+        layout.addLayout(self.nearest_grid)
+        layout.addStretch(1)
+
+        self.loaded = None
+        self.embedder = None
+        self.result: PortraitResult | None = None
+        self.vector: np.ndarray | None = None      # the portrait's embedding; None: the average
+        self.source_label = ""
+        self.neighbours = []
+        self.error_kind = ""
+        self.embed_seconds: list[float] = []
+        self._gallery = None
+        self._worker: EmbedWorker | None = None
+        self._pending = None                       # (source, allow_centre_crop) waiting for the worker
+        self._last_source = None
+        self.set_checkpoint(None)
+
+    # -- the model --------------------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.loaded is not None and bool(getattr(self.loaded.config, "embedding_dim", 0))
+
+    @property
+    def is_face_model(self) -> bool:
+        return self.active and (self.loaded.embedder or {}).get("name") != "autoencoder"
+
+    def set_checkpoint(self, loaded) -> None:
+        """Follow the window's model: shown for embedding-conditioned ones, its embedder made ready behind."""
+        self.loaded, self.embedder, self.result, self.vector = loaded, None, None, None
+        self._pending, self._last_source, self.neighbours, self.source_label = None, None, [], ""
+        self.error.hide()
+        self.error_kind = ""
+        self.setVisible(self.active)
+        if not self.active:
+            self._gallery = None
+            return
+        self._gallery = gallery_of(loaded.metadata)
+        face = self.is_face_model
+        self.title.setText("Portrait" if face else "Picture to encode")
+        self.drop.clear("Drop a portrait here\n\nany picture file, or an image dragged from another "
+                        "application\n(File → Open portrait…)" if face else
+                        "Drop any picture here\n\nthe model's encoder turns it into a code\n(File → Open portrait…)")
+        self.crop_box.hide()
+        self._show_average()
+        self._start(None, False)                   # resolve the embedder now: a missing one is said at once
+
+    def _show_average(self) -> None:
+        what = "training image" if self._gallery is None or len(self._gallery[0]) != 1 else "training images"
+        if self._gallery is not None:
+            self.note.setText(f"No portrait yet: samples use the average embedding of {len(self._gallery[0])} "
+                              f"{what}.")
+        else:
+            self.note.setText("No portrait yet: samples use the zero embedding.")
+        self._show_neighbours(nearest(self._gallery, self.sampling_vector(), NEIGHBOURS)
+                              if self._gallery is not None else [])
+
+    def sampling_vector(self) -> np.ndarray | None:
+        """What runs are conditioned on: the portrait, else the average training embedding, else zeros."""
+        if not self.active:
+            return None
+        if self.vector is not None:
+            return self.vector
+        mean = mean_embedding(self._gallery)
+        dim = int(self.loaded.config.embedding_dim)
+        return mean if mean is not None and mean.size == dim else np.zeros(dim, dtype=np.float32)
+
+    def plan(self, plan):
+        """The window's run plan (n, class_ids, embedding, columns, labels) with this panel's embedding."""
+        n, class_ids, embedding, columns, labels = plan
+        vector = self.sampling_vector()
+        if embedding is not None and vector is not None and vector.size == np.shape(embedding)[1]:
+            embedding = np.tile(vector.astype(np.float32), (n, 1))
+        return n, class_ids, embedding, columns, labels
+
+    # -- loading a portrait ---------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
+    def load_portrait(self, source, allow_centre_crop: bool = False) -> None:
+        """Embed a path, bytes or PIL image in the background; the result replaces the current portrait."""
+        if not self.active:
+            self.message.emit("This model is not conditioned on a portrait: there is nothing to drop a picture on.",
+                              "error")
+            return
+        self._last_source = source
+        if self._worker is not None:
+            self._pending = (source, allow_centre_crop)
+            return
+        self._start(source, allow_centre_crop)
+
+    def use_centre_crop(self) -> None:
+        if self._last_source is not None:
+            self.load_portrait(self._last_source, allow_centre_crop=True)
+
+    def _start(self, source, allow_centre_crop: bool) -> None:
+        if self._worker is not None and self._worker.isRunning():
+            _lingering.add(self._worker)          # a job for the previous model: let it end on its own
+        worker = EmbedWorker(self.loaded, self.embedder, source, allow_centre_crop=allow_centre_crop)
+        worker.succeeded.connect(lambda result, embedder, w=worker: self._done(w, result, embedder))
+        worker.failed.connect(lambda kind, text, w=worker: self._failed(w, kind, text))
+        worker.finished.connect(lambda w=worker: self._finished(w))
+        self._worker = worker
+        if source is not None:
+            self.drop.busy.show()
+            self.note.setText(f"Embedding {describe_source(source)}…")
+        worker.start()
+
+    def _finished(self, worker) -> None:
+        _lingering.discard(worker)
+        if worker is not self._worker:
+            return
+        self._worker = None
+        self.drop.busy.hide()
+        if self._pending is not None and self.active:
+            (source, centre), self._pending = self._pending, None
+            self._start(source, centre)
+
+    def _done(self, worker, result, embedder) -> None:
+        if worker is not self._worker:
+            return                                  # a job for a model no longer loaded
+        self.embedder = embedder
+        if result is None:
+            return
+        self.error.hide()
+        self.error_kind = ""
+        self.result, self.vector, self.source_label = result, result.vector, result.name
+        self.embed_seconds.append(result.seconds)
+        self.drop.show_pixmap(picture_with_box(result))
+        if result.crop is not None:
+            self.crop.setPixmap(rgb_pixmap(result.crop).scaled(self.crop.size(), KEEP_ASPECT, SMOOTH))
+            self.crop_caption.setText("The aligned face the network saw" +
+                                      (" (the centre, unaligned)" if result.centre_crop else ""))
+        else:
+            self.crop.setPixmap(crisp_pixmap(result.model_view, 84))
+            c, h, w = result.model_view.shape
+            self.crop_caption.setText(f"As the model sees it: {h}×{w} {'grey' if c == 1 else 'RGB'}")
+        self.crop_box.show()
+        width, height = result.size
+        self.note.setText(f"{result.name} · {width}×{height} · {result.note} · embedded in {result.seconds:.2f} s")
+        self._show_neighbours(result.neighbours)
+        self.embedding_changed.emit()
+
+    def _failed(self, worker, kind: str, text: str) -> None:
+        if worker is self._worker:
+            self._show_error(kind, text)
+
+    def _show_error(self, kind: str, text: str) -> None:
+        self.error_kind = kind
+        keep = " The current portrait stays." if self.vector is not None else ""
+        if kind == "no-face":
+            detail = text.split(";", 1)[0]
+            message = f"{detail[:1].upper()}{detail[1:]}. Use a photo with a clear, roughly frontal face, or " \
+                      f"embed the centre of the picture anyway.{keep}"
+        elif kind == "image":
+            message = f"Not a usable picture: {text}.{keep}"
+        elif kind == "unavailable":
+            gallery = " Click a training image below to sample from its embedding." if self.neighbours else ""
+            message = f"Portraits cannot be embedded here: {text.split(': ', 1)[-1] if '.pt: ' in text else text}." \
+                      f"{gallery}"
+        else:
+            message = f"Embedding failed: {text}.{keep}"
+        message = message.replace("..", ".")
+        self.error.show_message(message, centre_crop=kind == "no-face")
+        if self.vector is None and kind != "unavailable":
+            self._show_average()
+        elif self.result is not None:
+            width, height = self.result.size
+            self.note.setText(f"{self.result.name} · {width}×{height} · {self.result.note}")
+        self.message.emit(message, "error")
+
+    # -- the average and the training images ------------------------------------------------------------
+    def clear_portrait(self) -> None:
+        if not self.active:
+            return
+        self.result, self.vector, self.source_label, self._last_source = None, None, "", None
+        self.error.hide()
+        self.drop.clear()
+        self.crop_box.hide()
+        self._show_average()
+        self.embedding_changed.emit()
+
+    def _show_neighbours(self, neighbours) -> None:
+        self.neighbours = list(neighbours)
+        for i, button in enumerate(self.nearest_buttons):
+            if i < len(self.neighbours):
+                n = self.neighbours[i]
+                button.setIcon(crisp_pixmap(n.image, 64))
+                button.setText(f"{n.distance:.2f}")
+                button.setToolTip(f"Training image {n.index + 1} · distance {n.distance:.3f}\n"
+                                  "Click to condition on its embedding")
+                button.show()
+            else:
+                button.hide()
+        shown = bool(self.neighbours)
+        self.nearest_title.setVisible(shown)
+        self.nearest_title.setText("Nearest training images" if self.vector is not None else "Training images "
+                                   "nearest the average")
+
+    def use_neighbour(self, k: int) -> None:
+        """Condition on a training image's own embedding (works without the embedder installed)."""
+        if k >= len(self.neighbours) or self._gallery is None:
+            return
+        n = self.neighbours[k]
+        self.vector = self._gallery[1][n.index].astype(np.float32)
+        self.result, self._last_source = None, None
+        self.source_label = f"training image {n.index + 1}"
+        self.error.hide()
+        self.drop.show_pixmap(crisp_pixmap(n.image, 180))
+        self.crop_box.hide()
+        self.note.setText(f"Training image {n.index + 1}, conditioned on its stored embedding.")
+        self._show_neighbours(nearest(self._gallery, self.vector, NEIGHBOURS))
+        self.embedding_changed.emit()
+
+    def shutdown(self, wait_ms: int = 5000) -> None:
+        worker, self._worker, self._pending = self._worker, None, None
+        if worker is not None and not worker.wait(wait_ms):
+            _lingering.add(worker)

@@ -1,0 +1,141 @@
+"""Portrait conditioning in the main window: the Portrait panel on the left, the Interpolation tab, the
+File → Open portrait… action, pictures dropped anywhere on the window, and runs conditioned on the portrait."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog
+
+from . import settings
+from .interpolation import InterpolationPanel
+from .pictures import mime_has_picture, picture_from_mime
+from .portrait import PortraitPanel
+
+INTERPOLATION_TAB = "Interpolation"
+
+
+def picture_filter() -> str:
+    """A file-dialog filter of every extension Pillow can open here."""
+    extensions = sorted({ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN})
+    return f"Pictures ({' '.join('*' + e for e in extensions)});;All files (*)"
+
+
+def ask_for_picture(parent) -> str:
+    folder = settings.get("portraits/folder", str(Path.home()))
+    path, _ = QFileDialog.getOpenFileName(parent, "Open portrait", folder, picture_filter())
+    if path:
+        settings.put("portraits/folder", str(Path(path).parent))
+    return path
+
+
+class PortraitTools(QObject):
+    """Owns the portrait panel and the interpolation tab of one window and keeps them on its model."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.panel = PortraitPanel()
+        self.interpolation = InterpolationPanel(self.panel)
+        window.left.layout().addWidget(self.panel, 3)
+        window.tabs.addTab(self.interpolation, INTERPOLATION_TAB)
+        window.tabs.setTabToolTip(window.tabs.count() - 1, "Samples along the line between two portraits' "
+                                  "embeddings, with one seed for all (portrait and auto-encoder models)")
+        self._add_actions()
+        window.model_loaded.connect(self._model_loaded)
+        self.panel.embedding_changed.connect(self._embedding_changed)
+        self.panel.message.connect(self._message)
+        self.panel.open_button.clicked.connect(self.open_portrait)
+        self.interpolation.message.connect(lambda text, kind: window.statusBar().showMessage(text, 8000))
+        self.interpolation.run_options = self._run_options
+        window.installEventFilter(self)
+
+    def _add_actions(self) -> None:
+        w = self.window
+        actions = w.actions_by_name
+        open_portrait = QAction("Open &portrait…", w)
+        open_portrait.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        open_portrait.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        open_portrait.setToolTip("A picture to condition a portrait or auto-encoder model on")
+        open_portrait.triggered.connect(self.open_portrait)
+        show_tab = QAction("&Interpolation", w)
+        show_tab.setShortcut(QKeySequence("Ctrl+3"))
+        show_tab.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        show_tab.triggered.connect(self.show_interpolation)
+        for action, after, name in ((open_portrait, "open", "open_portrait"), (show_tab, "tab_explorer", "tab_interpolation")):
+            w.addAction(action)
+            actions[name] = action
+            anchor = actions.get(after)
+            for menu in (anchor.associatedObjects() if anchor is not None else []):
+                if hasattr(menu, "insertAction") and menu is not w:
+                    menu_actions = menu.actions()
+                    index = menu_actions.index(anchor) + 1 if anchor in menu_actions else len(menu_actions)
+                    menu.insertAction(menu_actions[index] if index < len(menu_actions) else None, action)
+
+    # -- following the window -----------------------------------------------------------------------------
+    def _model_loaded(self, *_) -> None:
+        loaded = self.window.loaded
+        self.panel.set_checkpoint(loaded)
+        self.interpolation.set_checkpoint(loaded)
+        self.interpolation.seed.setValue(self.window.controls.seed.value())
+        self.window.actions_by_name["open_portrait"].setEnabled(self.panel.active)
+
+    def _run_options(self) -> dict:
+        w = self.window
+        options = {"temperature": w.controls.temperature.value()}
+        if w.loaded is not None and w.loaded.config.num_classes:
+            options["class_id"] = max(0, w.conditioning.combo.currentIndex())
+        return options
+
+    def _embedding_changed(self) -> None:
+        """A new portrait: sample from it now (a run under way starts again on it)."""
+        w = self.window
+        if w.session.active:
+            w._conditioning_changed()
+        else:
+            w.new_run()
+
+    def _message(self, text: str, kind: str) -> None:
+        self.window.statusBar().showMessage(text, 10000)
+        if self.panel.error_kind == "unavailable":
+            self.window.banner.show_message(text, "error")
+
+    def open_portrait(self) -> None:
+        if not self.panel.active:
+            self.window.show_error("Open a portrait or auto-encoder model first: this model is not conditioned "
+                                   "on a picture.")
+            return
+        path = ask_for_picture(self.window)
+        if path:
+            self.panel.load_portrait(path)
+
+    def show_interpolation(self) -> None:
+        self.window.tabs.setCurrentWidget(self.interpolation)
+
+    # -- pictures dropped anywhere on the window ----------------------------------------------------------
+    def _is_picture_drag(self, mime) -> bool:
+        if not self.panel.active or not mime_has_picture(mime):
+            return False
+        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+        return not files or Path(files[0]).suffix.lower() != ".pt"     # checkpoints still open as models
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if obj is self.window and kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            if self._is_picture_drag(event.mimeData()):
+                event.acceptProposedAction()
+                if kind == QEvent.Type.Drop:
+                    try:
+                        source = picture_from_mime(event.mimeData())
+                    except ValueError as exc:
+                        self.panel._show_error("image", str(exc))
+                    else:
+                        self.panel.load_portrait(source)
+                return True
+        return super().eventFilter(obj, event)
+
+    def shutdown(self) -> None:
+        self.interpolation.shutdown()
+        self.panel.shutdown()
