@@ -213,9 +213,8 @@ class ConditioningPanel(QWidget):
             self.note.setText("Load a model to choose what to condition on.")
         elif config.embedding_dim:
             name = (embedder or {}).get("name", "a face network")
-            self.note.setText(f"This model is also conditioned on a {config.embedding_dim}-D portrait embedding "
-                              f"({name}). Portrait input is not in this version of the app: samples use the "
-                              "average (zero) embedding.")
+            what = "code of a picture (auto-encoder)" if name == "autoencoder" else f"portrait embedding ({name})"
+            self.note.setText(f"Conditioned on the {config.embedding_dim}-D {what}: drop a picture below.")
         elif not has_classes:
             self.note.setText("This model is unconditional: every image is drawn from the whole "
                               "distribution it learned. There is nothing to choose.")
