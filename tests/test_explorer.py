@@ -451,3 +451,16 @@ def test_hovering_says_what_a_pixel_is(qtbot, explorer):
     qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
     explorer.canvas.pixel_hovered.emit(3, 7)
     assert "blind spot" in explorer._status.text()
+
+
+def test_without_a_model_it_teaches_on_a_default_architecture(qtbot):
+    from pixelcnn_studio.gui.explorer import DEFAULT_CONFIG, ReceptiveFieldExplorer
+    view = ReceptiveFieldExplorer()
+    qtbot.addWidget(view)
+    view.show()
+    assert view.layer_slider.maximum() == DEFAULT_CONFIG.layers + 1
+    assert not view.effective_button.isEnabled()
+    view.layer_slider.setValue(2)
+    qtbot.waitUntil(lambda: view.current_field() is not None, timeout=10000)
+    assert torch.equal(view.current_field(), receptive_field(DEFAULT_CONFIG, view.target, layers=2))
+    view.shutdown()

@@ -18,6 +18,7 @@ from PySide6.QtCore import QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QFileDialog, QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
+from ..core import ModelConfig
 from ..core.field_export import (compose_picture, describe_layer, field_stats, hover_text, pixel_field,
                                  save_field_png, save_growth_gif, visible_channels)
 from .explorer_canvas import FieldCanvas
@@ -26,6 +27,7 @@ from .explorer_panel import EXPLANATION, ControlPanel, legend_label
 from .explorer_worker import EffectiveJob, FieldWorker
 
 PLAY_INTERVAL_MS = 800
+DEFAULT_CONFIG = ModelConfig(image_size=28, channels=1, hidden=32, layers=6, kernel_size=5)
 
 
 def _stop_worker(worker) -> None:
@@ -67,6 +69,10 @@ class ReceptiveFieldExplorer(QWidget):
             self.set_checkpoint(checkpoint)
         elif config is not None or model is not None:
             self.set_model(config if config is not None else model.config, model, class_names)
+        else:
+            # The architecture needs no weights: until a model is loaded, teach on the shape of
+            # the bundled default (exact fields only; the effective field waits for a model).
+            self.set_model(DEFAULT_CONFIG)
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self) -> None:
