@@ -249,6 +249,7 @@ class MainWindow(ModelLoading, QMainWindow):
             self.headline.setText("")
             return
         name = (self.loaded.metadata.get("dataset") or {}).get("name") or Path(self.loaded.path).stem
+        name += self.portraits.panel.headline_suffix()
         names = self.conditioning.class_names
         if names:
             what = "one row per class" if self.conditioning.per_row.isChecked() else \

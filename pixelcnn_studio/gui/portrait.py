@@ -26,7 +26,7 @@ class DropZone(QFrame):
     dropped = Signal(object)        # a path or a PIL image
     rejected = Signal(str)          # why a drop could not be used
 
-    def __init__(self, hint: str, height: int = 190, parent=None):
+    def __init__(self, hint: str, height: int = 160, parent=None):
         super().__init__(parent)
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)
@@ -48,19 +48,20 @@ class DropZone(QFrame):
         layout.addWidget(self.picture, 1)
         layout.addWidget(self.busy)
         self._hint = hint
-        self._pixmap = None
+        self._pixmap = self._box = None
 
     def _style(self, hovering: bool) -> None:
         colour = "rgba(95, 150, 240, 0.95)" if hovering else "rgba(140, 150, 170, 0.55)"
         self.setStyleSheet(f"QFrame#dropZone {{ border: 2px dashed {colour}; border-radius: 8px; "
                            "background: rgba(128, 128, 128, 0.06); }")
 
-    def show_pixmap(self, pixmap) -> None:
-        self._pixmap = pixmap
+    def show_pixmap(self, pixmap, box=None) -> None:
+        """Show a picture, with `box` (left, top, right, bottom in its pixels) framed at screen resolution."""
+        self._pixmap, self._box = pixmap, box
         self._fit()
 
     def clear(self, hint: str | None = None) -> None:
-        self._pixmap = None
+        self._pixmap, self._box = None, None
         self.picture.clear()
         self.picture.setText(hint or self._hint)
 
@@ -68,7 +69,15 @@ class DropZone(QFrame):
         if self._pixmap is None:
             return
         size = self.picture.size() - QSize(2, 2)
-        self.picture.setPixmap(self._pixmap.scaled(size.expandedTo(QSize(16, 16)), KEEP_ASPECT, SMOOTH))
+        shown = self._pixmap.scaled(size.expandedTo(QSize(16, 16)), KEEP_ASPECT, SMOOTH)
+        if self._box is not None:
+            scale = shown.width() / max(1, self._pixmap.width())
+            left, top, right, bottom = (round(v * scale) for v in self._box)
+            painter = QPainter(shown)
+            painter.setPen(QPen(QColor(BOX_COLOUR), 2))
+            painter.drawRect(left, top, right - left, bottom - top)
+            painter.end()
+        self.picture.setPixmap(shown)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -95,20 +104,6 @@ class DropZone(QFrame):
             self.rejected.emit(str(exc))
             return
         self.dropped.emit(source)
-
-
-def picture_with_box(result: PortraitResult):
-    """The shown picture with the detected face framed."""
-    pixmap = rgb_pixmap(result.display)
-    if result.box is not None:
-        painter = QPainter(pixmap)
-        pen = QPen(QColor(BOX_COLOUR))
-        pen.setWidth(max(2, round(max(pixmap.width(), pixmap.height()) / 160)))
-        painter.setPen(pen)
-        left, top, right, bottom = result.box
-        painter.drawRect(left, top, right - left, bottom - top)
-        painter.end()
-    return pixmap
 
 
 class ErrorStrip(QFrame):
@@ -152,7 +147,7 @@ class PortraitPanel(QWidget):
         self.drop.dropped.connect(self.load_portrait)
         self.drop.rejected.connect(lambda text: self._show_error("image", text))
         self.crop = QLabel()
-        self.crop.setFixedSize(84, 84)
+        self.crop.setFixedSize(72, 72)
         self.crop.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.crop_caption = QLabel()
         self.crop_caption.setObjectName("muted")
@@ -186,7 +181,7 @@ class PortraitPanel(QWidget):
         for i in range(NEIGHBOURS):
             button = QToolButton()
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            button.setIconSize(QSize(64, 64))
+            button.setIconSize(QSize(52, 52))
             button.setAutoRaise(True)
             button.clicked.connect(lambda _=False, k=i: self.use_neighbour(k))
             button.hide()
@@ -253,6 +248,12 @@ class PortraitPanel(QWidget):
             self.note.setText("No portrait yet: samples use the zero embedding.")
         self._show_neighbours(nearest(self._gallery, self.sampling_vector(), NEIGHBOURS)
                               if self._gallery is not None else [])
+
+    def headline_suffix(self) -> str:
+        """What the runs are conditioned on, for the window's headline."""
+        if not self.active:
+            return ""
+        return f"  ·  {self.source_label}" if self.vector is not None else "  ·  average embedding"
 
     def sampling_vector(self) -> np.ndarray | None:
         """What runs are conditioned on: the portrait, else the average training embedding, else zeros."""
@@ -326,13 +327,13 @@ class PortraitPanel(QWidget):
         self.error_kind = ""
         self.result, self.vector, self.source_label = result, result.vector, result.name
         self.embed_seconds.append(result.seconds)
-        self.drop.show_pixmap(picture_with_box(result))
+        self.drop.show_pixmap(rgb_pixmap(result.display), result.box)
         if result.crop is not None:
             self.crop.setPixmap(rgb_pixmap(result.crop).scaled(self.crop.size(), KEEP_ASPECT, SMOOTH))
             self.crop_caption.setText("The aligned face the network saw" +
                                       (" (the centre, unaligned)" if result.centre_crop else ""))
         else:
-            self.crop.setPixmap(crisp_pixmap(result.model_view, 84))
+            self.crop.setPixmap(crisp_pixmap(result.model_view, 72))
             c, h, w = result.model_view.shape
             self.crop_caption.setText(f"As the model sees it: {h}×{w} {'grey' if c == 1 else 'RGB'}")
         self.crop_box.show()
@@ -385,7 +386,7 @@ class PortraitPanel(QWidget):
         for i, button in enumerate(self.nearest_buttons):
             if i < len(self.neighbours):
                 n = self.neighbours[i]
-                button.setIcon(crisp_pixmap(n.image, 64))
+                button.setIcon(crisp_pixmap(n.image, 52))
                 button.setText(f"{n.distance:.2f}")
                 button.setToolTip(f"Training image {n.index + 1} · distance {n.distance:.3f}\n"
                                   "Click to condition on its embedding")

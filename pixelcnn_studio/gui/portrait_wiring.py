@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QFrame, QScrollArea
 
 from . import settings
 from .interpolation import InterpolationPanel
@@ -39,7 +39,14 @@ class PortraitTools(QObject):
         self.window = window
         self.panel = PortraitPanel()
         self.interpolation = InterpolationPanel(self.panel)
-        window.left.layout().addWidget(self.panel, 3)
+        # In a scroll area: on a small screen the panel scrolls rather than pushing the window taller.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.panel)
+        window.left.layout().addWidget(self.scroll, 3)
+        self.scroll.hide()
         window.tabs.addTab(self.interpolation, INTERPOLATION_TAB)
         window.tabs.setTabToolTip(window.tabs.count() - 1, "Samples along the line between two portraits' "
                                   "embeddings, with one seed for all (portrait and auto-encoder models)")
@@ -78,6 +85,12 @@ class PortraitTools(QObject):
     def _model_loaded(self, *_) -> None:
         loaded = self.window.loaded
         self.panel.set_checkpoint(loaded)
+        self.scroll.setVisible(self.panel.active)
+        # The model list gives up height to the portrait: a few lines of it are enough while one is shown.
+        self.window.models.list.setMaximumHeight(150 if self.panel.active else 16777215)
+        # A model conditioned on a portrait alone has nothing to pick in the class section.
+        self.window.conditioning.setVisible(not (self.panel.active and not loaded.config.num_classes))
+        self.window._update_headline()
         self.interpolation.set_checkpoint(loaded)
         self.interpolation.seed.setValue(self.window.controls.seed.value())
         self.window.actions_by_name["open_portrait"].setEnabled(self.panel.active)
