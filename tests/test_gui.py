@@ -59,6 +59,7 @@ def open_window(qtbot, models_dir):
     yield make
     for window in windows:
         window.close()
+    settings.settings().clear()        # and leaves none behind for the tests after it
     torch.set_num_threads(threads)
 
 
