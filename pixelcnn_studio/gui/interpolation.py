@@ -27,6 +27,7 @@ from .portrait import DropZone, _lingering
 from .panels import section_title
 
 FRAME_INTERVAL = 1.0 / 30.0
+ROW_HEIGHT = 300            # the tallest the row is drawn on screen (pixels of one image)
 
 
 def write_row_png(path, row: np.ndarray) -> np.ndarray:
@@ -155,9 +156,10 @@ class InterpolationPanel(QWidget):
         self.view = QLabel()
         self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.view.setMinimumHeight(140)
-        self.view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.ends_caption = QLabel()
         self.ends_caption.setObjectName("muted")
+        self.ends_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         ends = QHBoxLayout()
         ends.addWidget(self.a, 1)
@@ -178,7 +180,10 @@ class InterpolationPanel(QWidget):
         layout.addLayout(ends)
         layout.addLayout(settings_row)
         layout.addWidget(self.status)
-        layout.addWidget(self.view, 1)
+        layout.addSpacing(16)
+        layout.addWidget(self.view)
+        layout.addWidget(self.ends_caption)
+        layout.addStretch(1)
         self.controls = (self.a, self.b, self.steps, self.seed, self.generate, self.export_button)
         self.set_checkpoint(None)
 
@@ -191,6 +196,8 @@ class InterpolationPanel(QWidget):
         self.stop()
         self.loaded, self.row = loaded, None
         self.view.clear()
+        self._shown = None
+        self.ends_caption.setText("")
         self.progress.setValue(0)
         self.status.setText("")
         active = self.active
@@ -214,6 +221,8 @@ class InterpolationPanel(QWidget):
                              "same seed, so only the conditioning changes from one to the next. Drop a picture on A "
                              "or B, or take the current portrait.")
         gallery = gallery_of(loaded.metadata)
+        for end in (self.a, self.b):
+            end.use_portrait.setText("Current portrait" if face else "Current picture")
         for end, k in ((self.a, 0), (self.b, 1)):
             if gallery is not None and len(gallery[0]) > k:
                 end.set(gallery[1][k], f"training image {k + 1}", crisp_pixmap(gallery[0][k], 150))
@@ -333,9 +342,11 @@ class InterpolationPanel(QWidget):
 
     def _show(self, row: np.ndarray) -> None:
         self._shown = row
+        self.ends_caption.setText(f"←  A: {self.a.label}      ·      one seed ({self.seed.value()}) for every image      ·"
+                                  f"      B: {self.b.label}  →")
         n, _, h, w = row.shape
         avail = max(64, self.view.width() - 8)
-        scale = max(1, min((avail - 4 * (n + 1)) // (n * w), max(1, (self.view.height() - 8) // h)))
+        scale = max(1, min((avail - 4 * (n + 1)) // (n * w), ROW_HEIGHT // h))
         self.view.setPixmap(rgb_pixmap(make_grid(row, columns=n, scale=scale, padding=4, background=40)))
 
     def resizeEvent(self, event) -> None:
