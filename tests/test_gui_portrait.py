@@ -205,6 +205,21 @@ def test_dropped_portraits_condition_the_run(open_window, qtbot, tmp_path):
 
 
 @needs_faces
+def test_several_faces_use_the_largest_and_say_so(open_window, qtbot, tmp_path):
+    window = open_window(write_face_model(tmp_path / "faces.pt"))
+    panel = window.portraits.panel
+    group = Image.new("RGB", (900, 600), (128, 128, 128))
+    group.paste(Image.open(ASTRONAUT).convert("RGB"), (0, 0))
+    group.paste(Image.open(HOPPER).convert("RGB").resize((300, 350)), (560, 100))
+    path = tmp_path / "two people.tiff"
+    group.save(path)
+    embed_and_run(qtbot, window, file_mime(path))
+    assert "2 faces found; using the largest" in panel.note.text()
+    left, top, right, bottom = panel.result.box            # in the shown copy: Grace Hopper's face, on the right
+    assert left > 450 * panel.result.display.shape[1] / 900
+
+
+@needs_faces
 def test_bad_pictures_say_why_and_keep_the_portrait(open_window, qtbot, tmp_path):
     window = open_window(write_face_model(tmp_path / "faces.pt"))
     panel = window.portraits.panel
