@@ -240,7 +240,7 @@ class PortraitPanel(QWidget):
         self._start(None, False)                   # resolve the embedder now: a missing one is said at once
 
     def _show_average(self) -> None:
-        what = "training image" if self._gallery is None or len(self._gallery[0]) != 1 else "training images"
+        what = "training images" if self._gallery is None or len(self._gallery[0]) != 1 else "training image"
         if self._gallery is not None:
             self.note.setText(f"No portrait yet: samples use the average embedding of {len(self._gallery[0])} "
                               f"{what}.")
@@ -363,7 +363,7 @@ class PortraitPanel(QWidget):
             message = f"Embedding failed: {text}.{keep}"
         message = message.replace("..", ".")
         self.error.show_message(message, centre_crop=kind == "no-face")
-        if self.vector is None and kind != "unavailable":
+        if self.vector is None:
             self._show_average()
         elif self.result is not None:
             width, height = self.result.size
