@@ -29,22 +29,36 @@ def masked_1x1(in_groups, out_groups) -> MaskedConv2d:
     return MaskedConv2d(len(in_groups), len(out_groups), (1, 1), mask)
 
 
-class GatedLayer(nn.Module):
+class CausalLayer(nn.Module):
+    """What every layer shares: its input width and colour groups, and the residual and skip 1x1s.
+
+    The first layer reads the image (one group per colour channel, mask A); later layers read
+    hidden units (mask B).
+    """
+
     def __init__(self, config: ModelConfig, first: bool):
         super().__init__()
-        p, k, C = config.hidden, config.kernel_size, config.channels
-        self.first, self.k = first, k
-        in_ch = C if first else p
-        in_groups = torch.arange(C) if first else channel_groups(p, C)
-        out_groups = gate_groups(p, C)
-        # Vertical inputs all lie in rows above the target, so no channel mask is needed there.
-        self.vertical = MaskedConv2d(in_ch, 2 * p, (k // 2 + 1, k), None)
-        h_mask = causal_mask(out_groups, in_groups, (1, k // 2 + 1), (0, k // 2), "A" if first else "B")
-        self.horizontal = MaskedConv2d(in_ch, 2 * p, (1, k // 2 + 1), h_mask)
-        self.link = nn.Conv2d(2 * p, 2 * p, 1)
+        p, C = config.hidden, config.channels
+        self.first, self.k = first, config.kernel_size
+        self.in_channels = C if first else p
+        self.in_groups = torch.arange(C) if first else channel_groups(p, C)
+        self.mask_type = "A" if first else "B"
         hidden_groups = channel_groups(p, C)
         self.residual = masked_1x1(hidden_groups, hidden_groups)
         self.skip = masked_1x1(hidden_groups, hidden_groups)
+
+
+class GatedLayer(CausalLayer):
+    def __init__(self, config: ModelConfig, first: bool):
+        super().__init__(config, first)
+        p, k, C = config.hidden, config.kernel_size, config.channels
+        in_ch, in_groups = self.in_channels, self.in_groups
+        out_groups = gate_groups(p, C)
+        # Vertical inputs all lie in rows above the target, so no channel mask is needed there.
+        self.vertical = MaskedConv2d(in_ch, 2 * p, (k // 2 + 1, k), None)
+        h_mask = causal_mask(out_groups, in_groups, (1, k // 2 + 1), (0, k // 2), self.mask_type)
+        self.horizontal = MaskedConv2d(in_ch, 2 * p, (1, k // 2 + 1), h_mask)
+        self.link = nn.Conv2d(2 * p, 2 * p, 1)
 
     def forward(self, v, h, term=None, link=True):
         """One layer on whole images; returns (v', h', skip, pre_v)."""
@@ -60,20 +74,14 @@ class GatedLayer(nn.Module):
         return gate(pre_v), h_out, self.skip(gated), pre_v
 
 
-class MaskedLayer(nn.Module):
+class MaskedLayer(CausalLayer):
     """The original PixelCNN layer: one k x k masked convolution, which leaves a blind spot."""
 
     def __init__(self, config: ModelConfig, first: bool):
-        super().__init__()
+        super().__init__(config, first)
         p, k, C = config.hidden, config.kernel_size, config.channels
-        self.first, self.k = first, k
-        in_ch = C if first else p
-        in_groups = torch.arange(C) if first else channel_groups(p, C)
-        mask = causal_mask(gate_groups(p, C), in_groups, (k, k), (k // 2, k // 2), "A" if first else "B")
-        self.conv = MaskedConv2d(in_ch, 2 * p, (k, k), mask)
-        hidden_groups = channel_groups(p, C)
-        self.residual = masked_1x1(hidden_groups, hidden_groups)
-        self.skip = masked_1x1(hidden_groups, hidden_groups)
+        mask = causal_mask(gate_groups(p, C), self.in_groups, (k, k), (k // 2, k // 2), self.mask_type)
+        self.conv = MaskedConv2d(self.in_channels, 2 * p, (k, k), mask)
 
     def forward(self, h, term=None):
         pre = self.conv(pad_for_square(h, self.k))
