@@ -342,8 +342,9 @@ class InterpolationPanel(QWidget):
 
     def _show(self, row: np.ndarray) -> None:
         self._shown = row
-        self.ends_caption.setText(f"←  A: {self.a.label}      ·      one seed ({self.seed.value()}) for every image      ·"
-                                  f"      B: {self.b.label}  →")
+        gap = " " * 6
+        self.ends_caption.setText(f"←  A: {self.a.label}{gap}·{gap}one seed ({self.seed.value()}) for every image"
+                                  f"{gap}·{gap}B: {self.b.label}  →")
         n, _, h, w = row.shape
         avail = max(64, self.view.width() - 8)
         scale = max(1, min((avail - 4 * (n + 1)) // (n * w), ROW_HEIGHT // h))

@@ -71,7 +71,8 @@ class PortraitTools(QObject):
         show_tab.setShortcut(QKeySequence("Ctrl+3"))
         show_tab.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         show_tab.triggered.connect(self.show_interpolation)
-        for action, after, name in ((open_portrait, "open", "open_portrait"), (show_tab, "tab_explorer", "tab_interpolation")):
+        placed = ((open_portrait, "open", "open_portrait"), (show_tab, "tab_explorer", "tab_interpolation"))
+        for action, after, name in placed:
             w.addAction(action)
             actions[name] = action
             anchor = actions.get(after)
