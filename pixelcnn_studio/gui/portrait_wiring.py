@@ -51,6 +51,7 @@ class PortraitTools(QObject):
         window.tabs.setTabToolTip(window.tabs.count() - 1, "Samples along the line between two portraits' "
                                   "embeddings, with one seed for all (portrait and auto-encoder models)")
         self._add_actions()
+        window.actions_by_name["open_portrait"].setEnabled(False)     # until a model that takes pictures
         window.model_loaded.connect(self._model_loaded)
         self.panel.embedding_changed.connect(self._embedding_changed)
         self.panel.message.connect(self._message)
