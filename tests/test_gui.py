@@ -512,3 +512,13 @@ def test_speed_limit_and_temperature_change_mid_run(open_window, qtbot, ckpt):
         reference.step()
     reference.fork(at, temperature=0.5)
     np.testing.assert_array_equal(window.session.frame.image, reference.run().numpy())
+
+
+def test_left_arrow_looks_back_and_end_returns_to_live(open_window, qtbot, ckpt):
+    window = open_window(ckpt)
+    frame = run_to_end(qtbot, window, n=2, seed=3)
+    window.actions_by_name["step_back"].trigger()
+    window.actions_by_name["step_back"].trigger()
+    assert window.timeline.value == frame.total - 2 and window.canvas._done == frame.total - 2
+    window.actions_by_name["live"].trigger()
+    assert window.timeline.following and window.canvas._done == frame.total

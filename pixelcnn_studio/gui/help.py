@@ -9,6 +9,7 @@ from .theme import app_icon
 SHORTCUTS = (
     ("Space", "Start, pause or resume sampling (after a finished run: new images)"),
     ("→", "Sample one sub-pixel"),
+    ("← / End", "Look one step back on the timeline / back to the live view"),
     ("R", "Restart with the same seed"),
     ("N", "New random seed and restart"),
     ("1 … 9, 0", "Pick class 1 … 10"),

@@ -36,6 +36,12 @@ class RecentMenu(QMenu):
         self.window.refresh_model_list()
 
 
+def _nudge_timeline(window, delta) -> None:
+    """Move the timeline one step back (delta -1) or to its live end (None)."""
+    slider = window.timeline.slider
+    slider.setValue(slider.maximum() if delta is None else max(slider.minimum(), slider.value() + delta))
+
+
 def build_menus(window) -> dict:
     actions = {}
 
@@ -68,6 +74,8 @@ def build_menus(window) -> dict:
     run = bar.addMenu("&Sampling")
     act(run, "start", "&Start / pause", window.start_or_pause, "Space")
     act(run, "step", "S&tep one sub-pixel", window.step, "Right")
+    act(run, "step_back", "Look one step &back", lambda: _nudge_timeline(window, -1), "Left")
+    act(run, "live", "Back to the &live view", lambda: _nudge_timeline(window, None), "End")
     act(run, "stop", "St&op", window.stop)
     act(run, "restart", "&Restart (same seed)", window.restart, "R")
     act(run, "new_seed", "&New seed", window.new_seed, "N")
