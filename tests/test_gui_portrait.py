@@ -347,17 +347,21 @@ def test_interpolation_tab_row_and_export(open_window, qtbot, tmp_path):
 
     tab.steps.setValue(5)
     tab.seed.setValue(9)
+    tab.rows.setValue(2)
     tab.generate.click()
     qtbot.waitUntil(lambda: tab.row is not None and not tab.running, timeout=20000)
     model = window.loaded.model
-    assert tab.row.shape == (5, 1, 10, 10)
-    np.testing.assert_array_equal(tab.row[0], sample(model, 1, embedding=torch.from_numpy(tab.a.vector), seed=9)[0])
-    np.testing.assert_array_equal(tab.row[-1], sample(model, 1, embedding=torch.from_numpy(tab.b.vector), seed=9)[0])
-    np.testing.assert_array_equal(tab.row, interpolation_row(model, tab.a.vector, tab.b.vector, 5, seed=9).numpy())
+    a, b = torch.from_numpy(tab.a.vector), torch.from_numpy(tab.b.vector)
+    assert tab.row.shape == (2, 5, 1, 10, 10)
+    for r, seed in enumerate((9, 10)):                        # one seed per row, the same along it
+        np.testing.assert_array_equal(tab.row[r, 0], sample(model, 1, embedding=a, seed=seed)[0])
+        np.testing.assert_array_equal(tab.row[r, -1], sample(model, 1, embedding=b, seed=seed)[0])
+        np.testing.assert_array_equal(tab.row[r], interpolation_row(model, a, b, 5, seed=seed).numpy())
+    assert not np.array_equal(tab.row[0], tab.row[1])
 
     out = tmp_path / "row.png"
     assert tab.export_png(out)
-    expected = make_grid(tab.row, columns=5, scale=25, padding=2)
+    expected = make_grid(tab.row.reshape(10, 1, 10, 10), columns=5, scale=25, padding=2)
     assert Image.open(out).size == (expected.shape[1], expected.shape[0])
     np.testing.assert_array_equal(np.asarray(Image.open(out).convert("RGB")), expected)
 

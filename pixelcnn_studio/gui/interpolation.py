@@ -1,8 +1,9 @@
 """The Interpolation tab: two portraits (or codes), a row of samples along the line between their embeddings,
 every image drawn with the same seed, as in the paper's interpolation figure. Exportable as a PNG.
 
-The row is sampled on an InterpolationWorker thread, one image after another (core.interpolate), and shown
-as it grows. Endpoints come from the Portrait panel's current portrait, from a picture dropped or opened here
+Each row has its own seed (seed, seed + 1, ...), one seed for every image of the row, so a row shows one
+"draw" of the model moving from A to B and the rows show how much of a picture the seed decides. The rows are
+sampled on an InterpolationWorker thread, one image after another (core.interpolate), and shown as they grow. Endpoints come from the Portrait panel's current portrait, from a picture dropped or opened here
 (embedded on an EmbedWorker), or, before any of that, from the checkpoint's first two training images.
 """
 from __future__ import annotations
@@ -27,25 +28,32 @@ from .portrait import DropZone, _lingering
 from .panels import section_title
 
 FRAME_INTERVAL = 1.0 / 30.0
-ROW_HEIGHT = 300            # the tallest the row is drawn on screen (pixels of one image)
+ROWS_HEIGHT = 480           # the tallest the rows are drawn on screen, in pixels
 
 
-def write_row_png(path, row: np.ndarray) -> np.ndarray:
-    """The row as one PNG strip, each image scaled up crisply (atomic write); returns the picture."""
-    n, _, h, w = row.shape
-    grid = make_grid(row, columns=n, scale=png_scale(h, w), padding=2)
+def rows_grid(rows: np.ndarray, scale: int, padding: int = 2, background: int = 255) -> np.ndarray:
+    """Rows (R, steps, C, H, W) of images tiled as one RGB picture, one line per row."""
+    r, steps = rows.shape[:2]
+    return make_grid(rows.reshape(r * steps, *rows.shape[2:]), columns=steps, scale=scale, padding=padding,
+                     background=background)
+
+
+def write_rows_png(path, rows: np.ndarray) -> np.ndarray:
+    """The rows as one PNG, each image scaled up crisply (written atomically); returns the picture."""
+    grid = rows_grid(rows, png_scale(*rows.shape[-2:]))
     save_png(path, grid)
     return grid
 
 
 class InterpolationWorker(QThread):
-    progress = Signal(object, int, int)      # row so far (steps, C, H, W) uint8, images done, percent
-    row_ready = Signal(object)               # the finished row
+    progress = Signal(object, int)           # rows so far (R, steps, C, H, W) uint8, percent
+    row_ready = Signal(object)               # the finished rows
     failed = Signal(str)
 
-    def __init__(self, model, a, b, steps: int, *, seed: int, temperature: float = 1.0, class_id=None, parent=None):
+    def __init__(self, model, a, b, steps: int, *, seeds, temperature: float = 1.0, class_id=None, parent=None):
         super().__init__(parent)
-        self.args = dict(model=model, a=a, b=b, steps=steps, seed=seed, temperature=temperature, class_id=class_id)
+        self.args = dict(model=model, a=a, b=b, steps=steps, seeds=list(seeds), temperature=temperature,
+                         class_id=class_id)
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -53,30 +61,32 @@ class InterpolationWorker(QThread):
 
     def run(self) -> None:
         args = dict(self.args)
-        model, steps = args["model"], args["steps"]
+        model, steps, seeds = args["model"], args["steps"], args["seeds"]
         cfg = model.config
-        row = np.zeros((steps, cfg.channels, cfg.height, cfg.width), dtype=np.uint8)
+        rows = np.zeros((len(seeds), steps, cfg.channels, cfg.height, cfg.width), dtype=np.uint8)
         per_image = cfg.channels * cfg.height * cfg.width
+        total = rows.shape[0] * steps * per_image
         last = 0.0
         try:
-            streams = interpolation_streams(model, args["a"], args["b"], steps, seed=args["seed"],
-                                            temperature=args["temperature"], class_id=args["class_id"])
-            for i, stream in enumerate(streams):
-                while stream.step() is not None:
-                    if self._cancel.is_set():
-                        return
-                    now = time.perf_counter()
-                    if now - last >= FRAME_INTERVAL:
-                        row[i] = stream.image[0].cpu().numpy()
-                        done = i * per_image + stream.next_index
-                        self.progress.emit(row.copy(), i, int(100 * done / (steps * per_image)))
-                        time.sleep(0.002)          # let the GUI thread take the interpreter and draw it
-                        last = time.perf_counter()
-                row[i] = stream.image[0].cpu().numpy()
+            for r, seed in enumerate(seeds):
+                streams = interpolation_streams(model, args["a"], args["b"], steps, seed=seed,
+                                                temperature=args["temperature"], class_id=args["class_id"])
+                for i, stream in enumerate(streams):
+                    while stream.step() is not None:
+                        if self._cancel.is_set():
+                            return
+                        now = time.perf_counter()
+                        if now - last >= FRAME_INTERVAL:
+                            rows[r, i] = stream.image[0].cpu().numpy()
+                            done = (r * steps + i) * per_image + stream.next_index
+                            self.progress.emit(rows.copy(), int(100 * done / total))
+                            time.sleep(0.002)          # let the GUI thread take the interpreter and draw it
+                            last = time.perf_counter()
+                    rows[r, i] = stream.image[0].cpu().numpy()
         except Exception as exc:  # noqa: BLE001 - reported in the tab, never a crash
             self.failed.emit(str(exc))
             return
-        self.row_ready.emit(row)
+        self.row_ready.emit(rows)
 
 
 class Endpoint(QFrame):
@@ -121,7 +131,7 @@ class InterpolationPanel(QWidget):
         super().__init__(parent)
         self.portrait = portrait                  # the PortraitPanel: its current portrait and resolved embedder
         self.loaded = None
-        self.row: np.ndarray | None = None
+        self.row: np.ndarray | None = None       # the finished rows (R, steps, C, H, W)
         self.worker: InterpolationWorker | None = None
         self._embedders: dict = {}                # endpoint letter -> running EmbedWorker
         self.explain = QLabel()
@@ -139,8 +149,13 @@ class InterpolationPanel(QWidget):
         self.steps.setToolTip("Images along the line, both ends included")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.seed.setToolTip("One seed for every image of the row: only the conditioning changes along it")
-        self.generate = QPushButton("Generate row")
+        self.seed.setToolTip("One seed for every image of a row: only the conditioning changes along it. "
+                             "Further rows use the next seeds.")
+        self.rows = QSpinBox()
+        self.rows.setRange(1, 8)
+        self.rows.setValue(3)
+        self.rows.setToolTip("Rows, each with its own seed (seed, seed + 1, ...)")
+        self.generate = QPushButton("Generate")
         self.generate.setObjectName("primary")
         self.generate.clicked.connect(lambda: self.start(**self.run_options()))
         self.run_options = dict             # the window supplies its temperature (and class) here
@@ -169,11 +184,13 @@ class InterpolationPanel(QWidget):
         settings_row.addWidget(self.steps, 0, 1)
         settings_row.addWidget(QLabel("Seed"), 0, 2)
         settings_row.addWidget(self.seed, 0, 3)
-        settings_row.addWidget(self.generate, 0, 4)
-        settings_row.addWidget(self.stop_button, 0, 5)
-        settings_row.addWidget(self.export_button, 0, 6)
-        settings_row.addWidget(self.progress, 0, 7)
-        settings_row.setColumnStretch(7, 1)
+        settings_row.addWidget(QLabel("Rows"), 0, 4)
+        settings_row.addWidget(self.rows, 0, 5)
+        settings_row.addWidget(self.generate, 0, 6)
+        settings_row.addWidget(self.stop_button, 0, 7)
+        settings_row.addWidget(self.export_button, 0, 8)
+        settings_row.addWidget(self.progress, 0, 9)
+        settings_row.setColumnStretch(9, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.explain)
@@ -184,7 +201,7 @@ class InterpolationPanel(QWidget):
         layout.addWidget(self.view)
         layout.addWidget(self.ends_caption)
         layout.addStretch(1)
-        self.controls = (self.a, self.b, self.steps, self.seed, self.generate, self.export_button)
+        self.controls = (self.a, self.b, self.steps, self.seed, self.rows, self.generate, self.export_button)
         self.set_checkpoint(None)
 
     # -- the model ---------------------------------------------------------------------------------------
@@ -217,9 +234,9 @@ class InterpolationPanel(QWidget):
             return
         face = (loaded.embedder or {}).get("name") != "autoencoder"
         what = "two portraits' face embeddings" if face else "the codes of two pictures"
-        self.explain.setText(f"A row of samples along the straight line between {what}, every image drawn with the "
-                             "same seed, so only the conditioning changes from one to the next. Drop a picture on A "
-                             "or B, or take the current portrait.")
+        self.explain.setText(f"Samples along the straight line between {what}. Every image of a row is drawn with the "
+                             "same seed, so only the conditioning changes along it; each row has the next seed. "
+                             "Drop a picture on A or B, or take the current portrait.")
         gallery = gallery_of(loaded.metadata)
         for end in (self.a, self.b):
             end.use_portrait.setText("Current portrait" if face else "Current picture")
@@ -292,14 +309,15 @@ class InterpolationPanel(QWidget):
             self._status("Give both ends a picture first.", error=True)
             return
         self.stop()
-        steps = self.steps.value()
+        steps, count, seed = self.steps.value(), self.rows.value(), self.seed.value()
+        seeds = [(seed + r) % (2**31 - 1) for r in range(count)]
         cfg = self.loaded.config
         self.row = None
-        self._show(np.zeros((steps, cfg.channels, cfg.height, cfg.width), dtype=np.uint8))
+        self._show(np.zeros((count, steps, cfg.channels, cfg.height, cfg.width), dtype=np.uint8))
         self.worker = InterpolationWorker(self.loaded.model, self.a.vector, self.b.vector, steps,
-                                          seed=self.seed.value(), temperature=temperature, class_id=class_id)
+                                          seeds=seeds, temperature=temperature, class_id=class_id)
         worker = self.worker
-        worker.progress.connect(lambda row, done, percent, w=worker: self._progress(w, row, percent))
+        worker.progress.connect(lambda rows, percent, w=worker: self._progress(w, rows, percent))
         worker.row_ready.connect(lambda row, w=worker: self._row_ready(w, row))
         worker.failed.connect(lambda text, w=worker: w is self.worker and
                               self._status(f"Interpolation failed: {text}", error=True))
@@ -307,7 +325,7 @@ class InterpolationPanel(QWidget):
         self.generate.setEnabled(False)
         self.stop_button.setEnabled(True)
         self._started = time.perf_counter()
-        self._status(f"Sampling {steps} images from {self.a.label} to {self.b.label} with seed {self.seed.value()}…")
+        self._status(f"Sampling {count} × {steps} images from {self.a.label} to {self.b.label}…")
         self.worker.start()
 
     def stop(self) -> None:
@@ -330,7 +348,7 @@ class InterpolationPanel(QWidget):
         self.row = row
         self._show(row)
         self.progress.setValue(100)
-        self._status(f"{len(row)} images from {self.a.label} to {self.b.label}, seed {self.seed.value()}, "
+        self._status(f"{row.shape[0]} × {row.shape[1]} images from {self.a.label} to {self.b.label}, "
                      f"in {time.perf_counter() - self._started:.1f} s.")
 
     def _worker_done(self, worker) -> None:
@@ -340,15 +358,16 @@ class InterpolationPanel(QWidget):
             self.generate.setEnabled(self.active)
             self.stop_button.setEnabled(False)
 
-    def _show(self, row: np.ndarray) -> None:
-        self._shown = row
+    def _show(self, rows: np.ndarray) -> None:
+        self._shown = rows
+        count, n, _, h, w = rows.shape
         gap = " " * 6
-        self.ends_caption.setText(f"←  A: {self.a.label}{gap}·{gap}one seed ({self.seed.value()}) for every image"
-                                  f"{gap}·{gap}B: {self.b.label}  →")
-        n, _, h, w = row.shape
+        seeds = f"seed {self.seed.value()}" if count == 1 else \
+            f"seeds {self.seed.value()}–{self.seed.value() + count - 1}, one per row"
+        self.ends_caption.setText(f"←  A: {self.a.label}{gap}·{gap}{seeds}{gap}·{gap}B: {self.b.label}  →")
         avail = max(64, self.view.width() - 8)
-        scale = max(1, min((avail - 4 * (n + 1)) // (n * w), ROW_HEIGHT // h))
-        self.view.setPixmap(rgb_pixmap(make_grid(row, columns=n, scale=scale, padding=4, background=40)))
+        scale = max(1, min((avail - 4 * (n + 1)) // (n * w), (ROWS_HEIGHT - 4 * (count + 1)) // (count * h)))
+        self.view.setPixmap(rgb_pixmap(rows_grid(rows, scale, padding=4, background=40)))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -360,7 +379,7 @@ class InterpolationPanel(QWidget):
         if self.row is None:
             self._status("Generate a row first: there is nothing to export yet.", error=True)
             return False
-        write_row_png(path, self.row)
+        write_rows_png(path, self.row)
         self._status(f"Saved {Path(path).name}")
         return True
 

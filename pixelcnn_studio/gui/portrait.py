@@ -26,7 +26,7 @@ class DropZone(QFrame):
     dropped = Signal(object)        # a path or a PIL image
     rejected = Signal(str)          # why a drop could not be used
 
-    def __init__(self, hint: str, height: int = 160, parent=None):
+    def __init__(self, hint: str, height: int = 140, parent=None):
         super().__init__(parent)
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)
@@ -147,7 +147,7 @@ class PortraitPanel(QWidget):
         self.drop.dropped.connect(self.load_portrait)
         self.drop.rejected.connect(lambda text: self._show_error("image", text))
         self.crop = QLabel()
-        self.crop.setFixedSize(72, 72)
+        self.crop.setFixedSize(64, 64)
         self.crop.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.crop_caption = QLabel()
         self.crop_caption.setObjectName("muted")
@@ -181,7 +181,7 @@ class PortraitPanel(QWidget):
         for i in range(NEIGHBOURS):
             button = QToolButton()
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            button.setIconSize(QSize(52, 52))
+            button.setIconSize(QSize(50, 50))
             button.setAutoRaise(True)
             button.clicked.connect(lambda _=False, k=i: self.use_neighbour(k))
             button.hide()
@@ -333,7 +333,7 @@ class PortraitPanel(QWidget):
             self.crop_caption.setText("The aligned face the network saw" +
                                       (" (the centre, unaligned)" if result.centre_crop else ""))
         else:
-            self.crop.setPixmap(crisp_pixmap(result.model_view, 72))
+            self.crop.setPixmap(crisp_pixmap(result.model_view, 64))
             c, h, w = result.model_view.shape
             self.crop_caption.setText(f"As the model sees it: {h}×{w} {'grey' if c == 1 else 'RGB'}")
         self.crop_box.show()
@@ -386,7 +386,7 @@ class PortraitPanel(QWidget):
         for i, button in enumerate(self.nearest_buttons):
             if i < len(self.neighbours):
                 n = self.neighbours[i]
-                button.setIcon(crisp_pixmap(n.image, 52))
+                button.setIcon(crisp_pixmap(n.image, 50))
                 button.setText(f"{n.distance:.2f}")
                 button.setToolTip(f"Training image {n.index + 1} · distance {n.distance:.3f}\n"
                                   "Click to condition on its embedding")
