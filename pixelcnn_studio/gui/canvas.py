@@ -142,8 +142,11 @@ class SampleCanvas(QWidget):
         gap = max(3.0, min(12.0, min(avail_w / cols, avail_h / rows) * 0.05))
         scale = min((avail_w - gap * (cols - 1)) / (cols * W), (avail_h - gap * (rows - 1)) / (rows * H))
         dpr = self.devicePixelRatioF()
-        if scale * dpr >= 1:
-            scale = math.floor(scale * dpr) / dpr     # whole device pixels per image pixel
+        whole = math.floor(scale * dpr) / dpr
+        # Whole device pixels per image pixel keep every pixel the same size; but where that would
+        # waste more than a sixth of the room (small tiles: many images), size beats evenness.
+        if whole >= 1 and whole >= scale * (5 / 6):
+            scale = whole
         scale = max(scale, 0.25)
         tile_w, tile_h = W * scale, H * scale
         grid_w = cols * tile_w + (cols - 1) * gap + label_w
