@@ -273,11 +273,32 @@ def test_window_stays_responsive_while_a_huge_photo_is_embedded(open_window, qtb
     timer.start(20)
     send_drop(panel.drop, file_mime(big))
     assert panel.busy and panel.drop.busy.isVisibleTo(panel)
+    send_drop(panel.drop, file_mime(ASTRONAUT))             # waits its turn, then wins
     qtbot.waitUntil(lambda: not panel.busy, timeout=60000)
     timer.stop()
     gaps = np.diff(ticks)
     assert len(ticks) > 5 and gaps.max() < 0.5, f"the event loop stalled for {gaps.max():.2f} s"
-    assert panel.error_kind == "no-face"
+    assert panel.result.name == "astronaut.jpg" and not panel.error.isVisible()
+
+
+@needs_faces
+def test_a_portrait_still_embedding_when_another_model_loads_is_dropped(open_window, qtbot, tmp_path):
+    window = open_window(write_face_model(tmp_path / "faces.pt"))
+    panel = window.portraits.panel
+    send_drop(panel.drop, file_mime(ASTRONAUT))
+    window.open_checkpoint(str(write_autoencoder_model(tmp_path / "ae.pt")))
+    qtbot.waitUntil(lambda: window.loaded.path.endswith("ae.pt"), timeout=10000)
+    qtbot.wait(1500)
+    assert panel.vector is None and not panel.is_face_model and panel.title.text() == "Picture to encode"
+
+
+def test_a_web_address_alone_is_refused_with_the_reason():
+    from pixelcnn_studio.embed.images import ImageInputError
+    from pixelcnn_studio.gui.pictures import picture_from_mime
+    mime = QMimeData()
+    mime.setUrls([QUrl("https://example.org/face.jpg")])
+    with pytest.raises(ImageInputError, match="nothing is downloaded"):
+        picture_from_mime(mime)
 
 
 def test_missing_face_embedder_is_said_on_load_and_on_drop(open_window, qtbot, tmp_path, monkeypatch):
