@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from .theme import Palette, palette
 
@@ -59,6 +59,16 @@ class DistributionView(QWidget):
             self.show_step(*self.last)
         else:
             self._style_bars(pal.bar)
+
+    def set_large(self, large: bool) -> None:
+        """Axis text big enough for a projector (the style sheet does not reach into the plot)."""
+        # From the application's font: this widget's own is still the large one when leaving.
+        font = QFont(QApplication.instance().font())
+        font.setPointSizeF(15 if large else max(8.0, font.pointSizeF() * 0.9))
+        item = self.plot.getPlotItem()
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).setStyle(tickFont=font)
+            item.getAxis(axis).label.setFont(font)
 
     def _style_bars(self, colour: str) -> None:
         if colour == getattr(self, "_bar_colour", None):

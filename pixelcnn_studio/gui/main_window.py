@@ -364,6 +364,7 @@ class MainWindow(ModelLoading, QMainWindow):
         for w in (self.left, self.controls.settings_row, self.timeline, self.menuBar(), self.statusBar()):
             w.setVisible(not on)
         self.stats.set_compact(on)
+        self.distribution.set_large(on)
         if self.explorer is not None:
             self.explorer.set_large_text(on)
         self.right.setFixedWidth(480 if on else 340)
