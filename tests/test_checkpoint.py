@@ -164,3 +164,14 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "bad.pt" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    import stat
+    old = os.umask(0o022)
+    try:
+        save_checkpoint(tmp_path / "m.pt", build_model(CFG))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "m.pt").stat().st_mode) == 0o644
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary file is left behind"

@@ -5,9 +5,7 @@ construct arbitrary objects or call functions, so opening a file never runs code
 """
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ import numpy as np
 import torch
 
 from .config import ModelConfig
+from .export import atomic_path
 from .model import build_model
 
 FORMAT = "pixelcnn-studio"
@@ -97,17 +96,8 @@ def save_checkpoint(path, model, *, half: bool = False, **metadata) -> None:
         payload["class_names"] = [str(n) for n in payload["class_names"]]
     if extra:
         payload["extra"] = extra
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
 
 
 def read_checkpoint_dict(path, map_location="cpu") -> dict:
