@@ -351,8 +351,10 @@ class ReceptiveFieldExplorer(QWidget):
         if self._mode == "effective" and picture.heat is not None:
             count = self._effective[self._effective_key()][1]
             source = self._source()
+            # A portrait model is run on the zero embedding: the images carry no face vectors here.
+            note = " Conditioned on the zero embedding." if self._config.embedding_dim else ""
             self._stats.setText(f"Mean |gradient| of the target's logit over {count} {source} images. "
-                                "Brighter pixels move the prediction more.")
+                                f"Brighter pixels move the prediction more.{note}")
 
     def _on_hover(self, row, col) -> None:
         picture = self.canvas.picture()
