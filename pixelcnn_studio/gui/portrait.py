@@ -26,7 +26,7 @@ class DropZone(QFrame):
     dropped = Signal(object)        # a path or a PIL image
     rejected = Signal(str)          # why a drop could not be used
 
-    def __init__(self, hint: str, height: int = 140, parent=None):
+    def __init__(self, hint: str, height: int = 130, parent=None):
         super().__init__(parent)
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)

@@ -89,7 +89,7 @@ class PortraitTools(QObject):
         self.panel.set_checkpoint(loaded)
         self.scroll.setVisible(self.panel.active)
         # The model list gives up height to the portrait: a few lines of it are enough while one is shown.
-        self.window.models.list.setMaximumHeight(120 if self.panel.active else 16777215)
+        self.window.models.list.setMaximumHeight(170 if self.panel.active else 16777215)
         # A model conditioned on a portrait alone has nothing to pick in the class section.
         self.window.conditioning.setVisible(not (self.panel.active and not loaded.config.num_classes))
         self.window._update_headline()
