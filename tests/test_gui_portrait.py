@@ -203,6 +203,10 @@ def test_dropped_portraits_condition_the_run(open_window, qtbot, tmp_path):
     np.testing.assert_allclose(panel.vector, astronaut, atol=1e-5)
     assert window.loaded.path.endswith("faces.pt")
 
+    # A checkpoint dropped on the portrait opens as a model.
+    send_drop(panel.drop, file_mime(write_autoencoder_model(tmp_path / "ae.pt")))
+    qtbot.waitUntil(lambda: window.loaded.path.endswith("ae.pt"), timeout=10000)
+
 
 @needs_faces
 def test_several_faces_use_the_largest_and_say_so(open_window, qtbot, tmp_path):

@@ -6,6 +6,8 @@ the current portrait and embedding as they were and says why in the panel.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
@@ -138,6 +140,7 @@ class ErrorStrip(QFrame):
 class PortraitPanel(QWidget):
     embedding_changed = Signal()        # a new portrait (or training image) to condition on
     message = Signal(str, str)          # text, kind ("error" or "info"): for the window's banner / status bar
+    checkpoint_dropped = Signal(str)    # a .pt file dropped on the portrait: the window opens it as a model
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -283,6 +286,9 @@ class PortraitPanel(QWidget):
         if not self.active:
             self.message.emit("This model is not conditioned on a portrait: there is nothing to drop a picture on.",
                               "error")
+            return
+        if isinstance(source, (str, Path)) and str(source).lower().endswith(".pt"):
+            self.checkpoint_dropped.emit(str(source))
             return
         self._last_source = source
         if self._worker is not None:

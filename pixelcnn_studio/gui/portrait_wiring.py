@@ -56,6 +56,7 @@ class PortraitTools(QObject):
         self.panel.embedding_changed.connect(self._embedding_changed)
         self.panel.message.connect(self._message)
         self.panel.open_button.clicked.connect(self.open_portrait)
+        self.panel.checkpoint_dropped.connect(window.open_checkpoint)
         self.interpolation.message.connect(lambda text, kind: window.statusBar().showMessage(text, 8000))
         self.interpolation.run_options = self._run_options
         window.installEventFilter(self)
