@@ -292,10 +292,13 @@ def test_bundled_models_are_listed_and_the_default_is_opened(open_window, qtbot,
     window = open_window(None)
     qtbot.waitUntil(lambda: window.loaded is not None, timeout=10000)
     assert window.loaded.path.endswith("fashion-mnist.pt")
-    texts = [window.models.list.item(i).text() for i in range(window.models.list.count())]
+    texts = [window.models.list.item(i).text().split("\n")[0] for i in range(window.models.list.count())]
     assert "emoji" in texts and "fashion-mnist" in texts
+    # Each listed model gets a one-line summary under its name, read off the GUI thread.
+    qtbot.waitUntil(lambda: any("4×4 RGB · 3 classes · 4.25 bits/dim" in window.models.list.item(i).text()
+                                for i in range(window.models.list.count())))
     item = next(window.models.list.item(i) for i in range(window.models.list.count())
-                if window.models.list.item(i).text() == "emoji")
+                if window.models.list.item(i).text().startswith("emoji"))
     with qtbot.waitSignal(window.model_loaded, timeout=10000):
         window.models.list.itemClicked.emit(item)
     assert window.loaded.config.channels == 3

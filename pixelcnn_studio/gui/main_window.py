@@ -394,6 +394,7 @@ class MainWindow(ModelLoading, QMainWindow):
     def shutdown(self) -> None:
         """Stop every background thread; safe to call more than once."""
         self.session.shutdown()
+        self.stop_card_reader()
         self.portraits.shutdown()
         if self.explorer is not None:
             self.explorer.shutdown()

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from . import settings
 from .panels import bundled_models
-from .worker import LoadWorker
+from .worker import CardReader, LoadWorker
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -83,6 +83,40 @@ class ModelLoading:
         self.models.populate(bundled_models(), settings.recent_files(), self.model_path)
         if hasattr(self, "recent_menu"):
             self.recent_menu.refresh()
+        self._read_cards()
+
+    def _read_cards(self) -> None:
+        """Summaries under the listed models: cached by file and modification time, read on a thread."""
+        cache = self.__dict__.setdefault("_card_cache", {})
+        missing = []
+        for path in self.models.listed_paths():
+            try:
+                key = (path, Path(path).stat().st_mtime)
+            except OSError:
+                continue
+            if key in cache:
+                self.models.set_summary(path, cache[key])
+            else:
+                missing.append(path)
+        if not missing:
+            return
+        self.stop_card_reader()
+        reader = self._card_reader = CardReader(missing)
+
+        def store(path, text):
+            try:
+                cache[(path, Path(path).stat().st_mtime)] = text
+            except OSError:
+                pass
+            self.models.set_summary(path, text)
+        reader.card_ready.connect(store)
+        reader.start()
+
+    def stop_card_reader(self) -> None:
+        reader = self.__dict__.pop("_card_reader", None)
+        if reader is not None:
+            reader.card_ready.disconnect()
+            reader.stop()
 
     def _show_empty(self) -> None:
         if self.loaded is None and self.loader is None:

@@ -153,6 +153,18 @@ class ModelPanel(QWidget):
             font.setBold(True)
             item.setFont(font)
 
+    def set_summary(self, path: str, text: str) -> None:
+        """A second line under a listed model, once its header has been read."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.data(PATH_ROLE) == path:
+                label = item.text().split("\n")[0]
+                item.setText(f"{label}\n{text}")
+                item.setToolTip(f"{path}\n{text}")
+
+    def listed_paths(self) -> list[str]:
+        return [p for p in (self.list.item(i).data(PATH_ROLE) for i in range(self.list.count())) if p]
+
     def _activated(self, item: QListWidgetItem) -> None:
         path = item.data(PATH_ROLE)
         if path and str(Path(path).resolve()) != self._current:

@@ -251,3 +251,45 @@ class LoadWorker(QThread):
             self.failed.emit(self.path, f"{self.path}: {type(exc).__name__}: {exc}")
         else:
             self.loaded.emit(loaded)
+
+
+class CardReader(QThread):
+    """Reads the headers of the listed checkpoints for the model list, off the GUI thread."""
+    card_ready = Signal(str, str)       # path, one-line summary
+
+    def __init__(self, paths: list[str], parent=None):
+        super().__init__(parent)
+        self.paths = list(paths)
+        self._stop = False
+
+    def stop(self) -> None:
+        self._stop = True
+        self.wait(5000)
+
+    def run(self) -> None:
+        from ..core.checkpoint import read_checkpoint_dict
+        from ..core.config import ModelConfig
+        for path in self.paths:
+            if self._stop:
+                return
+            try:
+                payload = read_checkpoint_dict(path)
+                config = ModelConfig.from_dict(dict(payload["config"]))
+            except Exception:  # noqa: BLE001 - a bad file shows no summary; opening it explains why
+                continue
+            self.card_ready.emit(path, summary_line(config, payload))
+
+
+def summary_line(config, payload: dict) -> str:
+    """e.g. "fashion-mnist · 28×28 grey · 10 classes · 3.13 bits/dim"."""
+    from .panels import metric_bits_per_dim
+    parts = [str((payload.get("dataset") or {}).get("name") or "")]
+    parts.append(f"{config.height}×{config.width} {'RGB' if config.channels == 3 else 'grey'}")
+    if config.num_classes:
+        parts.append(f"{config.num_classes} classes")
+    if config.embedding_dim:
+        parts.append("portraits")
+    bpd = metric_bits_per_dim(payload.get("metrics") or {})
+    if bpd:
+        parts.append(f"{bpd[1]:.2f} bits/dim")
+    return " · ".join(p for p in parts if p)
