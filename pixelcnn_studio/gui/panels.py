@@ -159,7 +159,8 @@ class ModelPanel(QWidget):
             item = self.list.item(i)
             if item.data(PATH_ROLE) == path:
                 label = item.text().split("\n")[0]
-                item.setText(f"{label}\n{text}")
+                shown = text[len(label) + 3:] if text.startswith(label + " · ") else text   # no "mnist · mnist"
+                item.setText(f"{label}\n{shown}")
                 item.setToolTip(f"{path}\n{text}")
 
     def listed_paths(self) -> list[str]:
