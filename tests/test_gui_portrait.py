@@ -24,6 +24,7 @@ from pixelcnn_studio.core.export import make_grid  # noqa: E402
 from pixelcnn_studio.core.interpolate import interpolate_embeddings, interpolation_row  # noqa: E402
 from pixelcnn_studio.embed import EmbedderUnavailable, embedder_for_checkpoint, get_embedder  # noqa: E402
 from pixelcnn_studio.embed.autoencoder import ConvEncoder, checkpoint_entry  # noqa: E402
+from pixelcnn_studio.gui.portrait import distance_text  # noqa: E402
 
 PORTRAITS = Path(__file__).resolve().parent.parent / "resources" / "portraits"
 ASTRONAUT, HOPPER = PORTRAITS / "astronaut.jpg", PORTRAITS / "grace_hopper.jpg"
@@ -187,7 +188,8 @@ def test_dropped_portraits_condition_the_run(open_window, qtbot, tmp_path):
     vectors = window.loaded.metadata["gallery"]["embeddings"].numpy()
     order = np.argsort(np.linalg.norm(vectors - astronaut, axis=1))[:6]
     assert [n.index for n in panel.neighbours] == list(order)
-    assert panel.nearest_buttons[0].text() == f"{panel.neighbours[0].distance:.2f}"
+    assert panel.nearest_buttons[0].text() == distance_text(panel.neighbours[0].distance)
+    assert distance_text(0.614) == "0.61" and distance_text(0.00031) == "3.1e-04"
 
     # Image data dragged from another application (no file): Grace Hopper, same seed, other images.
     frame = embed_and_run(qtbot, window, image_mime(HOPPER))

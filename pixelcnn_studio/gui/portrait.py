@@ -108,6 +108,11 @@ class DropZone(QFrame):
         self.dropped.emit(source)
 
 
+def distance_text(distance: float) -> str:
+    """Two decimals, or two significant digits for the tiny distances of a collapsed code."""
+    return f"{distance:.2f}" if distance >= 0.01 or distance == 0 else f"{distance:.1e}"
+
+
 class ErrorStrip(QFrame):
     """A message in the panel (styled like the window's banner), with the centre-crop fallback when it applies."""
     centre_crop = Signal()
@@ -393,7 +398,7 @@ class PortraitPanel(QWidget):
             if i < len(self.neighbours):
                 n = self.neighbours[i]
                 button.setIcon(crisp_pixmap(n.image, 50))
-                button.setText(f"{n.distance:.2f}")
+                button.setText(distance_text(n.distance))
                 button.setToolTip(f"Training image {n.index + 1} · distance {n.distance:.3f}\n"
                                   "Click to condition on its embedding")
                 button.show()
