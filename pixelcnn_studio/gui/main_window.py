@@ -361,8 +361,11 @@ class MainWindow(ModelLoading, QMainWindow):
         if on:
             self._normal_geometry = self.saveGeometry()
         self._presentation = on
-        for w in (self.left, self.controls.settings_row, self.timeline, self.menuBar(), self.statusBar()):
+        for w in (self.left, self.controls.settings_row, self.timeline, self.statusBar()):
             w.setVisible(not on)
+        # Collapsed rather than hidden: hiding the menu bar while the style sheet changes left some
+        # window managers (openbox) stuck in full screen on the way out.
+        self.menuBar().setMaximumHeight(0 if on else 16777215)
         self.stats.set_compact(on)
         self.distribution.set_large(on)
         if self.explorer is not None:
