@@ -525,3 +525,23 @@ def test_left_arrow_looks_back_and_end_returns_to_live(open_window, qtbot, ckpt)
     assert window.timeline.value == frame.total - 2 and window.canvas._done == frame.total - 2
     window.actions_by_name["live"].trigger()
     assert window.timeline.following and window.canvas._done == frame.total
+
+
+def test_canvas_draws_colour_pixels_sub_pixel_by_sub_pixel(qtbot):
+    from pixelcnn_studio.gui.canvas import SampleCanvas
+    canvas = SampleCanvas()
+    qtbot.addWidget(canvas)
+    canvas.set_layout(2, 3, 2, 2)
+    image = np.full((2, 3, 2, 2), 200, dtype=np.uint8)
+    canvas.set_frame(image, done_steps=2, highlight=1)   # pixel (0, 0): R and G sampled, B not yet
+    rgb = canvas._rgb.reshape(2, 2, 2, 3)
+    pending = rgb[0, 1, 1].copy()
+    assert rgb[0, 0, 0].tolist() == [200, 200, 200]      # the live image holds the values sampled so far
+    canvas.set_frame(np.where(np.arange(3)[None, :, None, None] < 2, image, 0).astype(np.uint8), 2, 1)
+    rgb = canvas._rgb.reshape(2, 2, 2, 3)
+    assert rgb[0, 0, 0].tolist() == [200, 200, 0]         # a half-sampled pixel shows its channels so far
+    assert rgb[1, 0, 0].tolist() == [200, 200, 0]
+    # Later pixels: the pending checker, alternating like a chessboard.
+    assert rgb[0, 0, 1].tolist() == rgb[0, 1, 0].tolist() != pending.tolist()
+    canvas.resize(300, 200)
+    assert canvas.grab().width() > 0                      # and it paints
