@@ -545,3 +545,13 @@ def test_canvas_draws_colour_pixels_sub_pixel_by_sub_pixel(qtbot):
     assert rgb[0, 0, 1].tolist() == rgb[0, 1, 0].tolist() != pending.tolist()
     canvas.resize(300, 200)
     assert canvas.grab().width() > 0                      # and it paints
+
+
+def test_a_model_with_few_levels_is_drawn_full_range(open_window, qtbot, tmp_path):
+    torch.manual_seed(0)
+    path = tmp_path / "binary.pt"
+    save_checkpoint(path, build_model(ModelConfig(image_size=(4, 4), levels=2, hidden=8, layers=2, kernel_size=3)))
+    window = open_window(path)
+    frame = run_to_end(qtbot, window, n=2)
+    assert set(np.unique(frame.image)) <= {0, 1}
+    assert set(np.unique(window.canvas._rgb)) <= {0, 255}

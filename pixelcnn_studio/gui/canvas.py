@@ -41,6 +41,7 @@ class SampleCanvas(QWidget):
         self.setMinimumSize(240, 240)
         self._pal: Palette = palette("dark")
         self._image: np.ndarray | None = None        # (n, C, H, W) uint8
+        self._levels = 256
         self._done = 0
         self._highlight = -1
         self._columns: int | None = None
@@ -59,8 +60,9 @@ class SampleCanvas(QWidget):
         self._compose()
 
     def set_layout(self, n: int, channels: int, height: int, width: int, *, columns: int | None = None,
-                   row_labels: list[str] | None = None) -> None:
-        """A fresh, all-pending grid of n images."""
+                   row_labels: list[str] | None = None, levels: int = 256) -> None:
+        """A fresh, all-pending grid of n images whose values run over 0..levels-1."""
+        self._levels = levels
         self._image = np.zeros((n, channels, height, width), dtype=np.uint8)
         self._columns, self._row_labels = columns, row_labels
         self._done, self._highlight, self._checker = 0, -1, None
@@ -120,6 +122,9 @@ class SampleCanvas(QWidget):
         n, C, H, W = self._image.shape
         rgb = self._image.transpose(0, 2, 3, 1)
         rgb = np.repeat(rgb, 3, axis=3) if C == 1 else rgb.copy()
+        if self._levels != 256:
+            # A model with fewer levels (say 4) would otherwise look almost black.
+            rgb = (rgb.astype(np.uint16) * 255 // max(1, self._levels - 1)).astype(np.uint8)
         # A pixel is pending until its first channel is sampled; after that it shows what it has.
         started = np.arange(H * W).reshape(H, W) * C < self._done
         rgb = np.where(started[None, :, :, None], rgb, self._pending_checker(H, W)[None])

@@ -159,7 +159,8 @@ class MainWindow(ModelLoading, QMainWindow):
             return
         cfg = self.loaded.config
         n, _, _, columns, labels = self._plan()
-        self.canvas.set_layout(n, cfg.channels, cfg.height, cfg.width, columns=columns, row_labels=labels)
+        self.canvas.set_layout(n, cfg.channels, cfg.height, cfg.width, columns=columns, row_labels=labels,
+                               levels=cfg.levels)
         self.canvas.set_hint("Press Space or Start to sample")
         self.stats.reset(n)
         self.timeline.reset()
