@@ -38,8 +38,7 @@ def train(data, out, *extra):
 def test_autoencoder_code_makes_held_out_images_more_likely(tmp_path):
     data = make_shapes(tmp_path / "shapes.npz")
     out = tmp_path / "ae"
-    # A gentle learning rate: a fast one lets the code saturate before the decoder learns to read it.
-    train(data, out, "--conditioning", "autoencoder", "--code-dim", "8", "--epochs", "40", "--lr", "0.001")
+    train(data, out, "--conditioning", "autoencoder", "--code-dim", "8", "--epochs", "25", "--lr", "0.01")
     loaded = load_checkpoint(out / "last.pt")
     assert loaded.config.embedding_dim == 8 and loaded.embedder["name"] == "autoencoder"
     test = torch.from_numpy(np.load(data)["x_test"]).unsqueeze(1)
@@ -50,13 +49,15 @@ def test_autoencoder_code_makes_held_out_images_more_likely(tmp_path):
     bpd_zero = heldout_nll(loaded.model, test, None, embeddings=torch.zeros_like(own))
     # Its own code tells the decoder where the box is: clearly better than another image's code.
     print(f"held-out bits/dim: own code {bpd_own:.3f}, shuffled {bpd_shuffled:.3f}, zero {bpd_zero:.3f}")
-    assert bpd_own < bpd_shuffled - 0.02
+    assert bpd_own < bpd_shuffled - 0.2
     assert bpd_own < bpd_zero
     # The checkpoint carries a gallery of training images with their codes, for "nearest images".
     gallery = loaded.metadata["gallery"]
     train_images = torch.from_numpy(np.load(data)["x_train"]).unsqueeze(1)
     assert torch.equal(gallery["images"], train_images[:192])
-    assert torch.allclose(gallery["embeddings"], checkpoint_embeddings(loaded, train_images[:192]), atol=1e-5)
+    assert torch.allclose(gallery["embeddings"], checkpoint_embeddings(loaded, train_images[:192]), atol=1e-4)
+    # Different pictures get different codes (a collapsed encoder gives every picture the same one).
+    assert float(own.std(0).mean()) > 0.1
     # And the same code works through the command line's eval.
     assert main(["eval", str(out / "last.pt"), "--data", f"npz:{data}", "--json"]) == 0
 

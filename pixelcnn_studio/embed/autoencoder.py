@@ -44,7 +44,7 @@ class ConvEncoder(nn.Module):
         levels: intensity levels of integer input (the decoder's `ModelConfig.levels`).
 
     `forward(x)` takes x of shape (B, channels, H, W): integer levels in [0, levels) or floats already
-    scaled to [-1, 1] (the PixelCNN's own scaling), and returns h of shape (B, dim), each value in (-1, 1). No batch norm, so
+    scaled to [-1, 1] (the PixelCNN's own scaling), and returns h of shape (B, dim) with norm sqrt(dim). No batch norm, so
     training and evaluation compute the same function and data-parallel training needs no sync.
     """
 
@@ -89,9 +89,11 @@ class ConvEncoder(nn.Module):
             x = x.to(self.to_code.weight.dtype) * (2.0 / (self.levels - 1)) - 1.0
         for conv in self.convs:
             x = F.elu(conv(x))
-        # A bounded code: an unbounded one can grow until it saturates every gate of the decoder,
-        # which then stops depending on it (and stops passing gradient back to the encoder).
-        return torch.tanh(self.to_code(x.flatten(1)))
+        # The code lies on the sphere of radius sqrt(dim) (entries of size ~1). Left free, it can grow
+        # until it saturates the decoder's gates; squashed by tanh, it sticks at +-1. Either way no
+        # gradient reaches the encoder any more and every picture gets the same code.
+        z = self.to_code(x.flatten(1))
+        return z * (self.dim ** 0.5) / z.norm(dim=1, keepdim=True).clamp_min(1e-6)
 
 
 def checkpoint_entry(encoder: ConvEncoder) -> dict:
