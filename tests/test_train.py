@@ -208,3 +208,29 @@ def test_torchrun_two_processes_split_the_data(tmp_path):
     assert not any(k.startswith("module.") for k in raw["state_dict"])
     assert not any(k.startswith("module.") for k in raw["training"]["resume"]["model"])
     assert len(read_metrics(out / "metrics.csv")) == 2          # only rank 0 wrote
+
+
+def test_optimizer_state_follows_parameter_names_not_positions():
+    from torch import nn
+    from pixelcnn_studio.train.optim_state import load_optimizer_state, optimizer_state_by_name
+
+    class AB(nn.Module):
+        def __init__(self, a_first):
+            super().__init__()
+            if a_first:
+                self.a, self.b = nn.Linear(2, 3), nn.Linear(3, 1)
+            else:
+                self.b, self.a = nn.Linear(3, 1), nn.Linear(2, 3)
+
+    old, new = AB(True), AB(False)
+    new.load_state_dict(old.state_dict())
+    opt_old = torch.optim.Adam(old.parameters())
+    old.b(old.a(torch.ones(4, 2))).sum().backward()
+    opt_old.step()
+    for saved, keys in ((optimizer_state_by_name(opt_old, old), None),
+                        (opt_old.state_dict(), list(old.state_dict()))):     # the older positional form
+        opt_new = torch.optim.Adam(new.parameters())
+        load_optimizer_state(opt_new, new, saved, keys)
+        for name, p in new.named_parameters():
+            ref = opt_old.state[dict(old.named_parameters())[name]]["exp_avg"]
+            assert torch.equal(opt_new.state[p]["exp_avg"], ref), name

@@ -24,6 +24,7 @@ from . import distributed as D
 from ..embed.autoencoder import ConvEncoder, checkpoint_entry
 from .conditioning import AutoencoderPixelCNN, dataset_embeddings, resolve_kind
 from .evaluate import heldout_nll
+from .optim_state import load_optimizer_state, optimizer_state_by_name
 from .metrics import MetricsLog, StopSignals, progress_bar
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
 
@@ -202,10 +203,7 @@ class _Run:
             self.ema.encoder.load_state_dict({k: v.float() for k, v in self.ema_embedder["state_dict"].items()})
         else:
             self.ema.load_state_dict(ema_state)
-        opt_state = dict(st["optimizer"])
-        # Checkpoint metadata stores dict keys as strings; the optimiser indexes its state by int.
-        opt_state["state"] = {int(k): v for k, v in opt_state["state"].items()}
-        self.opt.load_state_dict(opt_state)
+        load_optimizer_state(self.opt, self.model, st["optimizer"], list(st["model"]))
         pos = st["position"]
         self.epoch, self.batch_in_epoch, self.step = pos["epoch"], pos["batch_in_epoch"], pos["step"]
         self.last_eval_step, self.best_bpd = pos["last_eval_step"], pos["best_bpd"]
@@ -227,7 +225,7 @@ class _Run:
         return {
             "settings": self.s.to_dict(),
             "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
-            "optimizer": self.opt.state_dict(),
+            "optimizer": optimizer_state_by_name(self.opt, self.model),
             "rng": {"cpu": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state(self.ctx.device) if cuda else None},
             "position": {"epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch, "step": self.step,
                          "last_eval_step": self.last_eval_step, "best_bpd": self.best_bpd,
