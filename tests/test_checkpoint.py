@@ -101,7 +101,7 @@ class RunsCode:
 def test_pickle_that_runs_code_is_refused_without_running(tmp_path):
     marker = tmp_path / "pwned"
     legacy = tmp_path / "legacy.pt"
-    legacy.write_bytes(pickle.dumps({"format": "pixelcnn-studio", "payload": RunsCode(marker)}))
+    legacy.write_bytes(pickle.dumps({"format": "pixelcnn-studio", "payload": RunsCode(marker)}, protocol=2))
     with pytest.raises(CheckpointError, match="refused"):
         load_checkpoint(legacy)
     zipped = tmp_path / "zipped.pt"
