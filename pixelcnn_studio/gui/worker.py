@@ -68,6 +68,7 @@ class SamplingWorker(QThread):
         self._seed = seed
         self._temperature = temperature
         self._shown = threading.Event()
+        self._last_step = None
 
     # -- commands (any thread) --------------------------------------------------------------
     def _command(self, **changes) -> None:
@@ -189,6 +190,7 @@ class SamplingWorker(QThread):
         except ValueError as exc:
             self.failed.emit(str(exc))
             return
+        self._last_step = None          # its step is undone
         if seed is not None:
             self._seed = seed
         if temperature is not None:
@@ -220,6 +222,9 @@ class SamplingWorker(QThread):
                       bits_per_dim=stream.bits_per_dim().numpy().astype(np.float32),
                       rate=self._rate() if state == "running" else 0.0,
                       seed=self._seed, temperature=self._temperature)
+        # A frame that only reports a new state (paused, stopped) still shows the latest step.
+        step = step if step is not None else self._last_step
+        self._last_step = step
         if step is not None:
             frame.step_index = step.index
             frame.step_position = (step.row, step.col, step.channel)
