@@ -179,3 +179,12 @@ def test_untrained_model_is_near_uniform():
     model = build_model(cfg)
     x = torch.randint(0, 256, (4, 1, 4, 4))
     assert abs(bits_per_dim(model, x) - 8.0) < 0.5
+
+
+def test_receptive_field_of_the_first_subpixel_is_empty():
+    from pixelcnn_studio import receptive_field
+    grey = ModelConfig(image_size=(3, 4), layers=2, kernel_size=3)
+    assert not receptive_field(grey, (0, 0)).any()
+    colour = ModelConfig(image_size=(3, 4), channels=3, layers=2, kernel_size=3)
+    green = receptive_field(colour, (0, 0), channel=1)
+    assert green[0, 0, 0] and green.sum() == 1          # G of the first pixel sees only its R

@@ -83,7 +83,10 @@ def receptive_field(model_or_config, target, *, channel: int = 0, layers: int | 
         else:
             units = channel_groups(model.config.hidden, config.channels) == channel
             out = last["h"][0, units, row, col].sum()
-    (grad,) = torch.autograd.grad(out, x)
+    # The very first sub-pixel depends on no input at all: then there is no gradient, only an empty field.
+    (grad,) = torch.autograd.grad(out, x, allow_unused=True)
+    if grad is None:
+        return torch.zeros(config.channels, config.height, config.width, dtype=torch.bool)
     return grad[0] != 0
 
 

@@ -53,6 +53,8 @@ class SampleCanvas(QWidget):
         self._qimage: QImage | None = None
         self._rgb: np.ndarray | None = None
         self._checker: np.ndarray | None = None
+        self._overlay: QImage | None = None
+        self._overlay_data: np.ndarray | None = None   # keeps the overlay QImage's pixels alive
 
     # -- state -----------------------------------------------------------------------------
     def set_palette(self, pal: Palette) -> None:
@@ -88,6 +90,23 @@ class SampleCanvas(QWidget):
             self._checker = None
         self._image, self._done, self._highlight = image, done_steps, highlight
         self._compose()
+
+    def set_field_overlay(self, mask) -> None:
+        """Tint the pixels of an (H, W) bool mask on every tile (the current sub-pixel's receptive
+        field), or clear the tint with None."""
+        if mask is None:
+            self._overlay = None
+        else:
+            rgba = np.zeros(mask.shape + (4,), dtype=np.uint8)
+            rgba[mask] = (64, 200, 160, 90)            # translucent teal: the field, read over any image
+            self._overlay_data = np.ascontiguousarray(rgba)
+            h, w = mask.shape
+            self._overlay = QImage(self._overlay_data.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
+        self.update()
+
+    @property
+    def field_overlay_shown(self) -> bool:
+        return self._overlay is not None
 
     def set_selected(self, index: int) -> None:
         self._selected = index
@@ -193,6 +212,9 @@ class SampleCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         for i in range(n):
             p.drawImage(self._tile_rect(i, geo), self._qimage, QRectF(0, i * H, W, H))
+        if self._overlay is not None:
+            for i in range(n):
+                p.drawImage(self._tile_rect(i, geo), self._overlay)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for i in range(n):
             rect = self._tile_rect(i, geo).adjusted(-1.5, -1.5, 1.5, 1.5)

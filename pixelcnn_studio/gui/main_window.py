@@ -52,6 +52,8 @@ class MainWindow(ModelLoading, QMainWindow):
         self.actions_by_name = build_menus(self)
         from .portrait_wiring import PortraitTools
         self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
+        from .field_overlay import attach_field_overlay
+        self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
         self._restore_settings()
         self.apply_theme(self._theme)
         self._update_title()
@@ -400,6 +402,7 @@ class MainWindow(ModelLoading, QMainWindow):
         self.session.shutdown()
         self.stop_card_reader()
         self.portraits.shutdown()
+        self.field_overlay.shutdown()
         if self.explorer is not None:
             self.explorer.shutdown()
         if self.loader is not None:
