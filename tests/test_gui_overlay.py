@@ -23,9 +23,11 @@ def test_overlay_shows_the_field_of_the_current_subpixel(open_window, qtbot, tmp
     action = window.actions_by_name["field_overlay"]
     assert not action.isChecked() and overlay_mask(window) is None
     window.controls.batch.setValue(2)
+    window.controls.set_speed_value(10)           # slow enough that the run cannot finish before the pause
     window.controls.start.click()
-    qtbot.waitUntil(lambda: window.session.frame is not None, timeout=10000)
-    window.pause() if hasattr(window, "pause") else window.start_or_pause()
+    qtbot.waitUntil(lambda: window.session.frame is not None and window.session.frame.step_index >= 0,
+                    timeout=10000)
+    window.start_or_pause()
     qtbot.waitUntil(lambda: window.session.state == "paused", timeout=10000)
     action.setChecked(True)
     frame = window.session.frame
