@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
-from .distribution import CHANNEL_NAMES
+from .distribution import CHANNEL_NAMES, static_plot
 from .panels import section_title
 from .theme import Palette, action_icon, palette
 
@@ -128,13 +128,7 @@ class StatsPanel(QWidget):
         form.addRow("Speed", self.rate)
         form.addRow("Now at", self.position)
         form.addRow("Bits/dim", self.mean_bpd)
-        self.plot = pg.PlotWidget()
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.plot.setMinimumHeight(110)
-        self.plot.getPlotItem().setLabel("bottom", "sample")
-        self.plot.getPlotItem().setLabel("left", "bits/dim")
+        self.plot = static_plot(110, "sample", "bits/dim")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         self.plot.addItem(self.bars)
         self.hover = QLabel("Hover over a sampled pixel to inspect it.")

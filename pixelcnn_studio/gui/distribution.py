@@ -11,6 +11,18 @@ from .theme import Palette, palette
 CHANNEL_NAMES = ("R", "G", "B")
 
 
+
+def static_plot(min_height: int, x_label: str, y_label: str) -> pg.PlotWidget:
+    """A read-only plot: no context menu, no mouse panning or zooming, no auto-range button."""
+    plot = pg.PlotWidget()
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.setMinimumHeight(min_height)
+    plot.getPlotItem().setLabel("bottom", x_label)
+    plot.getPlotItem().setLabel("left", y_label)
+    return plot
+
 class DistributionView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -21,13 +33,7 @@ class DistributionView(QWidget):
         self.caption = QLabel("Start a run to see what the model predicts for each sub-pixel.")
         self.caption.setObjectName("muted")
         self.caption.setWordWrap(True)
-        self.plot = pg.PlotWidget()
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.plot.setMinimumHeight(150)
-        self.plot.getPlotItem().setLabel("bottom", "level")
-        self.plot.getPlotItem().setLabel("left", "p")
+        self.plot = static_plot(150, "level", "p")
         # "p (x0.001)" reads worse than plain small numbers. Switched off once, while the range is
         # still 0..1: pyqtgraph recomputes (and then keeps) its scale when this is called.
         self.plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
