@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
-from .distribution import CHANNEL_NAMES, static_plot
+from .distribution import CHANNEL_NAMES, static_plot, theme_plot
 from .panels import section_title
 from .theme import Palette, action_icon, palette
 
@@ -159,11 +159,7 @@ class StatsPanel(QWidget):
 
     def set_palette(self, pal: Palette) -> None:
         self._pal = pal
-        self.plot.setBackground(pal.plot_bg)
-        for axis in ("left", "bottom"):
-            ax = self.plot.getPlotItem().getAxis(axis)
-            ax.setPen(pg.mkPen(pal.muted))
-            ax.setTextPen(pg.mkPen(pal.muted))
+        theme_plot(self.plot, pal)
 
     def reset(self, n: int) -> None:
         self._n = n

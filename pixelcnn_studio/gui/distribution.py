@@ -23,6 +23,15 @@ def static_plot(min_height: int, x_label: str, y_label: str) -> pg.PlotWidget:
     plot.getPlotItem().setLabel("left", y_label)
     return plot
 
+
+def theme_plot(plot: pg.PlotWidget, pal: Palette) -> None:
+    """Background and axis colours of a plot, from the current theme."""
+    plot.setBackground(pal.plot_bg)
+    for axis in ("left", "bottom"):
+        ax = plot.getPlotItem().getAxis(axis)
+        ax.setPen(pg.mkPen(pal.muted))
+        ax.setTextPen(pg.mkPen(pal.muted))
+
 class DistributionView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -55,11 +64,7 @@ class DistributionView(QWidget):
 
     def set_palette(self, pal: Palette) -> None:
         self._pal = pal
-        self.plot.setBackground(pal.plot_bg)
-        for axis in ("left", "bottom"):
-            ax = self.plot.getPlotItem().getAxis(axis)
-            ax.setPen(pg.mkPen(pal.muted))
-            ax.setTextPen(pg.mkPen(pal.muted))
+        theme_plot(self.plot, pal)
         self.marker.setPen(pg.mkPen(pal.sampled, width=2))
         if self.last is not None:
             self.show_step(*self.last)
