@@ -30,40 +30,6 @@ def write_model(path, *, channels=1, size=(5, 6), classes=CLASSES, hidden=8, lay
 
 
 @pytest.fixture
-def models_dir(tmp_path, monkeypatch):
-    """An empty bundled-models folder, so tests never depend on what training has produced."""
-    folder = tmp_path / "bundled"
-    folder.mkdir()
-    monkeypatch.setenv("PIXELCNN_STUDIO_MODELS", str(folder))
-    return folder
-
-
-@pytest.fixture
-def open_window(qtbot, models_dir):
-    """create_window(path), waiting until the model is loaded; every window is closed afterwards."""
-    from pixelcnn_studio.gui import settings
-    from pixelcnn_studio.gui.app import create_window
-    settings.settings().clear()        # each test starts from a fresh install's settings
-    threads = torch.get_num_threads()
-    windows = []
-
-    def make(path):
-        window = create_window(path)
-        qtbot.addWidget(window)
-        windows.append(window)
-        if path is not None:
-            qtbot.waitUntil(lambda: window.loaded is not None or window.banner.isVisible(), timeout=10000)
-        window.controls.set_speed_value(None)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
-    settings.settings().clear()        # and leaves none behind for the tests after it
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
 def ckpt(tmp_path):
     return write_model(tmp_path / "shapes.pt")
 

@@ -8,7 +8,7 @@ pytest.importorskip("pytestqt")
 
 from pixelcnn_studio import receptive_field  # noqa: E402
 
-from test_gui import ckpt, models_dir, open_window, write_model  # noqa: E402,F401 - shared fixtures
+from test_gui import ckpt, write_model  # noqa: E402,F401 - shared fixture and helper
 
 
 def overlay_mask(window):

@@ -78,27 +78,13 @@ def write_class_model(path):
 
 
 @pytest.fixture
-def open_window(qtbot, tmp_path, monkeypatch):
-    folder = tmp_path / "bundled"
-    folder.mkdir()
-    monkeypatch.setenv("PIXELCNN_STUDIO_MODELS", str(folder))
-    from pixelcnn_studio.gui.app import create_window
-    threads = torch.get_num_threads()
-    windows = []
-
+def open_window(open_window):
+    """The shared window fixture, with a four-image grid."""
     def make(path):
-        window = create_window(path)
-        qtbot.addWidget(window)
-        windows.append(window)
-        qtbot.waitUntil(lambda: window.loaded is not None or window.banner.isVisible(), timeout=10000)
-        window.controls.set_speed_value(None)
+        window = open_window(path)
         window.controls.batch.setValue(4)
         return window
-
-    yield make
-    for window in windows:
-        window.close()
-    torch.set_num_threads(threads)
+    return make
 
 
 def send_drop(widget, mime) -> None:
