@@ -111,7 +111,7 @@ class CachedEngine:
     # -- the gated variant ----------------------------------------------------------------------
     def _start_row(self, i: int) -> None:
         """Vertical stack for row i (it depends only on rows above, all known by now)."""
-        k, r, W = self.k, self.k // 2, self.W
+        r, W = self.k // 2, self.W
         below = self.x[:, :, i:i + r + 1, :]                    # rows i-r-1 .. i-1 of the input
         for l, w in enumerate(self.layer_weights):
             pre_v = F.conv2d(below, w["v"], w["v_b"])[:, :, 0]  # (n, 2p, W)
@@ -127,7 +127,7 @@ class CachedEngine:
         self.row = i
 
     def _gated_position(self, i: int, j: int) -> torch.Tensor:
-        r, C = self.k // 2, self.C
+        r = self.k // 2
         skip = 0
         window = self.x[:, :, i + r + 1, j:j + r + 1]           # columns j-r .. j of row i
         h_in = None
