@@ -137,8 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-minutes", type=float, help="stop cleanly (resumable) after this many minutes")
     g.add_argument("--threads", type=int, help="torch CPU threads per process")
     g.add_argument("--device", help="cpu, cuda or auto (default)")
-    g.add_argument("--bf16", action="store_true", default=None, help="bf16 autocast (CUDA only)")
-    g.add_argument("--compile", action="store_true", default=None, help="torch.compile the model (CUDA only)")
+    g.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
+                   help="bf16 autocast (CUDA only; the bundled presets turn it on)")
+    g.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                   help="torch.compile the model (CUDA only)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="held-out bits/dim of a checkpoint on a dataset")

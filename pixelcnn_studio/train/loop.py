@@ -42,6 +42,10 @@ def lr_at(step: int, total: int, s: TrainSettings) -> float:
     return s.lr * (s.min_lr_ratio + (1 - s.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+# Steps between read-backs of the training loss on a GPU.
+SYNC_EVERY = 25
+
+
 @torch.no_grad()
 def update_ema(ema, model, decay: float) -> None:
     ema_p, p = list(ema.parameters()), list(model.parameters())
@@ -174,6 +178,8 @@ class _Run:
         self.epoch = self.batch_in_epoch = self.step = self.last_eval_step = 0
         self.best_bpd, self.elapsed_before = float("inf"), 0.0
         self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
+        # Summed batch losses not yet read back from the device (see `run`).
+        self.pending_nll: torch.Tensor | None = None
         self.images_total, self.train_seconds_total = 0, 0.0
         self.last_metrics: dict = {}
         if resume_state is not None:
@@ -231,7 +237,7 @@ class _Run:
                          "last_eval_step": self.last_eval_step, "best_bpd": self.best_bpd,
                          "elapsed": self.elapsed(), "images_total": self.images_total,
                          "train_seconds": self.train_seconds_total, "world_size": self.ctx.world_size},
-            "interval": dict(self.interval),
+            "interval": dict(self.flush_pending_loss()),
             "schedule": {"kind": "linear warm-up + cosine", "total_steps": self.total_steps,
                          "steps_per_epoch": self.steps_per_epoch},
             "last_metrics": dict(self.last_metrics),
@@ -291,7 +297,15 @@ class _Run:
             save_checkpoint(self.out / "best.pt", self._sampling_model(), half=True, **self._metadata(metrics))
 
     # -- evaluation --------------------------------------------------------------------------
+    def flush_pending_loss(self) -> dict:
+        """Move the device-side loss sum into the interval's plain numbers (one sync)."""
+        if self.pending_nll is not None:
+            self.interval["nll"] += float(self.pending_nll)
+            self.pending_nll = None
+        return self.interval
+
     def evaluate_and_record(self) -> dict:
+        self.flush_pending_loss()
         nll, count, images, secs = D.all_sum([self.interval["nll"], float(self.interval["count"]),
                                               float(self.interval["images"]), 0.0], self.ctx)
         secs = self.interval["seconds"]
@@ -317,7 +331,7 @@ class _Run:
         return row
 
     # -- the loop ----------------------------------------------------------------------------
-    def train_step(self, idx: torch.Tensor) -> float:
+    def train_step(self, idx: torch.Tensor) -> torch.Tensor:
         x = self.images[idx]
         y = None if self.labels is None else self.labels[idx]
         e = None if self.embeddings is None else self.embeddings[idx]
@@ -332,7 +346,7 @@ class _Run:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.s.grad_clip)
         self.opt.step()
         update_ema(self.ema, self.model, ema_decay(self.step, self.s.ema))
-        return float(loss.detach())
+        return loss.detach()
 
     def run(self) -> dict:
         s, ctx = self.s, self.ctx
@@ -342,6 +356,7 @@ class _Run:
                  f"{self.steps_per_epoch} steps per epoch of {s.batch_size}x{ctx.world_size}; "
                  f"stopping at step {self.total_steps}")
         stop = None
+        on_gpu = ctx.device.type == "cuda"
         with StopSignals(self.say) as signals:
             while stop is None and self.epoch < s.epochs and self.step < self.total_steps:
                 self.sampler.set_epoch(self.epoch)
@@ -355,20 +370,30 @@ class _Run:
                     if self.debug_dir:
                         with open(Path(self.debug_dir) / f"rank{ctx.rank}.txt", "a") as f:
                             f.write(" ".join(map(str, batches[b].tolist())) + "\n")
+                    # On a GPU, reading the loss back waits for the queued kernels; doing it only every
+                    # SYNC_EVERY steps lets the CPU queue the next steps meanwhile. The step that reads
+                    # it back absorbs the wait, so the summed step times still add up to the wall time.
+                    read_back = not on_gpu or (self.step + 1) % SYNC_EVERY == 0
                     t0 = time.perf_counter()
-                    loss = self.train_step(batches[b].to(ctx.device))
+                    loss_t = self.train_step(batches[b].to(ctx.device))
+                    loss = float(loss_t) if read_back else None
                     dt = time.perf_counter() - t0
                     self.step, self.batch_in_epoch = self.step + 1, b + 1
                     n = s.batch_size * ctx.world_size
-                    self.interval["nll"] += loss * s.batch_size
+                    if on_gpu:
+                        batch_nll = loss_t.double() * s.batch_size
+                        self.pending_nll = batch_nll if self.pending_nll is None else self.pending_nll + batch_nll
+                    else:
+                        self.interval["nll"] += loss * s.batch_size
                     self.interval["count"] += s.batch_size
                     self.interval["images"] += s.batch_size
                     self.interval["seconds"] += dt
                     self.images_total, self.train_seconds_total = self.images_total + n, self.train_seconds_total + dt
                     bar.update(1)
-                    bar.set_postfix(loss=f"{loss:.3f}", bpd=f"{loss / LN2:.3f}",
-                                    img_s=f"{n * (b + 1 - bar.initial) / max(bar.format_dict['elapsed'], 1e-9):.1f}"
-                                    if bar.format_dict.get("elapsed") else "", refresh=False)
+                    if loss is not None:
+                        bar.set_postfix(loss=f"{loss:.3f}", bpd=f"{loss / LN2:.3f}",
+                                        img_s=f"{n * (b + 1 - bar.initial) / max(bar.format_dict['elapsed'], 1e-9):.1f}"
+                                        if bar.format_dict.get("elapsed") else "", refresh=False)
                     # Skip a step-count evaluation that would nearly repeat the one at the epoch's end.
                     near_end = b + 1 + s.eval_every // 2 > self.steps_per_epoch if s.eval_every else True
                     if s.eval_every and self.step % s.eval_every == 0 and not near_end:
