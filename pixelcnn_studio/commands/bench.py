@@ -28,7 +28,7 @@ MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
 
 def bench_configs(quick: bool) -> list[tuple[str, ModelConfig]]:
-    """The shapes of the bundled models (their presets), plus a wider model for scale."""
+    """The shapes of the bundled models (their presets), plus one of the paper's size for scale."""
     if quick:
         return [("tiny 8x8 grey", ModelConfig(image_size=8, hidden=8, layers=2, num_classes=2))]
     from ..train.presets import PRESETS
@@ -39,8 +39,9 @@ def bench_configs(quick: bool) -> list[tuple[str, ModelConfig]]:
         configs.append((f"{name} ({p['hidden']}x{p['layers']})",
                         ModelConfig(hidden=p["hidden"], layers=p["layers"], kernel_size=p["kernel_size"],
                                     output_hidden=p["output_hidden"], **shape)))
-    configs.append(("28x28 grey (64x8)", ModelConfig(image_size=28, hidden=64, layers=8, kernel_size=5,
-                                                     num_classes=10)))
+    configs.append(("28x28 grey, paper size (128x15)",
+                    ModelConfig(image_size=28, hidden=128, layers=15, kernel_size=5, output_hidden=256,
+                                num_classes=10)))
     return configs
 
 

