@@ -169,6 +169,22 @@ def test_presets_name_a_dataset_and_build(tmp_path):
         get_preset("nope")
 
 
+def test_bf16_from_a_preset_can_be_switched_off_on_the_command_line(tmp_path):
+    """The bundled presets turn bf16 on; --no-bf16 must win over them, and leaving the flag out must not."""
+    from pixelcnn_studio.cli import build_parser
+    from pixelcnn_studio.train.settings import resolve
+
+    def settings_for(*flags):
+        args = vars(build_parser().parse_args(["train", "--preset", "fashion-mnist", "--out", str(tmp_path), *flags]))
+        return resolve(args)
+
+    assert get_preset("fashion-mnist")["bf16"] is True
+    assert settings_for().bf16 is True
+    assert settings_for("--no-bf16").bf16 is False
+    assert settings_for("--bf16").bf16 is True
+    assert settings_for("--no-compile").compile is False
+
+
 def test_learning_rate_warms_up_then_decays():
     s = TrainSettings(lr=1.0, warmup_steps=10, min_lr_ratio=0.1)
     lrs = [lr_at(step, 100, s) for step in range(100)]
