@@ -166,6 +166,18 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_output_piped_into_a_closed_reader_ends_without_traceback(tmp_path):
+    """`pixelcnn-studio info X | head -1`: the reader closes early; no traceback may follow."""
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, build_model(CFG))
+    proc = subprocess.Popen([sys.executable, "-m", "pixelcnn_studio", "info", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                 # long before the child has imported torch and printed
+    stderr = proc.communicate(timeout=120)[1].decode()
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+    assert proc.returncode == 1
+
+
 def test_saved_files_get_ordinary_permissions(tmp_path):
     import stat
     old = os.umask(0o022)
