@@ -12,7 +12,8 @@ import torch
 
 from pixelcnn_studio.cli import main
 from pixelcnn_studio.core import load_checkpoint
-from pixelcnn_studio.train.loop import DEBUG_INDICES_ENV, DEBUG_STOP_ENV, lr_at
+from pixelcnn_studio.train.loop import DEBUG_INDICES_ENV, DEBUG_STOP_ENV
+from pixelcnn_studio.train.schedule import lr_at
 from pixelcnn_studio.train.metrics import read_metrics
 from pixelcnn_studio.train.presets import PRESETS, get_preset
 from pixelcnn_studio.train.settings import TrainSettings

@@ -26,37 +26,14 @@ from .conditioning import AutoencoderPixelCNN, dataset_embeddings, resolve_kind
 from .evaluate import heldout_nll
 from .optim_state import load_optimizer_state, optimizer_state_by_name
 from .metrics import MetricsLog, StopSignals, progress_bar
+from .schedule import ema_decay, lr_at, update_ema
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
 
 LN2 = math.log(2.0)
+SYNC_EVERY = 25      # steps between read-backs of the training loss on a GPU
 GALLERY_SIZE = 256   # training images (with embeddings) kept in checkpoints of embedding-conditioned models
 DEBUG_INDICES_ENV = "PIXELCNN_STUDIO_DEBUG_INDICES"   # a folder: each rank logs the indices it trains on
 DEBUG_STOP_ENV = "PIXELCNN_STUDIO_DEBUG_STOP_AT_STEP"  # act as if Ctrl-C came after this step (tests)
-
-
-def lr_at(step: int, total: int, s: TrainSettings) -> float:
-    """Linear warm-up, then cosine decay to lr * min_lr_ratio at the last step."""
-    if step < s.warmup_steps:
-        return s.lr * (step + 1) / s.warmup_steps
-    progress = min(1.0, (step - s.warmup_steps) / max(1, total - s.warmup_steps))
-    return s.lr * (s.min_lr_ratio + (1 - s.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-# Steps between read-backs of the training loss on a GPU.
-SYNC_EVERY = 25
-
-
-@torch.no_grad()
-def update_ema(ema, model, decay: float) -> None:
-    ema_p, p = list(ema.parameters()), list(model.parameters())
-    torch._foreach_lerp_(ema_p, p, 1.0 - decay)
-    for eb, b in zip(ema.buffers(), model.buffers()):
-        eb.copy_(b)
-
-
-def ema_decay(step: int, target: float) -> float:
-    # Early on the average would be dominated by the random initial weights; ramp the decay up.
-    return min(target, (1 + step) / (10 + step))
 
 
 def load_data(s: TrainSettings):
