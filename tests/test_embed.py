@@ -262,6 +262,39 @@ def test_pictures_are_converted_to_the_models_format():
     assert colour.embed(gradient()).shape == (4,)
 
 
+def ink_on_paper(size=60) -> Image.Image:
+    """A dark stroke on a light background, as a digit drawn on paper looks."""
+    picture = Image.new("L", (size, size), 235)
+    for i in range(10, 50):
+        picture.putpixel((i, 15), 20)
+        picture.putpixel((45 - i // 2, i), 20)
+    return picture
+
+
+def test_pictures_drawn_on_the_other_background_are_inverted_first(tmp_path):
+    drawn = ink_on_paper()
+    negative = ImageOps.invert(drawn)                          # light stroke on dark, like MNIST
+    encoder = ConvEncoder(1, 12, 4, width=4)
+    dark_trained = AutoencoderEmbedder(encoder, background=3.0)
+    assert torch.equal(dark_trained.prepare(drawn), dark_trained.prepare(negative))
+    assert float(dark_trained.prepare(drawn)[0, 0, 0, 0]) < -0.5   # what the encoder sees: a dark border
+    light_trained = AutoencoderEmbedder(encoder, background=250.0)
+    assert float(light_trained.prepare(negative)[0, 0, 0, 0]) > 0.5
+    as_is = AutoencoderEmbedder(encoder)                       # no training background known: no change
+    assert not torch.equal(as_is.prepare(drawn), as_is.prepare(negative))
+
+    # The background comes from the training images a checkpoint carries.
+    model, encoder = small_autoencoder()
+    images = torch.zeros(6, 1, 12, 12, dtype=torch.uint8)
+    images[:, :, 3:9, 5:7] = 255                               # light strokes on black
+    path = tmp_path / "digits.pt"
+    save_checkpoint(path, model, embedder=checkpoint_entry(encoder),
+                    gallery={"images": images, "embeddings": torch.zeros(6, 8)})
+    embedder = embedder_for_checkpoint(load_checkpoint(path))
+    assert embedder.background == 0.0
+    np.testing.assert_array_equal(embedder.embed(drawn), embedder.embed(negative))
+
+
 def test_wrong_dimension_is_a_clear_error(tmp_path):
     model, _ = small_autoencoder(dim=8)
     path = tmp_path / "mismatch.pt"

@@ -344,6 +344,28 @@ def test_autoencoder_model_takes_any_picture(open_window, qtbot, tmp_path):
     assert panel.result.name == "image data"
 
 
+def test_presentation_mode_keeps_only_the_portrait_panel_on_the_left(open_window, qtbot, tmp_path):
+    window = open_window(write_autoencoder_model(tmp_path / "ae.pt"))
+    panel = window.portraits.panel
+    window.set_presentation(True)
+    assert window.left.isVisible() and panel.isVisible()
+    assert not window.models.isVisible() and not window.conditioning.isVisible()
+    picture = tmp_path / "gradient.png"
+    gradient().save(picture)
+    frame = embed_and_run(qtbot, window, file_mime(picture))     # a drop still conditions the run
+    assert panel.vector is not None and frame.state == "done"
+    window.set_presentation(False)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5000)
+    assert window.models.isVisible() and panel.isVisible()
+
+    window.open_checkpoint(str(write_class_model(tmp_path / "classes.pt")))
+    qtbot.waitUntil(lambda: window.loaded is not None and window.loaded.config.num_classes == 3, timeout=10000)
+    window.set_presentation(True)
+    assert not window.left.isVisible()                            # nothing on the left for a class model
+    window.set_presentation(False)
+    qtbot.waitUntil(lambda: window.left.isVisible() and window.conditioning.isVisible(), timeout=5000)
+
+
 def test_interpolation_tab_row_and_export(open_window, qtbot, tmp_path):
     window = open_window(write_autoencoder_model(tmp_path / "ae.pt"))
     tab = window.portraits.interpolation

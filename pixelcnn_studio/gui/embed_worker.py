@@ -86,6 +86,9 @@ def analyse_portrait(loaded, embedder, source, *, allow_centre_crop: bool = Fals
         vector = embedder.embed(picture)
         view = model_view_of(embedder, picture)
         note = "any picture works: the encoder sees it resized to the model's size"
+        inverts = getattr(embedder, "inverts", None)
+        if inverts is not None and inverts(embedder.resized(picture)):
+            note += ", inverted to match the training images' background"
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
     seconds = time.perf_counter() - started
     neighbours = nearest(gallery_of(loaded.metadata), vector, NEIGHBOURS)

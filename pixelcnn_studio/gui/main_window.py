@@ -23,6 +23,7 @@ from .worker import LoadWorker
 
 
 class MainWindow(ModelLoading, QMainWindow):
+    LEFT_WIDTH = 290                     # the side panel with the models (pixels)
     model_loaded = Signal(str)           # path
     load_failed = Signal(str, str)       # path, message
 
@@ -73,7 +74,7 @@ class MainWindow(ModelLoading, QMainWindow):
         self.headline.setObjectName("headline")
         self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        self.left = self._side_panel(self.models, self.conditioning, width=290)
+        self.left = self._side_panel(self.models, self.conditioning, width=self.LEFT_WIDTH)
         centre = QVBoxLayout()
         centre.setContentsMargins(0, 0, 0, 0)
         centre.addWidget(self.headline)
@@ -364,8 +365,9 @@ class MainWindow(ModelLoading, QMainWindow):
         if on:
             self._normal_geometry = self.saveGeometry()
         self._presentation = on
-        for w in (self.left, self.controls.settings_row, self.timeline, self.statusBar()):
+        for w in (self.controls.settings_row, self.timeline, self.statusBar()):
             w.setVisible(not on)
+        self.portraits.arrange_left_panel()
         # Collapsed rather than hidden: hiding the menu bar while the style sheet changes left some
         # window managers (openbox) stuck in full screen on the way out.
         self.menuBar().setMaximumHeight(0 if on else 16777215)

@@ -15,6 +15,7 @@ from .pictures import mime_has_picture, picture_from_mime
 from .portrait import PortraitPanel
 
 INTERPOLATION_TAB = "Interpolation"
+PRESENTATION_LEFT_WIDTH = 400     # the portrait panel in presentation mode
 
 
 def picture_filter() -> str:
@@ -85,14 +86,27 @@ class PortraitTools(QObject):
                     menu.insertAction(menu_actions[index] if index < len(menu_actions) else None, action)
 
     # -- following the window -----------------------------------------------------------------------------
+    def arrange_left_panel(self) -> None:
+        """What the left panel shows. In presentation mode it is hidden, except that a portrait model
+        keeps its Portrait panel (alone): the speaker drops photos there and the audience sees the crop."""
+        window, active = self.window, self.panel.active
+        presenting = window._presentation
+        loaded = window.loaded
+        window.left.setVisible(not presenting or active)
+        # The presentation style's larger type needs a wider panel (the right one widens likewise).
+        window.left.setFixedWidth(PRESENTATION_LEFT_WIDTH if presenting else window.LEFT_WIDTH)
+        window.models.setVisible(not presenting)
+        self.scroll.setVisible(active)
+        # The model list gives up height to the portrait: a few lines of it are enough while one is shown.
+        window.models.list.setMaximumHeight(170 if active else 16777215)
+        # A model conditioned on a portrait alone has nothing to pick in the class section.
+        classes = loaded is not None and loaded.config.num_classes > 0
+        window.conditioning.setVisible(not presenting and (classes or not active))
+
     def _model_loaded(self, *_) -> None:
         loaded = self.window.loaded
         self.panel.set_checkpoint(loaded)
-        self.scroll.setVisible(self.panel.active)
-        # The model list gives up height to the portrait: a few lines of it are enough while one is shown.
-        self.window.models.list.setMaximumHeight(170 if self.panel.active else 16777215)
-        # A model conditioned on a portrait alone has nothing to pick in the class section.
-        self.window.conditioning.setVisible(not (self.panel.active and not loaded.config.num_classes))
+        self.arrange_left_panel()
         self.window._update_headline()
         self.interpolation.set_checkpoint(loaded)
         self.interpolation.seed.setValue(self.window.controls.seed.value())
