@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--batch-size", type=int, help="images per step and process")
     g.add_argument("--lr", type=float, help="peak learning rate (Adam)")
     g.add_argument("--weight-decay", type=float)
+    g.add_argument("--dropout", type=float, metavar="RATE",
+                   help="dropout on each layer's gated activation while training (default 0: none)")
     g.add_argument("--warmup-steps", type=int)
     g.add_argument("--min-lr-ratio", type=float, help="final learning rate as a fraction of --lr")
     g.add_argument("--grad-clip", type=float, help="clip the gradient norm to this (0 = off)")

@@ -94,11 +94,14 @@ def _run_and_read(data, out, *extra, env=None):
     return code, torch.load(out / "last.pt", weights_only=True)
 
 
-def test_resume_continues_exactly(tmp_path):
+@pytest.mark.parametrize("dropout", ["0", "0.2"])
+def test_resume_continues_exactly(tmp_path, dropout):
     data = make_npz(tmp_path / "stripes.npz")
-    _, straight = _run_and_read(data, tmp_path / "straight", "--epochs", 3)
-    # Stop mid-epoch 2, as Ctrl-C would, then resume: the result must be bit-identical.
-    code, stopped = _run_and_read(data, tmp_path / "resumed", "--epochs", 3, env={DEBUG_STOP_ENV: "9"})
+    _, straight = _run_and_read(data, tmp_path / "straight", "--epochs", 3, "--dropout", dropout)
+    # Stop mid-epoch 2, as Ctrl-C would, then resume: the result must be bit-identical (with dropout
+    # too: its random masks come from the generator state that last.pt keeps).
+    code, stopped = _run_and_read(data, tmp_path / "resumed", "--epochs", 3, "--dropout", dropout,
+                                  env={DEBUG_STOP_ENV: "9"})
     assert code == 130
     assert stopped["training"]["resume"]["position"] == pytest.approx(
         {**stopped["training"]["resume"]["position"], "epoch": 1, "batch_in_epoch": 3, "step": 9})
@@ -149,10 +152,12 @@ def test_eval_cli_prints_bits_per_dim(trained, capsys):
     ["eval", "CKPT", "--data", "npz:/no/such/file.npz"],
     ["train", "--preset", "no-such-preset", "--out", "OUT"],
     ["train", "--out", "OUT"],
+    ["train", "--data", "DATA", "--dropout", "1.5", "--out", "OUT"],
 ])
 def test_user_errors_are_one_line_exit_2(argv, trained, tmp_path, capsys):
-    _, out = trained
-    argv = [str(tmp_path / "out") if a == "OUT" else str(out / "best.pt") if a == "CKPT" else a for a in argv]
+    data, out = trained
+    names = {"OUT": str(tmp_path / "out"), "CKPT": str(out / "best.pt"), "DATA": f"npz:{data}"}
+    argv = [names.get(a, a) for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("pixelcnn-studio: error:") and len(err.splitlines()) == 1
@@ -184,6 +189,28 @@ def test_bf16_from_a_preset_can_be_switched_off_on_the_command_line(tmp_path):
     assert settings_for("--no-bf16").bf16 is False
     assert settings_for("--bf16").bf16 is True
     assert settings_for("--no-compile").compile is False
+
+
+def test_dropout_acts_while_training_only():
+    from pixelcnn_studio import ModelConfig, build_model
+    from pixelcnn_studio.train.regularise import add_dropout
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(image_size=6, hidden=8, layers=3, kernel_size=3, num_classes=2))
+    plain = build_model(model.config)
+    plain.load_state_dict(model.state_dict())
+    x, y = torch.randint(0, 256, (4, 1, 6, 6)), torch.tensor([0, 1, 0, 1])
+    handles = add_dropout(model, 0.5)
+    assert len(handles) == 2 * 3                              # residual and skip products of each layer
+    model.train()
+    assert not torch.equal(model(x, class_ids=y), model(x, class_ids=y))
+    model.eval()
+    assert torch.equal(model(x, class_ids=y), plain.eval()(x, class_ids=y))
+    assert model.state_dict().keys() == plain.state_dict().keys()   # nothing new to save
+    for handle in handles:
+        handle.remove()
+    model.train()
+    assert torch.equal(model(x, class_ids=y), model(x, class_ids=y))
+    assert add_dropout(model, 0.0) == []
 
 
 def test_learning_rate_warms_up_then_decays():

@@ -25,6 +25,7 @@ from ..embed.autoencoder import ConvEncoder, checkpoint_entry
 from .conditioning import AutoencoderPixelCNN, dataset_embeddings, resolve_kind
 from .evaluate import heldout_nll
 from .optim_state import load_optimizer_state, optimizer_state_by_name
+from .regularise import add_dropout
 from .metrics import MetricsLog, StopSignals, progress_bar
 from .schedule import ema_decay, lr_at, update_ema
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
@@ -138,6 +139,7 @@ class _Run:
                                                            s.code_dim, levels=self.config.levels))
         self.model = model.to(ctx.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
+        add_dropout(self.model, s.dropout)       # after the copy: the EMA model never drops
         self.opt = torch.optim.Adam(self.model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
         self.images = self.train_set.images.to(ctx.device)
         self.labels = self.train_set.labels.to(ctx.device) if conditional else None

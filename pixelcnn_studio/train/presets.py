@@ -15,7 +15,7 @@ DEFAULTS = {
     # model
     "hidden": 32, "layers": 6, "kernel_size": 5, "output_hidden": 64, "variant": "gated",
     # optimiser and schedule
-    "epochs": 10, "steps": None, "batch_size": 32, "lr": 1e-3, "weight_decay": 0.0,
+    "epochs": 10, "steps": None, "batch_size": 32, "lr": 1e-3, "weight_decay": 0.0, "dropout": 0.0,
     "warmup_steps": 200, "min_lr_ratio": 0.05, "grad_clip": 1.0, "ema": 0.999,
     # evaluation
     "eval_every": None, "eval_limit": None,

@@ -35,6 +35,7 @@ class TrainSettings:
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 0.0
+    dropout: float = 0.0
     warmup_steps: int = 200
     min_lr_ratio: float = 0.05
     grad_clip: float = 1.0
@@ -112,6 +113,8 @@ def check(s: TrainSettings) -> None:
         bad.append(f"--code-dim must be positive (got {s.code_dim})")
     if s.lr <= 0:
         bad.append(f"--lr must be positive (got {s.lr})")
+    if not 0.0 <= s.dropout < 1.0:
+        bad.append(f"--dropout must be in [0, 1) (got {s.dropout})")
     if not 0.0 <= s.ema < 1.0:
         bad.append(f"--ema must be in [0, 1) (got {s.ema})")
     if s.max_minutes is not None and s.max_minutes <= 0:
