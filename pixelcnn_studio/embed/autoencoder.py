@@ -190,7 +190,10 @@ class AutoencoderEmbedder:
     def prepare(self, image) -> torch.Tensor:
         """A picture as the model sees it: resized, inverted if drawn on the other background than the
         training images, levels in [-1, 1]; shape (1, C, H, W)."""
-        array = self.resized(image)
+        return self.input_of(self.resized(image))
+
+    def input_of(self, array: np.ndarray) -> torch.Tensor:
+        """The encoder's input from a `resized` picture (see `prepare`)."""
         if self.inverts(array):
             array = 255.0 - array
         levels = self.encoder.levels
@@ -206,7 +209,11 @@ class AutoencoderEmbedder:
         return (border_level(array) >= 128.0) != (self.background >= 128.0)
 
     def embed(self, image) -> np.ndarray:
-        x = self.prepare(image).to(self.encoder.to_code.weight.dtype)
+        return self.encode(self.prepare(image))
+
+    def encode(self, x: torch.Tensor) -> np.ndarray:
+        """The code of one prepared picture (1, C, H, W), as float32."""
+        x = x.to(self.encoder.to_code.weight.dtype)
         with torch.no_grad():
             return self.encoder(x)[0].float().cpu().numpy().astype(np.float32)
 

@@ -60,13 +60,9 @@ def _display_copy(picture: Image.Image) -> tuple[np.ndarray, float]:
     return np.ascontiguousarray(np.asarray(picture.convert("RGB"))), scale
 
 
-def model_view_of(embedder, picture: Image.Image) -> np.ndarray | None:
-    """The picture as the auto-encoder's encoder takes it (resized, grey or RGB), as uint8 (C, H, W)."""
-    prepare = getattr(embedder, "prepare", None)
-    if prepare is None:
-        return None
-    x = prepare(picture)[0].double()                      # levels scaled to [-1, 1]
-    return ((x + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+def model_view_of(x: torch.Tensor) -> np.ndarray:
+    """An auto-encoder's prepared input (1, C, H, W), levels in [-1, 1], as the uint8 (C, H, W) picture it is."""
+    return ((x[0].double() + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
 
 
 def analyse_portrait(loaded, embedder, source, *, allow_centre_crop: bool = False) -> PortraitResult:
@@ -83,12 +79,16 @@ def analyse_portrait(loaded, embedder, source, *, allow_centre_crop: bool = Fals
         if face.box is not None:
             box = tuple(round(v * scale) for v in face.box)
     else:
-        vector = embedder.embed(picture)
-        view = model_view_of(embedder, picture)
         note = "any picture works: the encoder sees it resized to the model's size"
-        inverts = getattr(embedder, "inverts", None)
-        if inverts is not None and inverts(embedder.resized(picture)):
-            note += ", inverted to match the training images' background"
+        if hasattr(embedder, "input_of"):
+            # An auto-encoder: resize the picture once, for the code, the view and the note alike.
+            array = embedder.resized(picture)
+            x = embedder.input_of(array)
+            vector, view = embedder.encode(x), model_view_of(x)
+            if embedder.inverts(array):
+                note += ", inverted to match the training images' background"
+        else:
+            vector = embedder.embed(picture)
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
     seconds = time.perf_counter() - started
     neighbours = nearest(gallery_of(loaded.metadata), vector, NEIGHBOURS)
