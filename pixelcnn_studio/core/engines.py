@@ -83,12 +83,12 @@ class CachedEngine:
         n, C, H, W, k, p = self.n, self.C, self.H, self.W, self.k, self.p
         r = k // 2
         opts = dict(dtype=self.dtype, device=self.device)
+        layers = range(len(self.layer_weights))
         # At step 0 nothing is known yet: every activation the steps read is computed by an earlier
-        # step first, so the full pass (seconds for a large batch) is only needed to resume mid-image.
-        fresh = step == 0
-        trace = [None] * len(self.layer_weights)
-        if not fresh:
-            trace = []
+        # step first, so the full pass (seconds for a large batch) is only needed to resume mid-image;
+        # without it the trace stays empty and the caches start as zeros.
+        trace = []
+        if step > 0:
             with torch.no_grad():
                 self.model.run_layers(image_scaled, self.terms, trace=trace)
         # Input, padded for both stacks: data row i sits at padded row i + r + 1, column j at j + r.
@@ -96,19 +96,17 @@ class CachedEngine:
         self.x[:, :, r + 1:, r:r + W] = image_scaled
         row = min(step // C // W, H - 1)
         if self.gated:
-            self.v = [torch.zeros(n, p, H + r, W + 2 * r, **opts) for _ in trace]
-            self.h = [torch.zeros(n, p, W + r, **opts) for _ in trace]
+            self.v = [torch.zeros(n, p, H + r, W + 2 * r, **opts) for _ in layers]
+            self.h = [torch.zeros(n, p, W + r, **opts) for _ in layers]
             for buf_v, buf_h, t in zip(self.v, self.h, trace):
-                if not fresh:
-                    buf_v[:, :, r:, r:r + W] = t["v"]
-                    buf_h[:, :, r:] = t["h"][:, :, row]
-            self.row_terms = [None] * len(trace)
+                buf_v[:, :, r:, r:r + W] = t["v"]
+                buf_h[:, :, r:] = t["h"][:, :, row]
+            self.row_terms = [None] * len(layers)
             self._start_row(row)
         else:
-            self.h = [torch.zeros(n, p, H + r, W + 2 * r, **opts) for _ in trace]
+            self.h = [torch.zeros(n, p, H + r, W + 2 * r, **opts) for _ in layers]
             for buf, t in zip(self.h, trace):
-                if not fresh:
-                    buf[:, :, r:, r:r + W] = t["h"]
+                buf[:, :, r:, r:r + W] = t["h"]
             self.row = row
 
     def update(self, row: int, col: int, channel: int, scaled_values: torch.Tensor) -> None:
