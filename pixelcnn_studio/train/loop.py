@@ -159,7 +159,7 @@ class _Run:
         self.best_bpd, self.elapsed_before = float("inf"), 0.0
         self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
         # Summed batch losses not yet read back from the device (see `run`).
-        self.pending_nll: torch.Tensor | None = None
+        self.pending_nll: torch.Tensor | float = 0.0
         self.images_total, self.train_seconds_total = 0, 0.0
         self.last_metrics: dict = {}
         if resume_state is not None:
@@ -279,9 +279,8 @@ class _Run:
     # -- evaluation --------------------------------------------------------------------------
     def flush_pending_loss(self) -> dict:
         """Move the device-side loss sum into the interval's plain numbers (one sync)."""
-        if self.pending_nll is not None:
-            self.interval["nll"] += float(self.pending_nll)
-            self.pending_nll = None
+        self.interval["nll"] += float(self.pending_nll)
+        self.pending_nll = 0.0
         return self.interval
 
     def evaluate_and_record(self) -> dict:
@@ -360,11 +359,8 @@ class _Run:
                     dt = time.perf_counter() - t0
                     self.step, self.batch_in_epoch = self.step + 1, b + 1
                     n = s.batch_size * ctx.world_size
-                    if on_gpu:
-                        batch_nll = loss_t.double() * s.batch_size
-                        self.pending_nll = batch_nll if self.pending_nll is None else self.pending_nll + batch_nll
-                    else:
-                        self.interval["nll"] += loss * s.batch_size
+                    # In float64, in step order: the same sum the plain numbers would give.
+                    self.pending_nll = self.pending_nll + loss_t.double() * s.batch_size
                     self.interval["count"] += s.batch_size
                     self.interval["images"] += s.batch_size
                     self.interval["seconds"] += dt
