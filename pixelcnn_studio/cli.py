@@ -11,8 +11,7 @@ import os
 import sys
 
 
-class UserError(Exception):
-    """A problem with what the user asked for; printed as one line."""
+from .errors import UserError  # noqa: F401  (re-exported: scripts catch cli.UserError)
 
 
 # -- sub-commands --------------------------------------------------------------------------

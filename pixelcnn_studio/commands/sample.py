@@ -15,7 +15,7 @@ GIF_FRAMES = 120
 
 def resolve_class(spec: str, class_names, num_classes: int) -> int:
     """A class given by name (case-insensitive) or index, checked against the model."""
-    from ..cli import UserError
+    from ..errors import UserError
     if num_classes == 0:
         raise UserError("this model is not class-conditional; drop --class")
     names = list(class_names or [str(i) for i in range(num_classes)])
@@ -30,7 +30,7 @@ def resolve_class(spec: str, class_names, num_classes: int) -> int:
 
 def class_ids_for(args, loaded, n: int):
     """Per-image class ids: one class for all, 'all' for one row per class, or none."""
-    from ..cli import UserError
+    from ..errors import UserError
     cfg = loaded.config
     if not cfg.num_classes:
         if args.class_:
@@ -43,7 +43,7 @@ def class_ids_for(args, loaded, n: int):
 
 
 def embedding_for(args, loaded, n: int):
-    from ..cli import UserError
+    from ..errors import UserError
     cfg = loaded.config
     if not cfg.embedding_dim:
         if args.portrait:
@@ -59,7 +59,7 @@ def embedding_for(args, loaded, n: int):
 
 
 def run_sample(args) -> int:
-    from ..cli import UserError
+    from ..errors import UserError
     out = Path(args.out)
     kind = out.suffix.lower()
     if kind not in (".png", ".npy", ".gif"):

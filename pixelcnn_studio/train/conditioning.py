@@ -20,7 +20,7 @@ KINDS = ("auto", "class", "none", "embedding", "autoencoder")
 
 
 def resolve_kind(requested: str, unconditional: bool, dataset) -> str:
-    from ..cli import UserError
+    from ..errors import UserError
     if unconditional:
         if requested not in ("auto", "none"):
             raise UserError(f"--unconditional contradicts --conditioning {requested}")

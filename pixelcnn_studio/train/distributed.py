@@ -38,7 +38,7 @@ def setup(device: str | None = None) -> DistContext:
     want_cuda = torch.cuda.is_available() if device in (None, "auto") else str(device).startswith("cuda")
     if want_cuda:
         if not torch.cuda.is_available():
-            from ..cli import UserError
+            from ..errors import UserError
             raise UserError("--device cuda was asked for, but this torch build sees no GPU")
         dev = torch.device("cuda", local % torch.cuda.device_count())
         torch.cuda.set_device(dev)

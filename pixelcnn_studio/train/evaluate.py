@@ -17,7 +17,7 @@ def class_ids_for_model(dataset, class_names, num_classes: int):
     """
     if not num_classes:
         return None
-    from ..cli import UserError
+    from ..errors import UserError
     if dataset.labels is None:
         raise UserError(f"the model is class-conditional ({num_classes} classes) but {dataset.name!r} has no labels")
     data_names = list(dataset.class_names or [str(i) for i in range(int(dataset.labels.max()) + 1)])
@@ -59,7 +59,7 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
 def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None = None,
                         batch_size: int = 256) -> dict:
     """Bits/dim of a checkpoint on a dataset split, with what was measured."""
-    from ..cli import UserError
+    from ..errors import UserError
     from ..core import load_checkpoint
     from ..data import load_dataset
     loaded = load_checkpoint(path)

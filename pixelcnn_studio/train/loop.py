@@ -94,7 +94,7 @@ class _Run:
             payload = read_checkpoint_dict(path)
             training = payload.get("training") or {}
             if "resume" not in training:
-                from ..cli import UserError
+                from ..errors import UserError
                 raise UserError(f"{path}: holds no resume state (only last.pt files written by `train` do)")
             resume_state, ema_state = training["resume"], payload["state_dict"]
             self.ema_embedder = payload.get("embedder")
@@ -149,7 +149,7 @@ class _Run:
                                           shuffle=True, seed=s.seed, drop_last=True)
         self.steps_per_epoch = len(self.sampler) // s.batch_size
         if self.steps_per_epoch < 1:
-            from ..cli import UserError
+            from ..errors import UserError
             raise UserError(f"{len(self.train_set)} training images are fewer than one batch of {s.batch_size} "
                             f"per process; lower --batch-size")
         self.total_steps = min(s.steps or sys.maxsize, s.epochs * self.steps_per_epoch)
@@ -292,7 +292,7 @@ class _Run:
                                autocast_dtype=self.autocast, embeddings=self.test_embeddings)
         row = {"epoch": round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3), "step": self.step,
                "train_bpd": round(nll / max(count, 1) / LN2, 5), "test_bpd": round(test_bpd, 5),
-               "images_per_s": round(images / max(secs, 1e-9), 2), "seconds": round(self.elapsed(), 1)}
+               "images_per_s": round(images / max(secs, 1e-9), 2), "seconds": round(self.elapsed(), 3)}
         self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
         self.last_eval_step = self.step
         self.last_metrics = {"test_bpd": row["test_bpd"], "train_bpd": row["train_bpd"],

@@ -57,7 +57,7 @@ class TrainSettings:
 
 def resolve(explicit: dict) -> TrainSettings:
     """Merge defaults, the named preset and the explicitly given values (None = not given)."""
-    from ..cli import UserError
+    from ..errors import UserError
     merged = dict(DEFAULTS)
     preset = explicit.get("preset")
     if preset:
@@ -75,7 +75,7 @@ def resolve(explicit: dict) -> TrainSettings:
 
 def resume_settings(saved: dict, explicit: dict) -> TrainSettings:
     """The stored settings of a run, with only the run-length flags taken from the command line."""
-    from ..cli import UserError
+    from ..errors import UserError
     known = {f.name for f in fields(TrainSettings)}
     settings = TrainSettings(**{k: v for k, v in saved.items() if k in known})
     conflicts = []
@@ -95,7 +95,7 @@ def resume_settings(saved: dict, explicit: dict) -> TrainSettings:
 
 
 def check(s: TrainSettings) -> None:
-    from ..cli import UserError
+    from ..errors import UserError
     if not s.data:
         raise UserError("--data is required (or a --preset that names its dataset)")
     positive = {"epochs": s.epochs, "batch_size": s.batch_size, "hidden": s.hidden, "layers": s.layers,
