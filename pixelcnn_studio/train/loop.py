@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch.utils.data.distributed import DistributedSampler
 
 from ..core import ModelConfig, build_model, save_checkpoint
@@ -27,7 +26,8 @@ from .evaluate import heldout_nll
 from .optim_state import load_optimizer_state, optimizer_state_by_name
 from .regularise import add_dropout
 from .metrics import MetricsLog, StopSignals, progress_bar
-from .schedule import ema_decay, lr_at, update_ema
+from .schedule import ema_decay, lr_at
+from .step import TrainStep, make_optimizer
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
 
 LN2 = math.log(2.0)
@@ -140,7 +140,7 @@ class _Run:
         self.model = model.to(ctx.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         add_dropout(self.model, s.dropout)       # after the copy: the EMA model never drops
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+        self.opt = make_optimizer(self.model, s.lr, s.weight_decay)
         self.images = self.train_set.images.to(ctx.device)
         self.labels = self.train_set.labels.to(ctx.device) if conditional else None
         self.test_labels = self.test_set.labels if conditional else None
@@ -168,6 +168,8 @@ class _Run:
         self.net = D.wrap_model(self.model, ctx)
         if s.compile and cuda:
             self.net = torch.compile(self.net)
+        self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
+                                 autocast_dtype=self.autocast, device_type=ctx.device.type)
         self.params = sum(p.numel() for p in self.model.parameters())
         self.metrics = MetricsLog(self.out / "metrics.csv", append=resume_state is not None) if ctx.is_main else None
         self.debug_dir = os.environ.get(DEBUG_INDICES_ENV)
@@ -314,18 +316,8 @@ class _Run:
         x = self.images[idx]
         y = None if self.labels is None else self.labels[idx]
         e = None if self.embeddings is None else self.embeddings[idx]
-        for group in self.opt.param_groups:
-            group["lr"] = lr_at(self.step, self.total_steps, self.s)
-        with torch.autocast(self.ctx.device.type, dtype=self.autocast, enabled=self.autocast is not None):
-            logits = self.net(x, class_ids=y, embedding=e)
-        loss = F.cross_entropy(logits.float(), x.long())
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.s.grad_clip:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.s.grad_clip)
-        self.opt.step()
-        update_ema(self.ema, self.model, ema_decay(self.step, self.s.ema))
-        return loss.detach()
+        return self.step_fn(x, y, e, lr=lr_at(self.step, self.total_steps, self.s),
+                            ema_decay=ema_decay(self.step, self.s.ema))
 
     def run(self) -> dict:
         s, ctx = self.s, self.ctx
