@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train a Gated PixelCNN. Flags left out come from --preset, then from "
                                    "built-in defaults. Under `torchrun --nproc_per_node=N` it trains "
                                    "data-parallel; --batch-size is per process.")
-    p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, lfw-faces, folder:PATH, "
+    p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, emoji-groups, lfw-faces, folder:PATH, "
                                                   "npz:PATH or cifar10:PATH")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for last.pt, best.pt and metrics.csv")
     from .train.presets import PRESETS

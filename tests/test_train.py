@@ -166,7 +166,7 @@ def test_user_errors_are_one_line_exit_2(argv, trained, tmp_path, capsys):
 
 def test_presets_name_a_dataset_and_build(tmp_path):
     from pixelcnn_studio.train.settings import resolve
-    for name in ("fashion-mnist", "mnist", "emoji"):
+    for name in ("fashion-mnist", "mnist", "emoji", "emoji-groups"):
         preset = get_preset(name)
         assert preset["data"] == name and "description" in PRESETS[name]
         settings = resolve({"preset": name, "out": str(tmp_path), "hidden": 16})
