@@ -13,7 +13,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".ti
 
 
 class ModelLoading:
-    """Mixed into MainWindow. Loading runs on a LoadWorker thread; the current model stays in use
+    """Mixed into MainWindow. Loading runs as a background job; the current model stays in use
     until the new one has loaded, and a file that fails leaves it untouched."""
 
     def open_checkpoint(self, path) -> None:
