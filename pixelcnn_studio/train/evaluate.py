@@ -65,7 +65,7 @@ def class_log_likelihoods(model, images, num_classes: int, *, batch_size: int = 
         x = images[start:start + batch_size]
         for c in range(num_classes):
             ids = torch.full((x.shape[0],), c, dtype=torch.int64)
-            nll = F.cross_entropy(model(x, class_ids=ids).float(), x.long(), reduction="none")
+            nll = nll_from_logits(model(x, class_ids=ids).float(), x, reduction="none")
             scores[start:start + x.shape[0], c] = -nll.double().flatten(1).sum(1) / math.log(2.0)
     model.train(was_training)
     return scores

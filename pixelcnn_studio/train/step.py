@@ -7,8 +7,6 @@ the two in one process under the same load.
 """
 from __future__ import annotations
 
-import time
-
 import torch
 import torch.nn.functional as F
 
@@ -40,7 +38,7 @@ def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, fast:
 def compile_model(net: torch.nn.Module, say=None):
     """torch.compile `net`, or return it unchanged where compiling is not possible here.
 
-    Compilation itself happens on the first call; `CompileTimer` reports how long it took.
+    Compilation itself happens on the first call, which is why the benchmark reports first steps.
     """
     try:
         return torch.compile(net, dynamic=False)
@@ -60,26 +58,33 @@ class TrainStep:
         self.fast = fast
         self.params = [p for p in model.parameters()]
 
-    def __call__(self, x, class_ids=None, embedding=None, *, lr: float, ema_decay: float) -> torch.Tensor:
+    def __call__(self, x, class_ids=None, embedding=None, *, lr: float, ema_decay: float,
+                 lap=None) -> torch.Tensor:
+        """`lap(phase)`, if given, is called as each phase ends (the profiler times them)."""
+        lap = lap or _no_lap
         for group in self.opt.param_groups:
             group["lr"] = lr
         with torch.autocast(self.device_type, dtype=self.autocast_dtype, enabled=self.autocast_dtype is not None):
             logits = self.net(x, class_ids=class_ids, embedding=embedding)
+        lap("forward")
         if self.fast:
             loss = nll_from_logits(logits.float(), x)
         else:
             loss = F.cross_entropy(logits.float(), x.long())
+        lap("loss")
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
+        lap("backward")
         if self.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.params, self.grad_clip, foreach=True if self.fast else None)
+        lap("clipping")
         self.opt.step()
+        lap("optimiser")
         if self.ema is not None:
             update_ema(self.ema, self.model, ema_decay)
+        lap("EMA")
         return loss.detach()
 
 
-def timed(fn, *args, **kwargs) -> tuple[object, float]:
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
+def _no_lap(phase: str) -> None:
+    pass
