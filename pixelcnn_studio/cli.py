@@ -12,6 +12,9 @@ import sys
 
 from .errors import UserError  # noqa: F401  (re-exported: scripts catch cli.UserError)
 
+# The argument names under which sub-commands take a checkpoint (`open` calls it a path).
+CHECKPOINT_ARGUMENTS = ("checkpoint", "path")
+
 
 # -- sub-commands --------------------------------------------------------------------------
 
@@ -67,12 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("info", help="show a checkpoint's config, classes, embedder and metrics")
-    p.add_argument("checkpoint", help="a .pt checkpoint")
+    p.add_argument("checkpoint", help="a .pt checkpoint or a bundled model's name")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("sample", help="sample images from a checkpoint to PNG, NPY or GIF")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="a .pt checkpoint or a bundled model's name")
     p.add_argument("--n", type=int, default=16, help="number of images (default 16)")
     p.add_argument("--class", dest="class_", metavar="NAME|ID",
                    help="class name or index for every image; 'all' for one row per class")
@@ -97,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train a Gated PixelCNN. Flags left out come from --preset, then from "
                                    "built-in defaults. Under `torchrun --nproc_per_node=N` it trains "
                                    "data-parallel; --batch-size is per process.")
-    p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, lfw-faces, folder:PATH, "
+    p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, emoji-groups, lfw-faces, folder:PATH, "
                                                   "npz:PATH or cifar10:PATH")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for last.pt, best.pt and metrics.csv")
     from .train.presets import PRESETS
@@ -146,15 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="held-out bits/dim of a checkpoint on a dataset")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="a .pt checkpoint or a bundled model's name")
     p.add_argument("--data", metavar="SPEC", required=True)
     p.add_argument("--split", choices=["test", "train"], default="test")
     p.add_argument("--limit", type=int, metavar="N", help="the first N images only")
+    p.add_argument("--classify", action="store_true",
+                   help="also use a class-conditional model as a classifier (argmax over classes of "
+                        "log p(x | class)) and report its accuracy; one pass per class")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("open", help="open the app with this checkpoint loaded")
-    p.add_argument("path", help="a .pt checkpoint")
+    p.add_argument("path", help="a .pt checkpoint or a bundled model's name")
     p.set_defaults(func=cmd_open)
 
     p = sub.add_parser("install-desktop",
@@ -170,6 +176,7 @@ def main(argv=None) -> int:
     if args.command is None:
         args.func = cmd_open
     try:
+        _resolve_bundled_names(args)
         return int(args.func(args) or 0)
     except _user_error_types() as exc:
         return _fail(str(exc))
@@ -192,6 +199,15 @@ def _fail(message: str) -> int:
     from .safe_text import one_line
     print(f"pixelcnn-studio: error: {one_line(message)}", file=sys.stderr)
     return 2
+
+
+def _resolve_bundled_names(args) -> None:
+    """Every command that takes a checkpoint also takes a bundled model's name, from any folder."""
+    from .paths import resolve_checkpoint
+    for field in CHECKPOINT_ARGUMENTS:
+        value = getattr(args, field, None)
+        if isinstance(value, str):
+            setattr(args, field, resolve_checkpoint(value))
 
 
 def _user_error_types() -> tuple:

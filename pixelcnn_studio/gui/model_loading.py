@@ -5,8 +5,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
+from ..paths import bundled_models
 from . import settings
-from .panels import bundled_models
 from .worker import CardReader, LoadWorker
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}

@@ -9,29 +9,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 
-from .theme import repository_root
+from ..paths import bundled_models_dir
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
-
-
-def bundled_models_dir() -> Path:
-    import os
-    override = os.environ.get("PIXELCNN_STUDIO_MODELS")
-    return Path(override) if override else repository_root() / "models"
-
-
-def bundled_models() -> list[Path]:
-    folder = bundled_models_dir()
-    return sorted(folder.glob("*.pt")) if folder.is_dir() else []
-
-
-def default_model() -> Path | None:
-    models = bundled_models()
-    for preferred in ("fashion-mnist.pt", "mnist.pt"):
-        for path in models:
-            if path.name == preferred:
-                return path
-    return models[0] if models else None
 
 
 def section_title(text: str) -> QLabel:
