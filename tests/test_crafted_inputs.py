@@ -118,7 +118,7 @@ def test_reasons_name_the_problem(outcomes):
 def test_real_processes_for_the_worst_files(crafted):
     """The same through `python -m pixelcnn_studio` itself: exit status, one line, no hang."""
     _, cases = crafted
-    for kind in ("named pipe (FIFO)", "deflate bomb (tensor data)", "config hidden 10^9"):
+    for kind in ("named pipe (FIFO)", "deflate bomb (tensor data)"):
         path = cases[kind][0]
         result = subprocess.run([sys.executable, "-m", "pixelcnn_studio", "info", str(path)], capture_output=True,
                                 text=True, timeout=120, preexec_fn=_capped, cwd=ROOT)

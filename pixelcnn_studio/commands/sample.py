@@ -31,6 +31,13 @@ def resolve_class(spec: str, class_names, num_classes: int) -> int:
                     + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
 
 
+def images_per_class_row(args, config, n: int) -> int | None:
+    """With no --class (or 'all'), a class-conditional model draws one row per class of this many images."""
+    if config.num_classes and (args.class_ is None or args.class_.lower() == "all"):
+        return max(1, n // config.num_classes)
+    return None
+
+
 def class_ids_for(args, loaded, n: int):
     """Per-image class ids: one class for all, 'all' for one row per class, or none."""
     from ..errors import UserError
@@ -39,8 +46,8 @@ def class_ids_for(args, loaded, n: int):
         if args.class_:
             raise UserError("this model is not class-conditional; drop --class")
         return None, None
-    if args.class_ is None or args.class_.lower() == "all":
-        per_row = max(1, n // cfg.num_classes)
+    per_row = images_per_class_row(args, cfg, n)
+    if per_row:
         return torch.arange(n) // per_row % cfg.num_classes, per_row
     return torch.full((n,), resolve_class(args.class_, loaded.class_names, cfg.num_classes)), None
 
@@ -108,9 +115,10 @@ def run_sample(args) -> int:
     # threads spinning against a busy machine slow each step down by orders of magnitude.
     torch.set_num_threads(1)
     loaded = load_checkpoint(args.checkpoint)
-    class_ids, per_row = class_ids_for(args, loaded, args.n)
+    per_row = images_per_class_row(args, loaded.config, args.n)
     columns = per_row if per_row and per_row > 1 else int(math.ceil(math.sqrt(args.n)))
     check_sizes(args, loaded.config, kind, columns)
+    class_ids, per_row = class_ids_for(args, loaded, args.n)
     embedding = embedding_for(args, loaded, args.n)
     try:
         stream = SampleStream(loaded.model, args.n, class_ids=class_ids, embedding=embedding, seed=args.seed,
