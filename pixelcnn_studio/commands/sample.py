@@ -1,7 +1,6 @@
 """`pixelcnn-studio sample`: images from a checkpoint to a PNG grid, raw NPY, or a GIF of the sampling."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import torch
@@ -9,6 +8,7 @@ import torch
 from ..core.checkpoint import load_checkpoint
 from ..core.export import check_output_path, frame_schedule, grid_shape, make_grid, save_gif, save_npy, save_png
 from ..core.memory import fits, format_bytes, limit_text
+from ..core.plan import plan_run
 from ..core.sampling import SampleStream, run_bytes
 from ..safe_text import shown
 
@@ -31,25 +31,17 @@ def resolve_class(spec: str, class_names, num_classes: int) -> int:
                     + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
 
 
-def images_per_class_row(args, config, n: int) -> int | None:
-    """With no --class (or 'all'), a class-conditional model draws one row per class of this many images."""
-    if config.num_classes and (args.class_ is None or args.class_.lower() == "all"):
-        return max(1, n // config.num_classes)
-    return None
-
-
-def class_ids_for(args, loaded, n: int):
-    """Per-image class ids: one class for all, 'all' for one row per class, or none."""
+def class_for(args, loaded):
+    """The class every image is drawn from, or None: 'all' (the default) is one row per class."""
     from ..errors import UserError
     cfg = loaded.config
     if not cfg.num_classes:
         if args.class_:
             raise UserError("this model is not class-conditional; drop --class")
-        return None, None
-    per_row = images_per_class_row(args, cfg, n)
-    if per_row:
-        return torch.arange(n) // per_row % cfg.num_classes, per_row
-    return torch.full((n,), resolve_class(args.class_, loaded.class_names, cfg.num_classes)), None
+        return None
+    if args.class_ is None or args.class_.lower() == "all":
+        return None
+    return resolve_class(args.class_, loaded.class_names, cfg.num_classes)
 
 
 def embedding_for(args, loaded, n: int):
@@ -115,14 +107,17 @@ def run_sample(args) -> int:
     # threads spinning against a busy machine slow each step down by orders of magnitude.
     torch.set_num_threads(1)
     loaded = load_checkpoint(args.checkpoint)
-    per_row = images_per_class_row(args, loaded.config, args.n)
-    columns = per_row if per_row and per_row > 1 else int(math.ceil(math.sqrt(args.n)))
-    check_sizes(args, loaded.config, kind, columns)
-    class_ids, per_row = class_ids_for(args, loaded, args.n)
-    embedding = embedding_for(args, loaded, args.n)
+    cfg = loaded.config
+    # Checked on a square grid before the plan lists every image, then on the plan's own grid.
+    check_sizes(args, cfg, kind, int(math.ceil(math.sqrt(args.n))))
     try:
-        stream = SampleStream(loaded.model, args.n, class_ids=class_ids, embedding=embedding, seed=args.seed,
-                              temperature=args.temperature, greedy=args.greedy, method=args.method)
+        # The same plan as the app's: "all" is the app's "one row per class".
+        plan = plan_run(args.n, num_classes=cfg.num_classes, class_names=loaded.class_names,
+                        class_id=class_for(args, loaded), embedding=embedding_for(args, loaded, args.n),
+                        seed=args.seed, temperature=args.temperature, greedy=args.greedy, method=args.method)
+        columns = plan.grid_columns
+        check_sizes(args, cfg, kind, columns)
+        stream = SampleStream(loaded.model, plan.n, **plan.sampler_arguments())
     except ValueError as exc:
         raise UserError(str(exc)) from exc
     frames, marks = [], set(frame_schedule(stream.total, GIF_FRAMES)) if kind == ".gif" else set()
