@@ -1,6 +1,7 @@
 """`pixelcnn-studio sample`: images from a checkpoint to a PNG grid, raw NPY, or a GIF of the sampling."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
