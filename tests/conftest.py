@@ -15,9 +15,9 @@ torch.set_num_threads(1)
 @pytest.fixture(autouse=True)
 def embeddings_cache(tmp_path, monkeypatch):
     """Face embeddings computed by a test go to its own folder, never the user's cache."""
-    from pixelcnn_studio import paths
+    from pixelcnn_studio.train import embeddings
     folder = tmp_path / "embeddings-cache"
-    monkeypatch.setattr(paths, "embeddings_cache_dir", lambda: folder)
+    monkeypatch.setattr(embeddings, "default_cache_dir", lambda: folder)
     return folder
 
 

@@ -22,6 +22,11 @@ BATCH = 32                 # pictures per call of the embedder's batch method
 SAVE_EVERY_SECONDS = 60.0  # an interrupted run keeps what was embedded up to the last save
 
 
+def default_cache_dir() -> Path:
+    from .. import paths
+    return paths.embeddings_cache_dir()
+
+
 def picture_keys(images: torch.Tensor, sources=None) -> list[str]:
     """One cache key per picture: the file's path, size and time for a file; the pixels' hash otherwise."""
     if sources is not None:
@@ -97,9 +102,8 @@ def dataset_embeddings(images: torch.Tensor, embedder_name: str, *, sources=None
     """
     from tqdm import tqdm
 
-    from .. import paths
     from ..embed import get_embedder
-    cache = EmbeddingCache(Path(cache_dir) if cache_dir else paths.embeddings_cache_dir(), embedder_name)
+    cache = EmbeddingCache(Path(cache_dir) if cache_dir else default_cache_dir(), embedder_name)
     keys = picture_keys(images, sources)
     todo = [i for i, key in enumerate(keys) if key not in cache.vectors]
     if todo:
