@@ -21,10 +21,11 @@ from ..core import ModelConfig, build_model, save_checkpoint
 from ..core.checkpoint import read_checkpoint_dict
 from . import distributed as D
 from ..embed.autoencoder import ConvEncoder, checkpoint_entry
-from .conditioning import AutoencoderPixelCNN, dataset_embeddings, resolve_kind
+from .conditioning import AutoencoderPixelCNN, resolve_kind
+from .embeddings import dataset_embeddings
 from .evaluate import heldout_nll
 from .optim_state import load_optimizer_state, optimizer_state_by_name
-from .regularise import add_dropout
+from .regularise import add_dropout, augment
 from .metrics import MetricsLog, StopSignals, progress_bar
 from .schedule import ema_decay, lr_at
 from .budget import BestWeights, TimeBudget
@@ -97,10 +98,15 @@ class _Run:
         self.embeddings = self.test_embeddings = None
         embedding_dim = s.code_dim if self.kind == "autoencoder" else 0
         if self.kind == "embedding":
-            self.embeddings = dataset_embeddings(self.train_set.images, s.embedder, self.out / "cache",
+            # One process embeds and fills the per-user cache; the others then read it.
+            if not ctx.is_main:
+                D.barrier(ctx)
+            self.embeddings = dataset_embeddings(self.train_set.images, s.embedder, sources=self.train_set.sources,
                                                  show_progress=ctx.is_main, label="training").to(ctx.device)
-            self.test_embeddings = dataset_embeddings(self.test_set.images, s.embedder, self.out / "cache",
+            self.test_embeddings = dataset_embeddings(self.test_set.images, s.embedder, sources=self.test_set.sources,
                                                       show_progress=ctx.is_main, label="held-out")
+            if ctx.is_main:
+                D.barrier(ctx)
             embedding_dim = self.embeddings.shape[1]
         self.config = ModelConfig(image_size=self.train_set.image_size, channels=self.train_set.channels,
                                   hidden=s.hidden, layers=s.layers, kernel_size=s.kernel_size,
@@ -318,7 +324,7 @@ class _Run:
 
     # -- the loop ----------------------------------------------------------------------------
     def train_step(self, idx: torch.Tensor) -> torch.Tensor:
-        x = self.images[idx]
+        x = augment(self.images[idx], flip=self.s.flip, shift=self.s.shift, seed=self.s.seed, step=self.step)
         y = None if self.labels is None else self.labels[idx]
         e = None if self.embeddings is None else self.embeddings[idx]
         # Ranks would read their clocks apart and step with different rates: steps only under DDP.

@@ -9,15 +9,12 @@ def load_data(s: TrainSettings):
     train_set = load_dataset(s.data, "train", image_size=s.image_size)
     test_set = load_dataset(s.data, "test", image_size=train_set.image_size, channels=train_set.channels)
     if s.limit_train:
-        train_set.images = train_set.images[:s.limit_train]
-        if train_set.labels is not None:
-            train_set.labels = train_set.labels[:s.limit_train]
+        train_set.keep_first(s.limit_train)
     test_set.info = {**(test_set.info or {}), "full_size": len(test_set)}
+    # Kept whole for the final score of the best weights (train/budget.py) when --eval-limit cuts it.
     full_test = (test_set.images, test_set.labels)
     if s.eval_limit:
-        test_set.images = test_set.images[:s.eval_limit]
-        if test_set.labels is not None:
-            test_set.labels = test_set.labels[:s.eval_limit]
+        test_set.keep_first(s.eval_limit)
     return train_set, test_set, full_test
 
 
