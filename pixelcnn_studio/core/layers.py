@@ -67,7 +67,8 @@ class CausalConv2d(nn.Conv2d):
                  mask: torch.Tensor | None = None):
         super().__init__(in_channels, out_channels, kernel, padding=0)
         self.causal_padding = tuple(padding)
-        if mask is not None and bool(mask.all()):
+        # (A model built on the `meta` device to check a checkpoint's shapes keeps its masks.)
+        if mask is not None and not mask.is_meta and bool(mask.all()):
             mask = None
         # Not saved: the mask follows from the config, so checkpoints hold weights and biases only.
         self.register_buffer("mask", mask, persistent=False)
