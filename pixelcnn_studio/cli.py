@@ -13,6 +13,9 @@ import sys
 
 from .errors import UserError  # noqa: F401  (re-exported: scripts catch cli.UserError)
 
+# The argument names under which sub-commands take a checkpoint (`open` calls it a path).
+CHECKPOINT_ARGUMENTS = ("checkpoint", "path")
+
 
 # -- sub-commands --------------------------------------------------------------------------
 
@@ -72,12 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("info", help="show a checkpoint's config, classes, embedder and metrics")
-    p.add_argument("checkpoint", help="a .pt checkpoint")
+    p.add_argument("checkpoint", help="a .pt checkpoint or a bundled model's name")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("sample", help="sample images from a checkpoint to PNG, NPY or GIF")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="a .pt checkpoint or a bundled model's name")
     p.add_argument("--n", type=int, default=16, help="number of images (default 16)")
     p.add_argument("--class", dest="class_", metavar="NAME|ID",
                    help="class name or index for every image; 'all' for one row per class")
@@ -114,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train a Gated PixelCNN. Flags left out come from --preset, then from "
                                    "built-in defaults. Under `torchrun --nproc_per_node=N` it trains "
                                    "data-parallel; --batch-size is per process.")
-    p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, lfw-faces, folder:PATH, "
+    p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, emoji-groups, lfw-faces, folder:PATH, "
                                                   "npz:PATH or cifar10:PATH")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for last.pt, best.pt and metrics.csv")
     from .train.presets import PRESETS
@@ -163,15 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="held-out bits/dim of a checkpoint on a dataset")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="a .pt checkpoint or a bundled model's name")
     p.add_argument("--data", metavar="SPEC", required=True)
     p.add_argument("--split", choices=["test", "train"], default="test")
     p.add_argument("--limit", type=int, metavar="N", help="the first N images only")
+    p.add_argument("--classify", action="store_true",
+                   help="also use a class-conditional model as a classifier (argmax over classes of "
+                        "log p(x | class)) and report its accuracy; one pass per class")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("open", help="open the app with this checkpoint loaded")
-    p.add_argument("path", help="a .pt checkpoint")
+    p.add_argument("path", help="a .pt checkpoint or a bundled model's name")
     p.set_defaults(func=cmd_open)
 
     p = sub.add_parser("install-desktop",
@@ -187,6 +193,7 @@ def main(argv=None) -> int:
     if args.command is None:
         args.func = cmd_open
     try:
+        _resolve_bundled_names(args)
         return int(args.func(args) or 0)
     except _user_error_types() as exc:
         print(f"pixelcnn-studio: error: {exc}", file=sys.stderr)
@@ -200,6 +207,15 @@ def main(argv=None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+
+
+def _resolve_bundled_names(args) -> None:
+    """Every command that takes a checkpoint also takes a bundled model's name, from any folder."""
+    from .paths import resolve_checkpoint
+    for field in CHECKPOINT_ARGUMENTS:
+        value = getattr(args, field, None)
+        if isinstance(value, str):
+            setattr(args, field, resolve_checkpoint(value))
 
 
 def _user_error_types() -> tuple:

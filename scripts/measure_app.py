@@ -2,7 +2,7 @@
 sub-pixel after Start, to a whole grid at full speed, and the longest pause of the event loop
 meanwhile (a 10 ms timer that should tick on time while the worker thread samples).
 
-    python scripts/measure_app.py models/fashion-mnist.pt --batch 16 --repeats 3
+    python scripts/measure_app.py fashion-mnist --batch 16 --repeats 3
 
 Runs offscreen; the figures in docs/benchmarks.md come from it. Each repeat is a fresh run in
 the same window; the table shows the median and the worst of the repeats.
@@ -52,7 +52,7 @@ def one_run(app, window, timeout: float) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkpoint")
+    parser.add_argument("checkpoint", help="a .pt file or a bundled model's name")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=300.0)
@@ -62,6 +62,8 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     from pixelcnn_studio.gui import settings
     from pixelcnn_studio.gui.app import create_window
+    from pixelcnn_studio.paths import resolve_checkpoint
+    args.checkpoint = resolve_checkpoint(args.checkpoint)
     settings.settings().clear()                  # a fresh install's settings, and none left behind
     started = time.perf_counter()
     window = create_window(args.checkpoint)

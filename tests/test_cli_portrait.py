@@ -1,5 +1,4 @@
 """`pixelcnn-studio sample --portrait`: conditioning on a picture from the command line."""
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,9 +10,10 @@ from pixelcnn_studio.embed import embedder_for_checkpoint
 from pixelcnn_studio.embed.autoencoder import ConvEncoder, checkpoint_entry
 from pixelcnn_studio.embed.images import open_image
 
-ROOT = Path(__file__).resolve().parents[1]
-ASTRONAUT = ROOT / "resources" / "portraits" / "astronaut.jpg"
-HOPPER = ROOT / "resources" / "portraits" / "grace_hopper.jpg"
+from pixelcnn_studio.paths import package_folder, resources_dir
+
+ASTRONAUT = resources_dir() / "portraits" / "astronaut.jpg"
+HOPPER = resources_dir() / "portraits" / "grace_hopper.jpg"
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_bundled_face_model_samples_differ_between_people(tmp_path):
         get_embedder("face-dlib-128")
     except EmbedderUnavailable as exc:
         pytest.skip(f"face embedder not installed: {exc}")
-    model = ROOT / "models" / "lfw-portraits.pt"
+    model = package_folder("models") / "lfw-portraits.pt"
     a, b = tmp_path / "a.npy", tmp_path / "b.npy"
     assert main(["sample", str(model), "--n", "1", "--portrait", str(ASTRONAUT), "--out", str(a)]) == 0
     assert main(["sample", str(model), "--n", "1", "--portrait", str(HOPPER), "--out", str(b)]) == 0

@@ -5,7 +5,6 @@ import io
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,8 +20,9 @@ from pixelcnn_studio.embed.autoencoder import (AutoencoderEmbedder, ConvEncoder,
 from pixelcnn_studio.embed.face_dlib import FaceResult, NoFaceFound
 from pixelcnn_studio.embed.images import ImageInputError, open_image
 from pixelcnn_studio.embed.prepare import Preparation
+from pixelcnn_studio.paths import resources_dir
 
-PORTRAITS = Path(__file__).resolve().parent.parent / "resources" / "portraits"
+PORTRAITS = resources_dir() / "portraits"
 ASTRONAUT, HOPPER = PORTRAITS / "astronaut.jpg", PORTRAITS / "grace_hopper.jpg"
 SAME_PERSON = 0.6          # dlib's threshold on the Euclidean distance between descriptors
 INSTALL = "pip install 'pixelcnn-studio[faces]'"

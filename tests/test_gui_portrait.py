@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,8 +24,9 @@ from pixelcnn_studio.core.interpolate import interpolate_embeddings, interpolati
 from pixelcnn_studio.embed import EmbedderUnavailable, embedder_for_checkpoint, get_embedder  # noqa: E402
 from pixelcnn_studio.embed.autoencoder import ConvEncoder, checkpoint_entry  # noqa: E402
 from pixelcnn_studio.gui.portrait import distance_text  # noqa: E402
+from pixelcnn_studio.paths import resources_dir  # noqa: E402
 
-PORTRAITS = Path(__file__).resolve().parent.parent / "resources" / "portraits"
+PORTRAITS = resources_dir() / "portraits"
 ASTRONAUT, HOPPER = PORTRAITS / "astronaut.jpg", PORTRAITS / "grace_hopper.jpg"
 INSTALL = "pip install 'pixelcnn-studio[faces]'"
 

@@ -24,7 +24,6 @@ from ..core.model import build_model
 from ..core.sampling import SampleStream
 
 NAIVE_STEPS = 6
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
 
 def bench_configs(quick: bool) -> list[tuple[str, ModelConfig]]:

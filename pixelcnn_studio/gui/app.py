@@ -45,7 +45,7 @@ def create_window(path=None, *, load_default: bool = True):
     torch.set_num_threads(1)
     ensure_app()
     from .main_window import MainWindow
-    from .panels import default_model
+    from ..paths import default_model
     window = MainWindow()
     window.show()
     target = path if path is not None else (default_model() if load_default else None)

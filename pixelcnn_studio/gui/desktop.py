@@ -6,15 +6,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from .theme import resources_dir
+from ..paths import data_home, resources_dir
 
 APP_ID = "pixelcnn-studio"
-
-
-def data_home() -> Path:
-    value = os.environ.get("XDG_DATA_HOME", "")
-    # The spec says a relative or empty XDG_DATA_HOME is to be ignored.
-    return Path(value) if value and os.path.isabs(value) else Path.home() / ".local" / "share"
 
 
 def launcher_command() -> list[str]:

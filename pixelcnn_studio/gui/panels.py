@@ -4,34 +4,13 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 
-from .theme import repository_root
+from ..paths import bundled_models_dir
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
-
-
-def bundled_models_dir() -> Path:
-    import os
-    override = os.environ.get("PIXELCNN_STUDIO_MODELS")
-    return Path(override) if override else repository_root() / "models"
-
-
-def bundled_models() -> list[Path]:
-    folder = bundled_models_dir()
-    return sorted(folder.glob("*.pt")) if folder.is_dir() else []
-
-
-def default_model() -> Path | None:
-    models = bundled_models()
-    for preferred in ("fashion-mnist.pt", "mnist.pt"):
-        for path in models:
-            if path.name == preferred:
-                return path
-    return models[0] if models else None
 
 
 def section_title(text: str) -> QLabel:
@@ -245,24 +224,6 @@ class ConditioningPanel(QWidget):
         self.per_row.setChecked(False)
         self.combo.setCurrentIndex(index)
         return True
-
-    def plan(self, batch: int):
-        """(n, class_ids, embedding, columns, row_labels) for a run of about `batch` images."""
-        cfg = self._config
-        class_ids, columns, labels, n = None, None, None, batch
-        if self._names:
-            k = len(self._names)
-            if self.per_row.isChecked():
-                # The same layout as `pixelcnn-studio sample --class all`: per_row images of each class.
-                per_row = max(1, batch // k)
-                n = min(k, 64 // per_row) * per_row
-                class_ids = np.arange(n) // per_row % k
-                columns, labels = per_row, self._names[: n // per_row]
-            else:
-                class_ids = np.full(n, max(0, self.combo.currentIndex()))
-        embedding = np.zeros((n, cfg.embedding_dim), dtype=np.float32) if cfg is not None and cfg.embedding_dim \
-            else None
-        return n, class_ids, embedding, columns, labels
 
 
 class Banner(QFrame):

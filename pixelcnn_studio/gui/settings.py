@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-ORGANIZATION = "PixelCNN Studio"
-APPLICATION = "PixelCNN Studio"
+from ..paths import settings_file
+
 MAX_RECENT = 8
 
 _test_file: str | None = None
@@ -27,7 +27,8 @@ def settings() -> QSettings:
         return QSettings(_test_file, QSettings.Format.IniFormat)
     if mode:
         return QSettings(mode, QSettings.Format.IniFormat)
-    return QSettings(ORGANIZATION, APPLICATION)
+    # One INI file where the platform keeps settings (paths.settings_file), the same on every system.
+    return QSettings(str(settings_file()), QSettings.Format.IniFormat)
 
 
 def _as_list(value) -> list[str]:

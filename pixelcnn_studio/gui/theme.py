@@ -1,4 +1,4 @@
-"""Themes: a style sheet from resources/ plus the few colours that painted widgets need.
+"""Themes: a style sheet from the package's resources plus the few colours that painted widgets need.
 
 The style sheet cannot reach the sampling canvas or the plots (they paint themselves), so
 their colours are kept here, next to the name of the sheet they must match.
@@ -6,20 +6,11 @@ their colours are kept here, next to the name of the sheet they must match.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
 from PySide6.QtGui import QColor, QIcon
 
+from ..paths import resources_dir
+
 THEMES = ("dark", "light")
-
-
-def repository_root() -> Path:
-    # gui/ -> pixelcnn_studio/ -> repository root, where resources/ and models/ live.
-    return Path(__file__).resolve().parents[2]
-
-
-def resources_dir() -> Path:
-    return repository_root() / "resources"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import paths
+
 KINDS = ("auto", "class", "none", "embedding", "autoencoder")
 
 
@@ -97,5 +99,4 @@ def checkpoint_embeddings(loaded, images: torch.Tensor, batch_size: int = 256) -
         return torch.cat([encoder(images[i:i + batch_size]) for i in range(0, len(images), batch_size)])
     if not entry.get("name"):
         raise EmbedderMismatch(f"{loaded.path}: the model takes an embedding but does not name its embedder")
-    cache = Path.home() / ".cache" / "pixelcnn-studio" / "embeddings"
-    return dataset_embeddings(images, entry["name"], cache, label="evaluation")
+    return dataset_embeddings(images, entry["name"], paths.embeddings_cache_dir(), label="evaluation")

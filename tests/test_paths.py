@@ -1,0 +1,74 @@
+"""Where the package finds its own files and the user's folders, and bundled models by name."""
+import numpy as np
+import pytest
+
+from pixelcnn_studio import paths
+from pixelcnn_studio.cli import main
+from pixelcnn_studio.errors import UserError
+
+
+def test_package_data_is_found_inside_the_package():
+    package = paths.package_folder(".").resolve()
+    for name in ("style-dark.qss", "style-light.qss", "icon.svg", "icon.png", "portraits/astronaut.jpg"):
+        found = paths.resource(name)
+        assert found.is_file(), name
+        assert package in found.resolve().parents
+    names = paths.bundled_model_names()
+    assert {"fashion-mnist", "mnist", "emoji"} <= set(names)
+    assert paths.default_model().stem == "fashion-mnist"
+
+
+def test_a_models_folder_can_be_swapped_in(tmp_path, monkeypatch):
+    monkeypatch.setenv(paths.MODELS_ENV, str(tmp_path))
+    assert paths.bundled_models() == [] and paths.default_model() is None
+    (tmp_path / "b.pt").write_bytes(b"")
+    (tmp_path / "a.pt").write_bytes(b"")
+    assert paths.bundled_model_names() == ["a", "b"]
+    assert paths.default_model() == tmp_path / "a.pt"          # no preferred name: the first
+    assert paths.bundled_model("b.pt") == tmp_path / "b.pt"
+
+
+def test_a_checkpoint_argument_is_a_file_first_then_a_bundled_name(tmp_path, monkeypatch):
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    (bundled / "emoji.pt").write_bytes(b"")
+    monkeypatch.setenv(paths.MODELS_ENV, str(bundled))
+    monkeypatch.chdir(tmp_path)
+    assert paths.resolve_checkpoint("emoji") == str(bundled / "emoji.pt")
+    (tmp_path / "emoji").write_bytes(b"")                      # a file of that name in this folder wins
+    assert paths.resolve_checkpoint("emoji") == "emoji"
+    assert paths.resolve_checkpoint("gone/model.pt") == "gone/model.pt"   # a path: the loader names it
+    with pytest.raises(UserError, match="no bundled model.*emoji"):
+        paths.resolve_checkpoint("emojii")
+
+
+def test_user_folders_follow_xdg(tmp_path, monkeypatch):
+    if paths.sys.platform in ("darwin", "win32"):
+        pytest.skip("XDG rules are for Linux and other Unix systems")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", paths.DATA_ENV):
+        monkeypatch.delenv(variable, raising=False)
+    home = tmp_path / "home"
+    assert paths.datasets_dir() == home / ".cache" / "pixelcnn-studio" / "data"
+    assert paths.embeddings_cache_dir() == home / ".cache" / "pixelcnn-studio" / "embeddings"
+    assert paths.settings_file() == home / ".config" / "pixelcnn-studio" / "settings.ini"
+    assert paths.user_data_dir() == home / ".local" / "share" / "pixelcnn-studio"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/ignored")     # the spec: relative values are ignored
+    assert paths.datasets_dir() == tmp_path / "cache" / "pixelcnn-studio" / "data"
+    assert paths.settings_file() == home / ".config" / "pixelcnn-studio" / "settings.ini"
+    monkeypatch.setenv(paths.DATA_ENV, str(tmp_path / "datasets"))
+    assert paths.datasets_dir() == tmp_path / "datasets"
+
+
+def test_commands_take_a_bundled_name_from_any_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "m.npy"
+    assert main(["sample", "mnist", "--n", "1", "--class", "3", "--out", str(out)]) == 0
+    assert np.load(out).shape == (1, 1, 28, 28)
+    capsys.readouterr()
+    assert main(["info", "emoji"]) == 0
+    assert "emoji.pt" in capsys.readouterr().out
+    assert main(["info", "no-such-model"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no bundled model" in err and "fashion-mnist" in err
