@@ -25,17 +25,17 @@ from pixelcnn_studio.core.sampling import sample
 from pixelcnn_studio.core.surprise import class_log_likelihoods, map_picture, surprise
 from pixelcnn_studio.embed import embedder_for_checkpoint
 from pixelcnn_studio.embed.images import open_image
+from pixelcnn_studio.paths import bundled_model
 
 ROOT = Path(__file__).resolve().parents[1]
 DRAWN = ROOT / "tests" / "data" / "drawn"
 
 
 def bundled(name: str) -> Path:
-    try:
-        from pixelcnn_studio.core.bundled import bundled_path          # where packaged models live
-        return Path(bundled_path(name))
-    except ImportError:
-        return ROOT / "models" / f"{name}.pt"
+    path = bundled_model(name)
+    if path is None:
+        raise SystemExit(f"the bundled model {name!r} is not installed")
+    return path
 
 
 def drawn_digits(samples: int) -> None:

@@ -11,6 +11,7 @@ from PIL import Image
 from pixelcnn_studio import load_checkpoint
 from pixelcnn_studio.embed.images import open_image
 from pixelcnn_studio.embed.prepare import Preparation, prepare_picture, preparation_for
+from pixelcnn_studio.paths import bundled_model
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -115,8 +116,8 @@ def test_the_committed_drawings_prepare_to_digits():
                                               ("fashion-mnist", "letterbox", True), ("emoji", "letterbox", False),
                                               ("lfw-portraits", "faces", None)])
 def test_bundled_models_get_their_preparation(name, kind, dark):
-    path = ROOT / "models" / f"{name}.pt"
-    if not path.exists():
-        pytest.skip(f"{path} is not bundled here")
+    path = bundled_model(name)
+    if path is None:
+        pytest.skip(f"{name} is not bundled here")
     preparation = preparation_for(load_checkpoint(path))
     assert (preparation.kind, preparation.dark_background) == (kind, dark)

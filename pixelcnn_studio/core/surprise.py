@@ -41,14 +41,19 @@ def class_log_likelihoods(model, x, *, batch_size: int = 64) -> torch.Tensor:
     x = torch.as_tensor(x)
     out = torch.empty(x.shape[0], classes, dtype=torch.float64)
     pairs = [(i, c) for i in range(x.shape[0]) for c in range(classes)]
-    with torch.no_grad():
-        for start in range(0, len(pairs), batch_size):
-            chunk = pairs[start:start + batch_size]
-            images = x[[i for i, _ in chunk]]
-            ids = torch.tensor([c for _, c in chunk])
-            nll = nll_per_subpixel(model, images, ids).double().flatten(1).sum(1)
-            for (i, c), value in zip(chunk, nll.tolist()):
-                out[i, c] = -value
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for start in range(0, len(pairs), batch_size):
+                chunk = pairs[start:start + batch_size]
+                images = x[[i for i, _ in chunk]]
+                ids = torch.tensor([c for _, c in chunk])
+                nll = nll_per_subpixel(model, images, ids).double().flatten(1).sum(1)
+                for (i, c), value in zip(chunk, nll.tolist()):
+                    out[i, c] = -value
+    finally:
+        model.train(was_training)
     return out
 
 
