@@ -133,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pretrained embedder for --conditioning embedding (e.g. face-dlib-128)")
     g.add_argument("--code-dim", type=int, default=None, metavar="D",
                    help="size of the auto-encoder's code h for --conditioning autoencoder (default 16)")
+    g.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
+                   help="mirror each training image left-right with probability 1/2 (faces, not text)")
+    g.add_argument("--shift", type=int, metavar="PIXELS",
+                   help="move each training image by up to PIXELS in x and y (edges repeated)")
     g.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
     g.add_argument("--eval-limit", type=int, metavar="N", help="score the first N held-out images only")
     g = p.add_argument_group("model")

@@ -93,6 +93,7 @@ def load_dataset(
     kind, path = parse_spec(spec)
     sized_at_decode = False
     held_out = False
+    sources = None
 
     if kind == "fashion-mnist":
         images, labels, class_names, info = idx.fashion_mnist(root, split)
@@ -113,7 +114,7 @@ def load_dataset(
         images, labels, class_names, info = lfw.lfw_faces()
         held_out = True
     elif kind == "folder":
-        images, labels, class_names, info = folder.load_folder(path, root, size, channels)
+        images, labels, class_names, info, sources = folder.load_folder(path, root, size, channels)
         sized_at_decode = held_out = True
     elif kind == "npz":
         images, labels, class_names, info = archives.load_npz(path, split)
@@ -124,12 +125,13 @@ def load_dataset(
         keep = held_out_indices(len(images), split, labels)
         images = images[keep]
         labels = None if labels is None else labels[keep]
+        sources = None if sources is None else [sources[i] for i in keep]
         info["split_rule"] = HELD_OUT_RULE
     if not sized_at_decode:
         images = resize_images(images, size)
     images = convert_channels(images, channels)
     info["spec"] = spec
-    return make_dataset(kind, split, images, labels, class_names, _plain(info))
+    return make_dataset(kind, split, images, labels, class_names, _plain(info), sources)
 
 
 def _mnist_fallback(root):
