@@ -99,9 +99,11 @@ def test_learning_rate_decays_over_the_time_budget_when_asked():
 
 
 def test_time_budget_keeps_room_for_the_final_evaluation():
-    budget = TimeBudget(minutes=1.0, final_images=1000)
+    budget = TimeBudget(minutes=1.0, final_images=800, eval_images=200)
     assert budget.reserve() == 0.0                       # nothing measured yet
-    budget.note_evaluation(images=100, seconds=2.0)      # 50 images/s: 20 s for the final 1,000
+    budget.note_training(images=40, seconds=2.0)         # before any evaluation: guessed from training
+    assert budget.reserve() == pytest.approx(1000 / 50 * 1.15 + 10.0)
+    budget.note_evaluation(images=100, seconds=2.0)      # 50 images/s: 20 s for the last 1,000
     assert 20.0 < budget.reserve() < 40.0
     budget.started -= 10.0                               # 10 s in
     assert budget.fraction() == pytest.approx(10.0 / (60.0 - budget.reserve()), rel=1e-2)
