@@ -18,9 +18,12 @@ import torch
 FINAL_MARGIN_S = 10.0
 
 
-# A held-out image costs a forward pass, about a third of a training step; assumed slower still
-# until an evaluation has measured it.
-EVAL_VS_TRAIN_SPEED = 2.5
+# A held-out image costs a float32 forward pass: about a third of a float32 training step, but
+# two thirds of a bf16 one; the lower figure holds until an evaluation has measured it.
+EVAL_VS_TRAIN_SPEED = 1.5
+# The first steps set things up and are slow: the training speed counts only after this long.
+MIN_TRAIN_SECONDS_FOR_ESTIMATE = 20.0
+MAX_RESERVE_SHARE = 0.25
 
 
 class TimeBudget:
@@ -41,13 +44,16 @@ class TimeBudget:
         self.train_seconds += seconds
 
     def reserve(self) -> float:
-        """Seconds the evaluations after the last step are expected to take."""
+        """Seconds the evaluations after the last step are expected to take, at most a quarter
+        of the budget: on a machine too slow (or too busy) to fit them, they run over it rather
+        than leave no time to train."""
         rate = self.eval_images_per_s
-        if rate is None and self.train_seconds > 0:
+        if rate is None and self.train_seconds >= MIN_TRAIN_SECONDS_FOR_ESTIMATE:
             rate = EVAL_VS_TRAIN_SPEED * self.train_images / self.train_seconds
         if not self.final_images or not rate:
             return 0.0
-        return self.final_images / rate * 1.15 + FINAL_MARGIN_S
+        wanted = self.final_images / rate * 1.15 + FINAL_MARGIN_S
+        return wanted if self.seconds is None else min(wanted, MAX_RESERVE_SHARE * self.seconds)
 
     def used(self) -> float:
         return time.monotonic() - self.started
