@@ -141,3 +141,11 @@ def test_bench_train_compares_the_paths_in_one_run(capsys):
     for path in ("| previous |", "| current |"):
         assert path in out
     assert "1.00x" in out                                 # the previous path against itself
+
+
+def test_bench_profile_splits_a_step_into_phases_and_operators(capsys):
+    assert main(["bench", "--profile", "--quick", "--threads", "1", "--batch", "4"]) == 0
+    out = capsys.readouterr().out
+    for row in ("| forward |", "| backward |", "| optimiser |", "| EMA |", "**whole step**",
+                "| convolutions, backward |", "| softmax + cross-entropy, fwd + bwd |"):
+        assert row in out, row

@@ -143,7 +143,7 @@ def run_bench(args) -> int:
         from .bench_train import print_train_benchmarks, run_profiles, run_train_benchmarks
         threads = args.threads
         if args.profile:
-            print(run_profiles(args.quick, args.batch, threads))
+            run_profiles(args.quick, args.batch, threads)
         elif args.json:
             print(json.dumps(run_train_benchmarks(quick=args.quick, batch=args.batch, steps=max(1, args.repeats),
                                                   threads=threads, compile_too=args.compile), indent=2))

@@ -162,7 +162,7 @@ OP_KINDS = {
 }
 
 
-def profile_step(config: ModelConfig, batch: int, fast: bool, bf16: bool = False, steps: int = 3) -> dict:
+def profile_step(config: ModelConfig, batch: int, fast: bool, bf16: bool = False, steps: int = 2) -> dict:
     """Milliseconds per step by phase (wall clock) and by kind of operator (profiler self time)."""
     torch.manual_seed(0)
     t = _Trainer(config, {"name": "", "fast": fast, "bf16": bf16, "compile": False},
@@ -212,16 +212,18 @@ def format_profile(config_name: str, batch: int, profiles: dict) -> str:
     return "\n".join(lines)
 
 
-def run_profiles(quick: bool, batch: int, threads: int | None) -> str:
+def run_profiles(quick: bool, batch: int, threads: int | None) -> None:
+    """Print the profile of the small and the bundled Fashion-MNIST shape (then the others), a shape at a time."""
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
-    out = [f"{threads} torch thread(s); load average before: {[round(v, 2) for v in os.getloadavg()]}"]
-    for name, config in train_shapes(quick):
+    print(f"{threads} torch thread(s); load average before: {machine(threads)['load_average']}", flush=True)
+    shapes = sorted(train_shapes(quick), key=lambda shape: "peer" in shape[0])
+    for name, config in shapes:
         if "emoji" in name:
             continue            # the same kinds of work as fashion-mnist, only more of it
         profiles = {"previous": profile_step(config, batch, fast=False),
                     "current": profile_step(config, batch, fast=True)}
         if cpu_has_native_bf16():
             profiles["current + bf16"] = profile_step(config, batch, fast=True, bf16=True)
-        out += ["", format_profile(name, batch, profiles)]
-    return "\n".join(out)
+        print("\n" + format_profile(name, batch, profiles), flush=True)
+    print(f"\nload average after: {machine(threads)['load_average']}", flush=True)
