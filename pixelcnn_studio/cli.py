@@ -6,7 +6,6 @@ Heavy imports (torch, Qt) happen inside the commands so `--help` stays instant.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -23,7 +22,8 @@ def cmd_info(args) -> int:
     from .commands.info import describe_checkpoint
     info = describe_checkpoint(args.checkpoint)
     if args.json:
-        print(json.dumps(info, indent=2))
+        from .safe_text import json_text
+        print(json_text(info))
     else:
         from .commands.info import format_info
         print(format_info(info))
@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pretrained embedder for --conditioning embedding (e.g. face-dlib-128)")
     g.add_argument("--code-dim", type=int, default=None, metavar="D",
                    help="size of the auto-encoder's code h for --conditioning autoencoder (default 16)")
+    g.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
+                   help="mirror each training image left-right with probability 1/2 (faces, not text)")
+    g.add_argument("--shift", type=int, metavar="PIXELS",
+                   help="move each training image by up to PIXELS in x and y (edges repeated)")
     g.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
     g.add_argument("--eval-limit", type=int, metavar="N", help="score the first N held-out images only")
     g = p.add_argument_group("model")
@@ -179,8 +183,10 @@ def main(argv=None) -> int:
         _resolve_bundled_names(args)
         return int(args.func(args) or 0)
     except _user_error_types() as exc:
-        print(f"pixelcnn-studio: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+    except MemoryError:
+        # Sizes are checked against memory first; this is the rare request that slipped past them.
+        return _fail("not enough memory for this request; try fewer or smaller images")
     except KeyboardInterrupt:
         print("pixelcnn-studio: interrupted", file=sys.stderr)
         return 130
@@ -190,6 +196,13 @@ def main(argv=None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+
+
+def _fail(message: str) -> int:
+    """One line on stderr (names from files may hold newlines or terminal escapes) and exit status 2."""
+    from .safe_text import one_line
+    print(f"pixelcnn-studio: error: {one_line(message)}", file=sys.stderr)
+    return 2
 
 
 def _resolve_bundled_names(args) -> None:

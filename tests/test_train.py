@@ -94,13 +94,14 @@ def _run_and_read(data, out, *extra, env=None):
     return code, torch.load(out / "last.pt", weights_only=True)
 
 
-@pytest.mark.parametrize("dropout", ["0", "0.2"])
-def test_resume_continues_exactly(tmp_path, dropout):
+@pytest.mark.parametrize("regularise", [("--dropout", "0"), ("--dropout", "0.2", "--flip", "--shift", "1")])
+def test_resume_continues_exactly(tmp_path, regularise):
     data = make_npz(tmp_path / "stripes.npz")
-    _, straight = _run_and_read(data, tmp_path / "straight", "--epochs", 3, "--dropout", dropout)
+    _, straight = _run_and_read(data, tmp_path / "straight", "--epochs", 3, *regularise)
     # Stop mid-epoch 2, as Ctrl-C would, then resume: the result must be bit-identical (with dropout
-    # too: its random masks come from the generator state that last.pt keeps).
-    code, stopped = _run_and_read(data, tmp_path / "resumed", "--epochs", 3, "--dropout", dropout,
+    # too: its random masks come from the generator state that last.pt keeps; flips and shifts
+    # are drawn from the step number).
+    code, stopped = _run_and_read(data, tmp_path / "resumed", "--epochs", 3, *regularise,
                                   env={DEBUG_STOP_ENV: "9"})
     assert code == 130
     assert stopped["training"]["resume"]["position"] == pytest.approx(
@@ -212,6 +213,32 @@ def test_bf16_from_a_preset_can_be_switched_off_on_the_command_line(tmp_path):
     assert settings_for("--no-bf16").bf16 is False
     assert settings_for("--bf16").bf16 is True
     assert settings_for("--no-compile").compile is False
+
+
+def test_flips_mirror_about_half_the_images_and_nothing_else():
+    from pixelcnn_studio.train.regularise import augment
+    x = torch.randint(0, 256, (64, 3, 5, 7), dtype=torch.uint8)
+    out = augment(x, flip=True, shift=0, seed=0, step=3)
+    same = (out == x).flatten(1).all(1)
+    mirrored = (out == x.flip(-1)).flatten(1).all(1)
+    assert bool((same | mirrored).all()) and 16 < int(mirrored.sum()) < 48
+    assert torch.equal(out, augment(x, flip=True, shift=0, seed=0, step=3))       # (seed, step) decide
+    assert not torch.equal(out, augment(x, flip=True, shift=0, seed=0, step=4))
+    assert augment(x, flip=False, shift=0, seed=0, step=3) is x
+
+
+def test_shifts_move_each_image_within_the_limit_and_repeat_the_edges():
+    from pixelcnn_studio.train.regularise import augment
+    x = torch.zeros(32, 1, 9, 9, dtype=torch.uint8)
+    x[:, :, 4, 4] = 200                         # one bright dot in the middle
+    x[:, :, :, 0] = 7                           # a left edge column that padding must repeat
+    out = augment(x, flip=False, shift=2, seed=1, step=0)
+    assert out.dtype == torch.uint8 and out.shape == x.shape
+    rows, cols = (out[:, 0] == 200).nonzero(as_tuple=True)[1:]
+    assert len(rows) == 32 and (rows - 4).abs().max() <= 2 and (cols - 4).abs().max() <= 2
+    assert len(set(zip(rows.tolist(), cols.tolist()))) > 5
+    moved_right = cols > 4
+    assert bool((out[moved_right, 0, :, 0] == 7).all())
 
 
 def test_dropout_acts_while_training_only():

