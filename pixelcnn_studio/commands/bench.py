@@ -139,6 +139,16 @@ def format_table(result: dict) -> str:
 
 
 def run_bench(args) -> int:
-    result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=max(1, args.threads))
+    if getattr(args, "train", False) or getattr(args, "profile", False):
+        from .bench_train import format_train_table, run_profiles, run_train_benchmarks
+        threads = args.threads
+        if args.profile:
+            print(run_profiles(args.quick, args.batch, threads))
+            return 0
+        result = run_train_benchmarks(quick=args.quick, batch=args.batch, steps=max(1, args.repeats),
+                                      threads=threads, compile_too=args.compile)
+        print(json.dumps(result, indent=2) if args.json else format_train_table(result))
+        return 0
+    result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=max(1, args.threads or 1))
     print(json.dumps(result, indent=2) if args.json else format_table(result))
     return 0
