@@ -7,7 +7,6 @@ grid takes minutes) and its full-grid time is extrapolated, which the table mark
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import platform
@@ -22,6 +21,7 @@ from ..core.config import ModelConfig
 from ..core.likelihood import bits_per_dim
 from ..core.model import build_model
 from ..core.sampling import SampleStream
+from ..safe_text import json_text
 
 NAIVE_STEPS = 6
 
@@ -145,11 +145,11 @@ def run_bench(args) -> int:
         if args.profile:
             run_profiles(args.quick, args.batch, threads)
         elif args.json:
-            print(json.dumps(run_train_benchmarks(quick=args.quick, batch=args.batch, steps=max(1, args.repeats),
-                                                  threads=threads, compile_too=args.compile), indent=2))
+            print(json_text(run_train_benchmarks(quick=args.quick, batch=args.batch, steps=max(1, args.repeats),
+                                                threads=threads, compile_too=args.compile)))
         else:
             print_train_benchmarks(args.quick, args.batch, max(1, args.repeats), threads, args.compile)
         return 0
     result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=max(1, args.threads or 1))
-    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    print(json_text(result) if args.json else format_table(result))
     return 0
