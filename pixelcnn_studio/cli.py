@@ -11,6 +11,7 @@ import os
 import sys
 
 
+from . import __version__
 from .errors import UserError  # noqa: F401  (re-exported: scripts catch cli.UserError)
 
 # The argument names under which sub-commands take a checkpoint (`open` calls it a path).
@@ -40,6 +41,11 @@ def cmd_bench(args) -> int:
     return run_bench(args)
 
 
+def cmd_models(args) -> int:
+    from .commands.models import run_models
+    return run_models(args)
+
+
 def cmd_train(args) -> int:
     from .train.cli_train import run_train
     return run_train(args)
@@ -63,10 +69,27 @@ def cmd_install_desktop(args) -> int:
     return install()
 
 
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")      # the same as core.devices, without importing torch
+
+
+def add_device_options(parser, *, threads_help: str) -> None:
+    """--device and --threads, for every command that runs a model (and the app)."""
+    parser.add_argument("--device", default="auto", metavar="|".join(DEVICE_CHOICES),
+                        help="where the model runs (default auto: CUDA, then MPS, then the CPU; "
+                             "cuda:N for another GPU)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N", help=threads_help)
+
+
+SAMPLING_THREADS = ("torch CPU threads (default: chosen for the model and batch: one for small steps, "
+                    "more for big ones)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pixelcnn-studio",
         description="Explore Gated PixelCNN image generators. With no command, opens the app.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_device_options(parser, threads_help=SAMPLING_THREADS + " (the app, when no command is given)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("info", help="show a checkpoint's config, classes, embedder and metrics")
@@ -86,14 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["cached", "naive"], default="cached")
     p.add_argument("--scale", type=int, default=4, help="pixel scale of PNG/GIF output (default 4)")
     p.add_argument("--out", required=True, help="FILE.png (grid), FILE.npy (raw) or FILE.gif (animation)")
+    add_device_options(p, threads_help=SAMPLING_THREADS)
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("bench", help="measure sampler and likelihood throughput (prints a table)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--quick", action="store_true", help="small models only (a smoke run)")
     p.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is reported")
-    p.add_argument("--threads", type=int, default=1,
-                   help="torch threads (default 1: the sampler's small steps run fastest on one)")
+    add_device_options(p, threads_help="torch CPU threads for every row (default: chosen per model, batch "
+                                       "and work, as the commands do)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("train", help="train a model (CPU, GPU, or many processes under torchrun)",
@@ -154,10 +178,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["test", "train"], default="test")
     p.add_argument("--limit", type=int, metavar="N", help="the first N images only")
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_device_options(p, threads_help="torch CPU threads (default: every core)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("models", help="list the bundled models: name, description, size, test bits/dim")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("open", help="open the app with this checkpoint loaded")
     p.add_argument("path", help="a .pt checkpoint or a bundled model's name")
+    add_device_options(p, threads_help=SAMPLING_THREADS)
     p.set_defaults(func=cmd_open)
 
     p = sub.add_parser("install-desktop",
@@ -175,9 +205,6 @@ def main(argv=None) -> int:
     try:
         _resolve_bundled_names(args)
         return int(args.func(args) or 0)
-    except _user_error_types() as exc:
-        print(f"pixelcnn-studio: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("pixelcnn-studio: interrupted", file=sys.stderr)
         return 130
@@ -187,6 +214,11 @@ def main(argv=None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except Exception as exc:
+        if not _is_user_error(exc):
+            raise
+        print(f"pixelcnn-studio: error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _resolve_bundled_names(args) -> None:
@@ -198,19 +230,26 @@ def _resolve_bundled_names(args) -> None:
             setattr(args, field, resolve_checkpoint(value))
 
 
-def _user_error_types() -> tuple:
-    """Every exception type that means "the input was wrong", not "the program is broken"."""
-    from .core import CheckpointError, ConditioningError
-    from .embed import EmbedderUnavailable
-    from .embed.images import ImageInputError
-    types = [UserError, CheckpointError, ConditioningError, EmbedderUnavailable, ImageInputError,
-             FileNotFoundError]
-    try:
-        from .data import DatasetError
-        types.append(DatasetError)
-    except ImportError:
-        pass
-    return tuple(types)
+# Exception types that mean "the input was wrong", not "the program is broken", by defining module.
+USER_ERROR_TYPES = (
+    ("pixelcnn_studio.core.checkpoint", "CheckpointError"),
+    ("pixelcnn_studio.core.conditioning", "ConditioningError"),
+    ("pixelcnn_studio.embed", "EmbedderUnavailable"),
+    ("pixelcnn_studio.embed.images", "ImageInputError"),
+    ("pixelcnn_studio.data", "DatasetError"),
+)
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    if isinstance(exc, (UserError, FileNotFoundError)):
+        return True
+    # Only modules already imported can have raised their errors: looking there never imports
+    # torch just to print a one-line message about a mistyped name.
+    for module_name, type_name in USER_ERROR_TYPES:
+        kind = getattr(sys.modules.get(module_name), type_name, None)
+        if isinstance(kind, type) and isinstance(exc, kind):
+            return True
+    return False
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from ..core.checkpoint import load_checkpoint
+from ..core.devices import prepare, sampling_threads, set_threads
 from ..core.export import frame_schedule, make_grid, save_gif, save_npy, save_png
 from ..core.sampling import SampleStream
 
@@ -66,14 +67,15 @@ def run_sample(args) -> int:
         raise UserError(f"--out must end in .png, .npy or .gif, got {out.name!r}")
     if args.n < 1:
         raise UserError("--n must be at least 1")
-    # One sub-pixel is a handful of tiny matrix products: one thread is fastest, and extra
-    # threads spinning against a busy machine slow each step down by orders of magnitude.
-    torch.set_num_threads(1)
+    device = prepare(args.device, args.threads)
     loaded = load_checkpoint(args.checkpoint)
+    if args.threads is None:
+        set_threads(sampling_threads(loaded.config, args.n))
+    model = loaded.model.to(device)
     class_ids, per_row = class_ids_for(args, loaded, args.n)
     embedding = embedding_for(args, loaded, args.n)
     try:
-        stream = SampleStream(loaded.model, args.n, class_ids=class_ids, embedding=embedding, seed=args.seed,
+        stream = SampleStream(model, args.n, class_ids=class_ids, embedding=embedding, seed=args.seed,
                               temperature=args.temperature, greedy=args.greedy, method=args.method)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
@@ -81,7 +83,7 @@ def run_sample(args) -> int:
     frames, marks = [], set(frame_schedule(stream.total, GIF_FRAMES)) if kind == ".gif" else set()
     while (step := stream.step()) is not None:
         if step.index + 1 in marks:
-            frames.append(make_grid(stream.image, columns=columns, scale=args.scale))
+            frames.append(make_grid(stream.image.cpu(), columns=columns, scale=args.scale))
     images = stream.image.cpu()
     if kind == ".npy":
         save_npy(out, images)

@@ -19,22 +19,28 @@ def nll_per_subpixel(model, x, class_ids=None, embedding=None) -> torch.Tensor:
 
 
 def bits_per_dim(model, x, class_ids=None, embedding=None, batch_size: int = 256) -> float:
-    """Mean negative log2-likelihood per sub-pixel over all of x (evaluated in batches)."""
+    """Mean negative log2-likelihood per sub-pixel over all of x (evaluated in batches).
+
+    The inputs may live anywhere: each batch is moved to the model's device, and summed in float64
+    on the CPU (Apple's MPS has no float64).
+    """
     x = torch.as_tensor(x)
+    device = next(model.parameters()).device
     total, count = 0.0, 0
     was_training = model.training
     model.eval()
     with torch.no_grad():
         for start in range(0, x.shape[0], batch_size):
             stop = start + batch_size
-            ids = None if class_ids is None else torch.as_tensor(class_ids).reshape(-1)[start:stop]
+            ids = None if class_ids is None else torch.as_tensor(class_ids).reshape(-1)[start:stop].to(device)
             emb = embedding
             if embedding is not None:
                 emb = torch.as_tensor(embedding)
                 if emb.dim() == 2 and emb.shape[0] == x.shape[0]:
                     emb = emb[start:stop]
-            nll = nll_per_subpixel(model, x[start:stop], ids, emb)
-            total += float(nll.double().sum())
+                emb = emb.to(device)
+            nll = nll_per_subpixel(model, x[start:stop].to(device), ids, emb)
+            total += float(nll.cpu().double().sum())
             count += nll.numel()
     model.train(was_training)
     return total / count / math.log(2.0)

@@ -272,6 +272,7 @@ class CardReader(QThread):
         self.wait(5000)
 
     def run(self) -> None:
+        from ..core.card import summary_line
         from ..core.checkpoint import read_checkpoint_dict
         from ..core.config import ModelConfig
         for path in self.paths:
@@ -283,18 +284,3 @@ class CardReader(QThread):
             except Exception:  # noqa: BLE001 - a bad file shows no summary; opening it explains why
                 continue
             self.card_ready.emit(path, summary_line(config, payload))
-
-
-def summary_line(config, payload: dict) -> str:
-    """e.g. "fashion-mnist · 28×28 grey · 10 classes · 3.13 bits/dim"."""
-    from .panels import metric_bits_per_dim
-    parts = [str((payload.get("dataset") or {}).get("name") or "")]
-    parts.append(f"{config.height}×{config.width} {'RGB' if config.channels == 3 else 'grey'}")
-    if config.num_classes:
-        parts.append(f"{config.num_classes} classes")
-    if config.embedding_dim:
-        parts.append("portraits")
-    bpd = metric_bits_per_dim(payload.get("metrics") or {})
-    if bpd:
-        parts.append(f"{bpd[1]:.2f} bits/dim")
-    return " · ".join(p for p in parts if p)

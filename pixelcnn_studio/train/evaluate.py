@@ -57,11 +57,15 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
 
 
 def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None = None,
-                        batch_size: int = 256) -> dict:
+                        batch_size: int = 256, device: str | None = "cpu", threads: int | None = None) -> dict:
     """Bits/dim of a checkpoint on a dataset split, with what was measured."""
     from ..errors import UserError
     from ..core import load_checkpoint
+    from ..core.devices import dense_threads, prepare, set_threads
     from ..data import load_dataset
+    where = prepare(device, threads)
+    if threads is None:
+        set_threads(dense_threads())
     loaded = load_checkpoint(path)
     cfg = loaded.config
     data = load_dataset(spec, split, image_size=(cfg.height, cfg.width), channels=cfg.channels)
@@ -77,8 +81,9 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
     if cfg.embedding_dim:
         from .conditioning import checkpoint_embeddings
         embeddings = checkpoint_embeddings(loaded, data.images)
-    bpd = heldout_nll(loaded.model, data.images, labels, batch_size=batch_size, embeddings=embeddings)
-    return {"checkpoint": str(path), "data": spec, "split": split, "images": len(data),
+    bpd = heldout_nll(loaded.model.to(where), data.images, labels, DistContext(device=where), batch_size=batch_size,
+                      embeddings=embeddings)
+    return {"checkpoint": str(path), "data": spec, "split": split, "images": len(data), "device": str(where),
             "bits_per_dim": bpd, "nats_per_image": bpd * math.log(2.0) * cfg.channels * cfg.height * cfg.width}
 
 
@@ -86,7 +91,8 @@ def run_eval(args) -> int:
     import json
     import time
     t0 = time.perf_counter()
-    result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit)
+    result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit,
+                                 device=args.device, threads=args.threads)
     result["seconds"] = round(time.perf_counter() - t0, 2)
     if args.json:
         print(json.dumps(result, indent=2))
