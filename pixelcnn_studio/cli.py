@@ -57,11 +57,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_open(args) -> int:
-    import torch
-    # The app samples in many tiny steps; one thread is fastest and never starves the GUI.
-    torch.set_num_threads(1)
+    # No torch here: the app shows its window first and imports torch behind it.
     from .gui.app import run_app
-    return run_app(getattr(args, "path", None))
+    return run_app(getattr(args, "path", None), device=args.device, threads=args.threads)
 
 
 def cmd_install_desktop(args) -> int:

@@ -14,10 +14,9 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QGridLayout, 
                                QWidget)
 
 from ..core.export import make_grid
-from ..core.field_export import (BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, LATER, STACK_COLOURS,
-                                 STACK_LABELS, TARGET, VIRIDIS)
-
-STACKS = ("vertical", "horizontal", "combined")     # the order of the legend
+from ..core.receptive import COMBINED, STACKS
+from ..render.colours import (BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, LATER, STACK_COLOURS, STACK_LABELS,
+                              TARGET, VIRIDIS)
 
 EXPLANATION = (
     "<b>Why two stacks?</b> A PixelCNN predicts each pixel from the pixels before it in raster "
@@ -297,8 +296,8 @@ class ControlPanel(QWidget):
         self.original_toggle.setVisible(not effective)
         self.layer_box.setVisible(not effective)
         for stack, row in zip(STACKS, self.stack_rows):
-            row.setVisible(not effective and (not original or stack == "combined"))
+            row.setVisible(not effective and (not original or stack == COMBINED))
         # The original network has one stack: its field is all there is to show.
-        self.stack_boxes["combined"].setText("field of the masked stack" if original else STACK_LABELS["combined"])
+        self.stack_boxes[COMBINED].setText("field of the masked stack" if original else STACK_LABELS[COMBINED])
         self.blind_row.setVisible(not effective and original)
         self.heat_row.setVisible(effective)

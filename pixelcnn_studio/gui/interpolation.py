@@ -23,7 +23,7 @@ from ..embed.gallery import gallery_of
 from . import settings
 from .embed_worker import EmbedWorker
 from .export_actions import png_scale
-from .pictures import crisp_pixmap, rgb_pixmap
+from .pictures import ask_for_picture, crisp_pixmap, rgb_pixmap
 from .portrait import DropZone, _lingering
 from .panels import section_title
 
@@ -291,7 +291,6 @@ class InterpolationPanel(QWidget):
         self._status(f"{end.letter} unchanged: {text}", error=True)
 
     def _browse(self, end: Endpoint) -> None:
-        from .portrait_wiring import ask_for_picture
         path = ask_for_picture(self)
         if path:
             self.embed_endpoint(end, path)

@@ -55,6 +55,8 @@ class MainWindow(ModelLoading, QMainWindow):
         self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
+        from .device_menu import attach_device_menu
+        self.devices = attach_device_menu(self)           # Device → where runs sample
         self._restore_settings()
         self.apply_theme(self._theme)
         self._update_title()
@@ -181,7 +183,7 @@ class MainWindow(ModelLoading, QMainWindow):
         self.statusBar().clearMessage()
         n, class_ids, embedding, _, _ = self._plan()
         self.session.set_speed(self.controls.speed_value)
-        self.session.start(self.loaded.model, n, class_ids=class_ids, embedding=embedding,
+        self.session.start(self.devices.model_for(self.loaded, n), n, class_ids=class_ids, embedding=embedding,
                            seed=self.controls.seed.value(), temperature=self.controls.temperature.value(),
                            paused=paused)
         self._show_state("paused" if paused else "running")
