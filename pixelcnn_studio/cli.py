@@ -6,7 +6,6 @@ Heavy imports (torch, Qt) happen inside the commands so `--help` stays instant.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -24,7 +23,8 @@ def cmd_info(args) -> int:
     from .commands.info import describe_checkpoint
     info = describe_checkpoint(args.checkpoint)
     if args.json:
-        print(json.dumps(info, indent=2))
+        from .safe_text import json_text
+        print(json_text(info))
     else:
         from .commands.info import format_info
         print(format_info(info))
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train a Gated PixelCNN. Flags left out come from --preset, then from "
                                    "built-in defaults. Under `torchrun --nproc_per_node=N` it trains "
                                    "data-parallel; --batch-size is per process.")
-    p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, lfw-faces, folder:PATH, "
+    p.add_argument("--data", metavar="SPEC", help="fashion-mnist, mnist, emoji, emoji-groups, lfw-faces, folder:PATH, "
                                                   "npz:PATH or cifar10:PATH")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for last.pt, best.pt and metrics.csv")
     from .train.presets import PRESETS
@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pretrained embedder for --conditioning embedding (e.g. face-dlib-128)")
     g.add_argument("--code-dim", type=int, default=None, metavar="D",
                    help="size of the auto-encoder's code h for --conditioning autoencoder (default 16)")
+    g.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
+                   help="mirror each training image left-right with probability 1/2 (faces, not text)")
+    g.add_argument("--shift", type=int, metavar="PIXELS",
+                   help="move each training image by up to PIXELS in x and y (edges repeated)")
     g.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
     g.add_argument("--eval-limit", type=int, metavar="N", help="score the first N held-out images only")
     g = p.add_argument_group("model")
@@ -175,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="SPEC", required=True)
     p.add_argument("--split", choices=["test", "train"], default="test")
     p.add_argument("--limit", type=int, metavar="N", help="the first N images only")
+    p.add_argument("--classify", action="store_true",
+                   help="also use a class-conditional model as a classifier (argmax over classes of "
+                        "log p(x | class)) and report its accuracy; one pass per class")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_device_options(p, threads_help="torch CPU threads (default: every core)")
     p.set_defaults(func=cmd_eval)
@@ -203,6 +210,9 @@ def main(argv=None) -> int:
     try:
         _resolve_bundled_names(args)
         return int(args.func(args) or 0)
+    except MemoryError:
+        # Sizes are checked against memory first; this is the rare request that slipped past them.
+        return _fail("not enough memory for this request; try fewer or smaller images")
     except KeyboardInterrupt:
         print("pixelcnn-studio: interrupted", file=sys.stderr)
         return 130
@@ -215,8 +225,14 @@ def main(argv=None) -> int:
     except Exception as exc:
         if not _is_user_error(exc):
             raise
-        print(f"pixelcnn-studio: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+
+
+def _fail(message: str) -> int:
+    """One line on stderr (names from files may hold newlines or terminal escapes) and exit status 2."""
+    from .safe_text import one_line
+    print(f"pixelcnn-studio: error: {one_line(message)}", file=sys.stderr)
+    return 2
 
 
 def _resolve_bundled_names(args) -> None:

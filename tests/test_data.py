@@ -312,6 +312,7 @@ def test_missing_dataset_says_how_to_get_it(tmp_path, no_system_sources, spec, h
         load_dataset(spec, root=tmp_path)
     message = str(caught.value)
     assert "fetch_datasets.sh" in message and hint in message
+    assert "\n" not in message          # one line on the command line
     assert spec not in available_datasets(root=tmp_path)
 
 

@@ -389,11 +389,11 @@ def test_presentation_mode_theme_and_settings(open_window, qtbot, ckpt):
     from pixelcnn_studio.gui import settings
     window = open_window(ckpt)
     window.actions_by_name["presentation"].trigger()
-    assert window._presentation and not window.left.isVisible() and window.canvas.isVisible()
+    assert window.presenting and not window.left.isVisible() and window.canvas.isVisible()
     window.actions_by_name["class_2"].trigger()          # number keys pick a class
     assert window.conditioning.combo.currentIndex() == 1
     window.actions_by_name["leave_presentation"].trigger()
-    assert not window._presentation and window.left.isVisible()
+    assert not window.presenting and window.left.isVisible()
     before = settings.get("view/theme")
     window.actions_by_name["toggle_theme"].trigger()
     assert settings.get("view/theme") != before

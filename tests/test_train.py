@@ -94,13 +94,14 @@ def _run_and_read(data, out, *extra, env=None):
     return code, torch.load(out / "last.pt", weights_only=True)
 
 
-@pytest.mark.parametrize("dropout", ["0", "0.2"])
-def test_resume_continues_exactly(tmp_path, dropout):
+@pytest.mark.parametrize("regularise", [("--dropout", "0"), ("--dropout", "0.2", "--flip", "--shift", "1")])
+def test_resume_continues_exactly(tmp_path, regularise):
     data = make_npz(tmp_path / "stripes.npz")
-    _, straight = _run_and_read(data, tmp_path / "straight", "--epochs", 3, "--dropout", dropout)
+    _, straight = _run_and_read(data, tmp_path / "straight", "--epochs", 3, *regularise)
     # Stop mid-epoch 2, as Ctrl-C would, then resume: the result must be bit-identical (with dropout
-    # too: its random masks come from the generator state that last.pt keeps).
-    code, stopped = _run_and_read(data, tmp_path / "resumed", "--epochs", 3, "--dropout", dropout,
+    # too: its random masks come from the generator state that last.pt keeps; flips and shifts
+    # are drawn from the step number).
+    code, stopped = _run_and_read(data, tmp_path / "resumed", "--epochs", 3, *regularise,
                                   env={DEBUG_STOP_ENV: "9"})
     assert code == 130
     assert stopped["training"]["resume"]["position"] == pytest.approx(
@@ -147,6 +148,29 @@ def test_eval_cli_prints_bits_per_dim(trained, capsys):
     assert result["images"] == 10 and 0 < result["bits_per_dim"] < 8
 
 
+def test_eval_classify_uses_the_model_as_a_bayes_classifier(tmp_path, capsys):
+    """Horizontal and vertical stripes are told apart by which class explains the image better
+    (once the model has learnt them: 12 epochs, a few seconds)."""
+    data, out = make_npz(tmp_path / "stripes.npz"), tmp_path / "run"
+    assert main(train_args(data, out, "--epochs", 12)) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out / "best.pt"), "--data", f"npz:{data}", "--classify", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)["classification"]
+    assert found["class_names"] == ["horizontal", "vertical"] and found["chance"] == 0.5
+    assert found["accuracy"] > 0.9 and sum(map(sum, found["confusion"])) == 32
+    assert main(["eval", str(out / "best.pt"), "--data", f"npz:{data}", "--classify"]) == 0
+    assert "Bayes classifier" in capsys.readouterr().out
+
+
+def test_bayes_classification_counts_argmax_per_true_class():
+    from pixelcnn_studio.train.evaluate import bayes_classification
+    scores = torch.tensor([[-10.0, -12.0, -30.0], [-9.0, -3.0, -8.0], [-5.0, -6.0, -1.0], [-1.0, -7.0, -2.0]])
+    found = bayes_classification(scores, torch.tensor([0, 1, 2, 2]), ["a", "b", "c"])
+    assert found["accuracy"] == 0.75
+    assert found["per_class_accuracy"] == {"a": 1.0, "b": 1.0, "c": 0.5}
+    assert found["confusion"] == [[1, 0, 0], [0, 1, 0], [1, 0, 1]]
+
+
 @pytest.mark.parametrize("argv", [
     ["train", "--data", "npz:/no/such/file.npz", "--out", "OUT"],
     ["eval", "CKPT", "--data", "npz:/no/such/file.npz"],
@@ -166,7 +190,7 @@ def test_user_errors_are_one_line_exit_2(argv, trained, tmp_path, capsys):
 
 def test_presets_name_a_dataset_and_build(tmp_path):
     from pixelcnn_studio.train.settings import resolve
-    for name in ("fashion-mnist", "mnist", "emoji"):
+    for name in ("fashion-mnist", "mnist", "emoji", "emoji-groups"):
         preset = get_preset(name)
         assert preset["data"] == name and "description" in PRESETS[name]
         settings = resolve({"preset": name, "out": str(tmp_path), "hidden": 16})
@@ -189,6 +213,32 @@ def test_bf16_from_a_preset_can_be_switched_off_on_the_command_line(tmp_path):
     assert settings_for("--no-bf16").bf16 is False
     assert settings_for("--bf16").bf16 is True
     assert settings_for("--no-compile").compile is False
+
+
+def test_flips_mirror_about_half_the_images_and_nothing_else():
+    from pixelcnn_studio.train.regularise import augment
+    x = torch.randint(0, 256, (64, 3, 5, 7), dtype=torch.uint8)
+    out = augment(x, flip=True, shift=0, seed=0, step=3)
+    same = (out == x).flatten(1).all(1)
+    mirrored = (out == x.flip(-1)).flatten(1).all(1)
+    assert bool((same | mirrored).all()) and 16 < int(mirrored.sum()) < 48
+    assert torch.equal(out, augment(x, flip=True, shift=0, seed=0, step=3))       # (seed, step) decide
+    assert not torch.equal(out, augment(x, flip=True, shift=0, seed=0, step=4))
+    assert augment(x, flip=False, shift=0, seed=0, step=3) is x
+
+
+def test_shifts_move_each_image_within_the_limit_and_repeat_the_edges():
+    from pixelcnn_studio.train.regularise import augment
+    x = torch.zeros(32, 1, 9, 9, dtype=torch.uint8)
+    x[:, :, 4, 4] = 200                         # one bright dot in the middle
+    x[:, :, :, 0] = 7                           # a left edge column that padding must repeat
+    out = augment(x, flip=False, shift=2, seed=1, step=0)
+    assert out.dtype == torch.uint8 and out.shape == x.shape
+    rows, cols = (out[:, 0] == 200).nonzero(as_tuple=True)[1:]
+    assert len(rows) == 32 and (rows - 4).abs().max() <= 2 and (cols - 4).abs().max() <= 2
+    assert len(set(zip(rows.tolist(), cols.tolist()))) > 5
+    moved_right = cols > 4
+    assert bool((out[moved_right, 0, :, 0] == 7).all())
 
 
 def test_dropout_acts_while_training_only():

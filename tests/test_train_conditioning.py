@@ -75,7 +75,7 @@ def test_autoencoder_resume_continues_exactly(tmp_path):
         assert torch.equal(value, b.embedder["state_dict"][key]), key
 
 
-def test_embedding_conditioning_with_the_face_embedder(tmp_path, monkeypatch):
+def test_embedding_conditioning_with_the_face_embedder(tmp_path, monkeypatch, embeddings_cache):
     from pixelcnn_studio.embed import EmbedderUnavailable, get_embedder
     try:
         embedder = get_embedder("face-dlib-128")
@@ -87,15 +87,17 @@ def test_embedding_conditioning_with_the_face_embedder(tmp_path, monkeypatch):
     loaded = load_checkpoint(out / "last.pt")
     assert loaded.embedder == {"name": "face-dlib-128", "dim": 128}
     assert loaded.config.embedding_dim == 128
-    caches = list((out / "cache").glob("embeddings-face-dlib-128-*.npz"))
-    assert len(caches) == 2              # training and held-out images, keyed by their content
+    cache = embeddings_cache / "face-dlib-128.npz"
+    with np.load(data) as arrays:
+        distinct = len(np.unique(np.concatenate([arrays["x_train"], arrays["x_test"]]).reshape(40, -1), axis=0))
+    with np.load(cache) as stored:      # one entry per distinct picture, keyed by its pixels' content
+        assert len(stored["keys"]) == distinct and stored["vectors"].shape == (distinct, 128)
     # A second run over the same images reads the cache instead of embedding again.
     calls = []
-    original = type(embedder).analyse
-    monkeypatch.setattr(type(embedder), "analyse", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
-    (out / "cache").rename(tmp_path / "kept-cache")
-    (tmp_path / "again").mkdir()
-    (tmp_path / "kept-cache").rename(tmp_path / "again" / "cache")
+    for method in ("analyse", "analyse_batch"):
+        original = getattr(type(embedder), method)
+        monkeypatch.setattr(type(embedder), method,
+                            lambda self, *a, _original=original, **k: calls.append(1) or _original(self, *a, **k))
     train(data, tmp_path / "again", "--conditioning", "embedding", "--embedder", "face-dlib-128", "--epochs", "1")
     assert calls == []
 

@@ -6,6 +6,7 @@ import os
 import torch
 
 from ..core.checkpoint import load_checkpoint
+from ..safe_text import shown
 
 
 def describe_checkpoint(path) -> dict:
@@ -49,19 +50,19 @@ def format_info(info: dict) -> str:
     size = cfg["image_size"]
     size = f"{size[0]}x{size[1]}" if isinstance(size, list) else f"{size}x{size}"
     lines = [
-        f"checkpoint   {info['path']}  ({info['file_size_bytes'] / 1e6:.2f} MB, {info['parameters']:,} parameters)",
+        f"checkpoint   {shown(info['path'], 100)}  ({info['file_size_bytes'] / 1e6:.2f} MB, {info['parameters']:,} parameters)",
         f"model        {cfg['variant']} PixelCNN, {size}, {cfg['channels']} channel(s), {cfg['levels']} levels, "
         f"{cfg['layers']} layers x {cfg['hidden']} hidden, kernel {cfg['kernel_size']}",
         f"conditioning {', '.join(info['conditioning'])}",
     ]
     if info["class_names"]:
-        lines.append("classes      " + ", ".join(f"{i}={n}" for i, n in enumerate(info["class_names"])))
+        lines.append("classes      " + ", ".join(f"{i}={shown(n, 40)}" for i, n in enumerate(info["class_names"])))
     if info["embedder"]:
         emb = info["embedder"]
-        lines.append(f"embedder     {emb.get('name', '?')} ({emb.get('dim', '?')}-D)")
+        lines.append(f"embedder     {shown(emb.get('name', '?'), 40)} ({emb.get('dim', '?')}-D)")
     for key in ("dataset", "metrics", "training"):
         if info[key]:
-            text = ", ".join(f"{k}={v}" for k, v in info[key].items() if not isinstance(v, (dict, list)))
+            text = ", ".join(f"{shown(k, 40)}={shown(v, 80)}" for k, v in info[key].items() if not isinstance(v, (dict, list)))
             if text:
                 lines.append(f"{key:<12} {text}")
     return "\n".join(lines)

@@ -8,8 +8,11 @@ import torch
 
 from ..core.checkpoint import load_checkpoint
 from ..core.devices import prepare, sampling_threads, set_threads
-from ..core.export import frame_schedule, make_grid, save_gif, save_npy, save_png
-from ..core.sampling import SampleStream
+from ..core.export import check_output_path, frame_schedule, grid_shape, make_grid, save_gif, save_npy, save_png
+from ..core.memory import fits, format_bytes, limit_text
+from ..core.plan import plan_run
+from ..core.sampling import SampleStream, run_bytes
+from ..safe_text import shown
 
 GIF_FRAMES = 120
 
@@ -25,22 +28,22 @@ def resolve_class(spec: str, class_names, num_classes: int) -> int:
         return lowered.index(spec.lower())
     if spec.lstrip("-").isdigit() and 0 <= int(spec) < num_classes:
         return int(spec)
-    raise UserError(f"unknown class {spec!r}; this model's classes are: " +
-                    ", ".join(f"{i}={n}" for i, n in enumerate(names)))
+    raise UserError(f"unknown class {shown(spec, 40)!r}; this model's classes are: " +
+                    ", ".join(f"{i}={shown(n, 30)}" for i, n in enumerate(names[:30]))
+                    + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
 
 
-def class_ids_for(args, loaded, n: int):
-    """Per-image class ids: one class for all, 'all' for one row per class, or none."""
+def class_for(args, loaded):
+    """The class every image is drawn from, or None: 'all' (the default) is one row per class."""
     from ..errors import UserError
     cfg = loaded.config
     if not cfg.num_classes:
         if args.class_:
             raise UserError("this model is not class-conditional; drop --class")
-        return None, None
+        return None
     if args.class_ is None or args.class_.lower() == "all":
-        per_row = max(1, n // cfg.num_classes)
-        return torch.arange(n) // per_row % cfg.num_classes, per_row
-    return torch.full((n,), resolve_class(args.class_, loaded.class_names, cfg.num_classes)), None
+        return None
+    return resolve_class(args.class_, loaded.class_names, cfg.num_classes)
 
 
 def embedding_for(args, loaded, n: int):
@@ -59,27 +62,66 @@ def embedding_for(args, loaded, n: int):
     return torch.as_tensor(vector, dtype=torch.float32).unsqueeze(0).expand(n, -1)
 
 
-def run_sample(args) -> int:
+# torch.Generator.manual_seed takes any 64-bit pattern, signed or not.
+SEED_RANGE = (-(2 ** 63), 2 ** 64 - 1)
+# The GIF format stores each side in 16 bits.
+GIF_MAX_SIDE = 65_535
+
+
+def check_arguments(args) -> tuple[Path, str]:
+    """Every argument that can be judged without the model, before anything is loaded."""
     from ..errors import UserError
-    out = Path(args.out)
-    kind = out.suffix.lower()
-    if kind not in (".png", ".npy", ".gif"):
-        raise UserError(f"--out must end in .png, .npy or .gif, got {out.name!r}")
+    out = check_output_path(args.out, (".png", ".npy", ".gif"))
     if args.n < 1:
         raise UserError("--n must be at least 1")
+    if args.scale < 1:
+        raise UserError(f"--scale must be at least 1 (1 = one screen pixel per image pixel), got {args.scale}")
+    if not SEED_RANGE[0] <= args.seed <= SEED_RANGE[1]:
+        raise UserError(f"--seed must lie between -2**63 and 2**64 - 1, got {args.seed}")
+    if not args.greedy and not (math.isfinite(args.temperature) and args.temperature > 0):
+        raise UserError(f"--temperature must be a number above 0 (or use --greedy), got {args.temperature}")
+    return out, out.suffix.lower()
+
+
+def check_sizes(args, config, kind: str, columns: int) -> None:
+    """The run and the file it writes against the memory left, before the first step."""
+    from ..errors import UserError
+    need = run_bytes(config, args.n, args.method)
+    if kind in (".png", ".gif"):
+        rows, cols = grid_shape(args.n, config.height, config.width, columns=columns, scale=args.scale)
+        if kind == ".gif" and max(rows, cols) > GIF_MAX_SIDE:
+            raise UserError(f"a GIF of {args.n} images at --scale {args.scale} would be {cols}x{rows} pixels; "
+                            f"GIF allows at most {GIF_MAX_SIDE} a side: lower --n or --scale")
+        # The grid, its scaled-up copy of the images, and Pillow's copy while writing; every frame for a GIF.
+        frames = min(GIF_FRAMES, config.channels * config.height * config.width) if kind == ".gif" else 1
+        need += 3 * rows * cols * 3 * (frames + 2)
+    if not fits(need):
+        raise UserError(f"{args.n} image(s) of {config.height}x{config.width}"
+                        + (f" at --scale {args.scale} as {kind[1:].upper()}" if kind != ".npy" else "")
+                        + f" would need about {format_bytes(need)}; {limit_text()}: lower --n"
+                        + (" or --scale" if kind != ".npy" else ""))
+
+
+def run_sample(args) -> int:
+    from ..errors import UserError
+    out, kind = check_arguments(args)
     device = prepare(args.device, args.threads)
     loaded = load_checkpoint(args.checkpoint)
+    cfg = loaded.config
     if args.threads is None:
-        set_threads(sampling_threads(loaded.config, args.n))
-    model = loaded.model.to(device)
-    class_ids, per_row = class_ids_for(args, loaded, args.n)
-    embedding = embedding_for(args, loaded, args.n)
+        set_threads(sampling_threads(cfg, args.n))
+    # Checked on a square grid before the plan lists every image, then on the plan's own grid.
+    check_sizes(args, cfg, kind, int(math.ceil(math.sqrt(args.n))))
     try:
-        stream = SampleStream(model, args.n, class_ids=class_ids, embedding=embedding, seed=args.seed,
-                              temperature=args.temperature, greedy=args.greedy, method=args.method)
+        # The same plan as the app's: "all" is the app's "one row per class".
+        plan = plan_run(args.n, num_classes=cfg.num_classes, class_names=loaded.class_names,
+                        class_id=class_for(args, loaded), embedding=embedding_for(args, loaded, args.n),
+                        seed=args.seed, temperature=args.temperature, greedy=args.greedy, method=args.method)
+        columns = plan.grid_columns
+        check_sizes(args, cfg, kind, columns)
+        stream = SampleStream(loaded.model.to(device), plan.n, **plan.sampler_arguments())
     except ValueError as exc:
         raise UserError(str(exc)) from exc
-    columns = per_row if per_row and per_row > 1 else int(math.ceil(math.sqrt(args.n)))
     frames, marks = [], set(frame_schedule(stream.total, GIF_FRAMES)) if kind == ".gif" else set()
     while (step := stream.step()) is not None:
         if step.index + 1 in marks:
@@ -91,5 +133,5 @@ def run_sample(args) -> int:
         save_png(out, make_grid(images, columns=columns, scale=args.scale))
     else:
         save_gif(out, frames)
-    print(f"wrote {out} ({args.n} image(s), seed {args.seed})")
+    print(f"wrote {shown(out, 100)} ({args.n} image(s), seed {args.seed})")
     return 0

@@ -13,23 +13,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import memory
+from .checkpoint_checks import (FORMAT, VERSION, CheckpointError, Skeleton, check_archive, check_finite,
+                                check_regular_file, check_sizes, check_skeleton, strip_wrapper_prefixes)
 from .config import ModelConfig
 from .export import atomic_path
 from .model import build_model
 
-FORMAT = "pixelcnn-studio"
-VERSION = 1
-# Prefixes added by DistributedDataParallel and torch.compile around the real module.
-WRAPPER_PREFIXES = ("module.", "_orig_mod.")
+__all__ = ["CheckpointError", "LoadedCheckpoint", "inspect_checkpoint", "load_checkpoint", "read_checkpoint_dict",
+           "save_checkpoint", "strip_wrapper_prefixes"]
+
 KNOWN_KEYS = ("class_names", "embedder", "dataset", "metrics", "training")
-
-
-class CheckpointError(Exception):
-    """A file that cannot be used as a checkpoint; the message names the file and the reason."""
-
-    def __init__(self, path, problem: str):
-        self.path, self.problem = str(path), problem
-        super().__init__(f"{path}: {problem}")
 
 
 @dataclass
@@ -57,19 +51,6 @@ def _plain(value):
     if value is None or isinstance(value, (str, int, float, bool, torch.Tensor)):
         return value
     raise TypeError(f"checkpoint metadata must be plain values, got {type(value).__name__}")
-
-
-def strip_wrapper_prefixes(state_dict: dict) -> dict:
-    out = {}
-    for key, value in state_dict.items():
-        changed = True
-        while changed:
-            changed = False
-            for prefix in WRAPPER_PREFIXES:
-                if key.startswith(prefix):
-                    key, changed = key[len(prefix):], True
-        out[key] = value
-    return out
 
 
 def save_checkpoint(path, model, *, half: bool = False, **metadata) -> None:
@@ -100,23 +81,10 @@ def save_checkpoint(path, model, *, half: bool = False, **metadata) -> None:
         torch.save(payload, tmp)
 
 
-def read_checkpoint_dict(path, map_location="cpu") -> dict:
-    """The raw checkpoint dict, validated for format and version (weights not yet checked)."""
-    path = Path(path)
-    if not path.exists():
-        raise CheckpointError(path, "no such file")
-    if path.is_dir():
-        raise CheckpointError(path, "is a folder, not a checkpoint file")
+def _torch_load(path, map_location):
+    """torch.load restricted to plain values and tensors, every failure turned into one CheckpointError."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(4)
-    except OSError as exc:
-        raise CheckpointError(path, f"cannot be read ({exc.strerror or exc})") from exc
-    # torch.save writes a zip archive; very old files are a bare pickle (protocol byte 0x80).
-    if not (head.startswith(b"PK\x03\x04") or head.startswith(b"\x80")):
-        raise CheckpointError(path, "not a PixelCNN Studio checkpoint (not a PyTorch file at all)")
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
+        return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         raise CheckpointError(path, "refused: the file holds objects other than plain values and tensors "
                                     "(it may try to run code), so it was not loaded") from exc
@@ -125,6 +93,8 @@ def read_checkpoint_dict(path, map_location="cpu") -> dict:
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         # A zip archive cut short fails inside the reader with EOF or an invalid-seek OSError.
         raise CheckpointError(path, "truncated or corrupt file") from exc
+    except MemoryError as exc:
+        raise CheckpointError(path, "does not fit in memory") from exc
     except RuntimeError as exc:
         text = str(exc)
         reason = "truncated or corrupt file" if ("zip" in text or "archive" in text or "failed finding" in text) \
@@ -132,46 +102,68 @@ def read_checkpoint_dict(path, map_location="cpu") -> dict:
         raise CheckpointError(path, reason) from exc
     except Exception as exc:  # noqa: BLE001 - any other reader failure is a bad file, not a crash
         raise CheckpointError(path, f"not a readable checkpoint ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(path, "not a PixelCNN Studio checkpoint (no 'format: pixelcnn-studio' header)")
-    version = payload.get("version")
-    if not isinstance(version, int) or version < 1:
-        raise CheckpointError(path, f"unknown format version {version!r}")
-    if version > VERSION:
-        raise CheckpointError(path, f"written by a newer version of PixelCNN Studio (format version {version}; "
-                                    f"this one reads up to {VERSION}): please upgrade")
-    return payload
+
+
+def _read_file_kind(path) -> bool:
+    """True for the zip archive torch.save writes, False for a legacy bare pickle; refuses the rest."""
+    size = check_regular_file(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    # torch.save writes a zip archive; very old files are a bare pickle (protocol byte 0x80).
+    if head.startswith(b"PK\x03\x04"):
+        return True
+    if head.startswith(b"\x80"):
+        # A legacy file has no directory of sizes; its tensors are stored as they are, so at most its size.
+        if not memory.fits(2 * size):
+            raise CheckpointError(path, f"{memory.format_bytes(size)} file does not fit in memory "
+                                        f"({memory.limit_text()})")
+        return False
+    raise CheckpointError(path, "not a PixelCNN Studio checkpoint (not a PyTorch file at all)")
+
+
+def inspect_checkpoint(path) -> Skeleton:
+    """A checkpoint's structure, fully checked, without reading its tensors (they lie on `meta`).
+
+    Cheap enough for listing models: only the archive's directory and its pickle are read.
+    """
+    path = Path(path)
+    if not _read_file_kind(path):
+        skeleton = check_skeleton(path, _torch_load(path, "cpu"))
+        check_sizes(path, skeleton, None)
+        return skeleton
+    declared = check_archive(path)
+    skeleton = check_skeleton(path, _torch_load(path, "meta"))
+    check_sizes(path, skeleton, declared)
+    return skeleton
+
+
+def _read_checked(path, map_location) -> Skeleton:
+    """The checkpoint read in full once its skeleton has passed every check; weights finite."""
+    inspect_checkpoint(path)
+    skeleton = check_skeleton(path, _torch_load(path, map_location))
+    check_finite(path, skeleton, skeleton.state_dict)
+    return skeleton
+
+
+def read_checkpoint_dict(path, map_location="cpu") -> dict:
+    """The raw checkpoint dict, every part checked (structure, sizes, finite weights)."""
+    return _read_checked(Path(path), map_location).payload
 
 
 def load_checkpoint(path, map_location="cpu") -> LoadedCheckpoint:
-    payload = read_checkpoint_dict(path, map_location)
+    skeleton = _read_checked(Path(path), map_location)
+    payload, config = skeleton.payload, skeleton.config
     try:
-        config = ModelConfig.from_dict(dict(payload["config"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(path, f"bad model config: {exc}") from exc
-    state = strip_wrapper_prefixes(payload.get("state_dict") or {})
-    model = build_model(config)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = [f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}" for k, v in expected.items()
-             if k in state and tuple(state[k].shape) != tuple(v.shape)]
-    if missing or unexpected or wrong:
-        parts = []
-        if missing:
-            parts.append(f"missing {len(missing)} weights (e.g. {missing[0]})")
-        if unexpected:
-            parts.append(f"{len(unexpected)} unexpected weights (e.g. {unexpected[0]})")
-        if wrong:
-            parts.append(f"wrong shapes: {wrong[0]}" + (f" and {len(wrong) - 1} more" if len(wrong) > 1 else ""))
-        raise CheckpointError(path, "weights do not match the config: " + "; ".join(parts))
+        model = build_model(config)
+    except MemoryError as exc:
+        raise CheckpointError(path, "the model does not fit in memory") from exc
     # load_state_dict copies into the float32 parameters, restoring half-precision files.
-    model.load_state_dict(state)
+    model.load_state_dict(skeleton.state_dict)
     model.to(map_location).eval()
     metadata = {k: payload.get(k) for k in ("dataset", "metrics", "training")}
     metadata.update(payload.get("extra") or {})
-    class_names = payload.get("class_names")
-    if class_names is not None and config.num_classes and len(class_names) != config.num_classes:
-        raise CheckpointError(path, f"{len(class_names)} class names for {config.num_classes} classes")
-    return LoadedCheckpoint(model=model, config=config, class_names=class_names,
+    return LoadedCheckpoint(model=model, config=config, class_names=payload.get("class_names"),
                             embedder=payload.get("embedder"), metadata=metadata, path=str(path))

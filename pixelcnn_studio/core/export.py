@@ -50,12 +50,10 @@ def make_grid(images, *, columns: int | None = None, scale: int = 1, padding: in
     arr = to_numpy_images(images)
     n, h, w, _ = arr.shape
     columns = columns or int(math.ceil(math.sqrt(n)))
-    rows = int(math.ceil(n / columns))
     if scale > 1:
         arr = arr.repeat(scale, axis=1).repeat(scale, axis=2)
         h, w = h * scale, w * scale
-    grid = np.full((rows * h + (rows + 1) * padding, columns * w + (columns + 1) * padding, 3),
-                   background, dtype=np.uint8)
+    grid = np.full((*grid_shape(n, h, w, columns=columns, padding=padding), 3), background, dtype=np.uint8)
     for i in range(n):
         r, c = divmod(i, columns)
         top, left = padding + r * (h + padding), padding + c * (w + padding)
@@ -90,3 +88,47 @@ def frame_schedule(total_steps: int, frames: int) -> list[int]:
     """Step counts (1..total) at which to take an animation frame: about `frames` of them."""
     frames = max(1, min(frames, total_steps))
     return sorted({max(1, round(total_steps * (i + 1) / frames)) for i in range(frames)})
+
+
+def _probe_writable(folder: Path) -> str | None:
+    """Why no file can be created in `folder`, or None when one can (tried, not guessed from mode bits)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    os.unlink(probe)
+    return None
+
+
+def check_output_path(path, suffixes: tuple[str, ...]) -> Path:
+    """Refuse, before any work, an output that could not be written: a folder, an unknown kind, or a
+    place where no file can be created. Returns the path."""
+    from ..errors import UserError
+    from ..safe_text import shown
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{shown(path, 100)} is a folder; give a file name inside it")
+    if path.suffix.lower() not in suffixes:
+        kinds = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1 else suffixes[0]
+        raise UserError(f"the output must end in {kinds}, got {shown(path.name, 60)!r}")
+    if path.exists() and not path.is_file():
+        raise UserError(f"{shown(path, 100)} exists and is not a regular file")
+    # The nearest folder that exists must let us create what is missing below it, and the file.
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UserError(f"cannot write {shown(path, 100)}: {shown(folder, 100)} is a file, not a folder")
+    problem = _probe_writable(folder)
+    if problem:
+        raise UserError(f"cannot write {shown(path, 100)}: the folder {shown(folder, 100)} is not writable ({problem})")
+    return path
+
+
+def grid_shape(n: int, height: int, width: int, *, columns: int | None = None, scale: int = 1,
+               padding: int = 1) -> tuple[int, int]:
+    """(rows, cols) in pixels of the grid `make_grid` draws, computed without drawing it."""
+    columns = columns or int(math.ceil(math.sqrt(n)))
+    rows = int(math.ceil(n / columns))
+    return rows * height * scale + (rows + 1) * padding, columns * width * scale + (columns + 1) * padding

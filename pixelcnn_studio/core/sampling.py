@@ -199,3 +199,20 @@ def sample(model, n: int, *, class_ids=None, embedding=None, seed: int = 0, temp
         return stream.run().cpu().clone()
     finally:
         model.train(was_training)
+
+
+def run_bytes(config, n: int, method: str = "cached") -> int:
+    """About the most memory a run of `n` images takes, from the config alone: the per-step random
+    numbers and log-probabilities (float64 per sub-pixel), every layer's cached activations (float32),
+    and for the naive engine the activations and full logits of each pass."""
+    pad, area = config.kernel_size, config.height * config.width
+    sub_pixels = config.channels * area
+    per_image = 17 * sub_pixels
+    per_image += 4 * (config.layers + 2) * config.hidden * (config.height + pad) * (config.width + pad)
+    if config.location_conditioning:
+        per_image += 4 * config.layers * 2 * config.hidden * area
+    if method == "naive":
+        per_image += 4 * (6 * config.hidden + config.levels * config.channels) * area
+    else:
+        per_image += 4 * config.levels * config.channels
+    return n * per_image

@@ -31,6 +31,9 @@ class ImageDataset(torch.utils.data.Dataset):
     class_names: list[str] | None = None
     name: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    # The file each image was read from, where there is one (image folders): an embedder can then
+    # look at the full-resolution photo instead of the resized pixels.
+    sources: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.images.dtype != torch.uint8 or self.images.ndim != 4:
@@ -41,6 +44,14 @@ class ImageDataset(torch.utils.data.Dataset):
             if self.labels.shape != (self.images.shape[0],):
                 raise ValueError("labels must have one entry per image")
             self.labels = self.labels.to(torch.int64)
+        if self.sources is not None and len(self.sources) != self.images.shape[0]:
+            raise ValueError("sources must have one entry per image")
+
+    def keep_first(self, count: int) -> None:
+        """Keep the first `count` images (with their labels and sources), e.g. for a quick run."""
+        self.images = self.images[:count]
+        self.labels = None if self.labels is None else self.labels[:count]
+        self.sources = None if self.sources is None else self.sources[:count]
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -167,6 +178,7 @@ def make_dataset(
     labels: np.ndarray | None,
     class_names: Sequence[str] | None,
     info: dict[str, Any],
+    sources: Sequence[str] | None = None,
 ) -> ImageDataset:
     info = dict(info)
     info["split"] = split
@@ -177,4 +189,5 @@ def make_dataset(
         class_names=None if class_names is None else [str(c) for c in class_names],
         name=name,
         info=info,
+        sources=None if sources is None else [str(p) for p in sources],
     )

@@ -63,6 +63,7 @@ def _decode_all(files: list[tuple[Path, int]], size, channels, with_labels: bool
     images = np.stack([decoded[i] for i in keep]) if keep else np.zeros((0, channels, *size), np.uint8)
     arrays = {
         "images": images,
+        "files": np.array([str(files[i][0]) for i in keep] or [""]),
         "skipped_files": np.array([str(files[i][0]) for i in range(len(files)) if decoded[i] is None] or [""])
     }
     if with_labels:
@@ -71,6 +72,7 @@ def _decode_all(files: list[tuple[Path, int]], size, channels, with_labels: bool
 
 
 def load_folder(path_text: str, root, size: tuple[int, int] | None, channels: int | None):
+    """Images, labels, class names, info, and the file each image came from."""
     path = Path(path_text).expanduser().resolve()
     if not path.is_dir():
         raise DatasetError(f"image folder not found: {path}")
@@ -82,7 +84,8 @@ def load_folder(path_text: str, root, size: tuple[int, int] | None, channels: in
         raise DatasetError(f"cannot list image folder {path}: {exc}") from exc
     if not files:
         raise DatasetError(f"no files in image folder {path}")
-    signature = store.files_signature([f for f, _ in files], extra=[size, channels, class_names])
+    # "with-files": caches from before the source list was kept are rebuilt.
+    signature = store.files_signature([f for f, _ in files], extra=[size, channels, class_names, "with-files"])
     key = "folder-" + hashlib.sha256(str(path).encode()).hexdigest()[:16] + f"-{size[0]}x{size[1]}-c{channels}"
     arrays, cache_info = store.cached_arrays(
         root, key, signature, lambda: _decode_all(files, size, channels, class_names is not None)
@@ -109,4 +112,5 @@ def load_folder(path_text: str, root, size: tuple[int, int] | None, channels: in
         "resize": f"scaled to cover {size[0]}x{size[1]} (LANCZOS), centre-cropped",
         **cache_info,
     }
-    return images, labels, class_names, info
+    sources = arrays["files"].tolist()[:len(images)]
+    return images, labels, class_names, info, sources

@@ -106,10 +106,10 @@ def fashion_mnist(root, split: str):
     if located is None:
         looked = ", ".join(str(p) for p in store.dataset_dirs("fashion-mnist", root))
         raise DatasetError(
-            f"Fashion-MNIST not found (looked for its four IDX files in: {looked}).\n"
+            f"Fashion-MNIST not found (looked for its four IDX files in: {looked}); "
             + store.fetch_hint(
                 "fashion-mnist",
-                "sudo apt-get install dataset-fashion-mnist   (Debian/Ubuntu)",
+                "sudo apt-get install dataset-fashion-mnist (Debian/Ubuntu)",
                 f"copy train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz "
                 f"and t10k-labels-idx1-ubyte.gz into {store.data_root(root) / 'fashion-mnist'}",
             )

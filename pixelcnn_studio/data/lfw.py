@@ -28,8 +28,7 @@ def lfw_faces():
         from skimage import data as skimage_data
     except ImportError as exc:
         raise DatasetError(
-            "lfw-faces needs scikit-image, which is not installed.\n"
-            "Get it with: pip install scikit-image"
+            "lfw-faces needs scikit-image, which is not installed; get it with: pip install scikit-image"
         ) from exc
     try:
         stack = np.asarray(skimage_data.lfw_subset())

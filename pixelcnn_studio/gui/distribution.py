@@ -32,6 +32,18 @@ def theme_plot(plot: pg.PlotWidget, pal: Palette) -> None:
         ax.setPen(pg.mkPen(pal.muted))
         ax.setTextPen(pg.mkPen(pal.muted))
 
+
+def set_plot_type(plot: pg.PlotWidget, large: bool) -> None:
+    """Axis text big enough for a projector (the style sheet does not reach into a plot)."""
+    # From the application's font: the widget's own is still the large one when leaving.
+    font = QFont(QApplication.instance().font())
+    font.setPointSizeF(15 if large else max(8.0, font.pointSizeF() * 0.9))
+    item = plot.getPlotItem()
+    for axis in ("left", "bottom"):
+        item.getAxis(axis).setStyle(tickFont=font)
+        item.getAxis(axis).label.setFont(font)
+
+
 class DistributionView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -72,14 +84,7 @@ class DistributionView(QWidget):
             self._style_bars(pal.bar)
 
     def set_large(self, large: bool) -> None:
-        """Axis text big enough for a projector (the style sheet does not reach into the plot)."""
-        # From the application's font: this widget's own is still the large one when leaving.
-        font = QFont(QApplication.instance().font())
-        font.setPointSizeF(15 if large else max(8.0, font.pointSizeF() * 0.9))
-        item = self.plot.getPlotItem()
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setStyle(tickFont=font)
-            item.getAxis(axis).label.setFont(font)
+        set_plot_type(self.plot, large)
 
     def _style_bars(self, colour: str) -> None:
         if colour == getattr(self, "_bar_colour", None):

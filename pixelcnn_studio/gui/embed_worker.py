@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from PIL import Image
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 
 from ..embed import EmbedderUnavailable, embedder_for_checkpoint
 from ..embed.face_dlib import NoFaceFound
 from ..embed.gallery import Neighbour, gallery_of, nearest
 from ..embed.images import ImageInputError, open_image
+from .jobs import BackgroundJob
 
 # The picture the panel shows is at most this many pixels on a side: a QPixmap of an 8000 px photo
 # would take the GUI thread a second to make, and a side panel never shows more.
@@ -97,7 +98,7 @@ def analyse_portrait(loaded, embedder, source, *, allow_centre_crop: bool = Fals
                           centre_crop=centre)
 
 
-class EmbedWorker(QThread):
+class EmbedWorker(BackgroundJob):
     """One job: resolve the checkpoint's embedder (loading dlib takes a moment), then, when given a
     picture, embed it. `embedder` is passed back so the next job need not resolve it again."""
     succeeded = Signal(object, object)      # PortraitResult or None (embedder ready), embedder

@@ -132,7 +132,7 @@ class ReceptiveFieldExplorer(QWidget):
     def set_model(self, config, model=None, class_names=None, *, dataset: str | None = None) -> None:
         """Show fields for `config`; with a trained `model`, the effective field as well,
         averaged over samples or over test images of `dataset` (a data spec such as "mnist")."""
-        self._worker.cancel()
+        self._worker.cancel_queued()
         self._worker.forget_model()
         self.play_button.setChecked(False)
         self._config, self._model, self._images, self._labels = config, model, None, None
@@ -215,6 +215,10 @@ class ReceptiveFieldExplorer(QWidget):
         (self.exact_button if mode == "exact" else self.effective_button).setChecked(True)
         self._update_enabled()
         self._refresh()
+
+    def set_palette(self, pal) -> None:
+        """The grid's background follows the window's theme."""
+        self.canvas.set_theme(pal)
 
     def set_large_text(self, large: bool) -> None:
         # An empty QFont sets nothing, so the view goes back to following the app's font; the
@@ -307,7 +311,7 @@ class ReceptiveFieldExplorer(QWidget):
             self.panel.cancel_button.setVisible(False)
 
     def _cancel_effective(self) -> None:
-        self._worker.cancel()
+        self._worker.cancel_queued()
         self.set_mode("exact")
         self._status.setText("Effective field cancelled.")
 
@@ -433,7 +437,7 @@ class ReceptiveFieldExplorer(QWidget):
     def shutdown(self) -> None:
         """Stop the worker thread; the app calls this on quit, a closed window on close."""
         self._play_timer.stop()
-        self._worker.shutdown()
+        self._worker.shutdown(wait_ms=500)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

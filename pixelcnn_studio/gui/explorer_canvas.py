@@ -31,6 +31,7 @@ class FieldCanvas(QWidget):
         self._rendered: tuple | None = None      # (cell, QImage, the array it borrows)
         self._message = ""
         self._busy = False
+        self._theme = None
 
     # -- state ---------------------------------------------------------------------------------
     def set_picture(self, picture: FieldPicture | None) -> None:
@@ -42,6 +43,11 @@ class FieldCanvas(QWidget):
 
     def set_message(self, text: str) -> None:
         self._message = text
+        self.update()
+
+    def set_theme(self, pal) -> None:
+        self._theme = pal
+        self._rendered = None
         self.update()
 
     def set_busy(self, busy: bool) -> None:

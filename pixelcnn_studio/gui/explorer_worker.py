@@ -8,8 +8,7 @@ fifty. Sampling the images for the effective field is the one long job: it is st
 sub-pixel at a time and looks at the cancel flag between steps.
 
 The thread starts on the first job and ends after a few idle seconds, so a view that is
-dropped without being closed (a tab removed, a window torn down) does not leave a running
-QThread to be destroyed under it.
+dropped without being closed (a tab removed, a window torn down) leaves no thread behind.
 """
 from __future__ import annotations
 
@@ -20,9 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 
 from ..core import SampleStream, effective_receptive_field, receptive_field
+from .jobs import BackgroundJob
 
 IDLE_EXIT_S = 3.0
 
@@ -79,7 +79,7 @@ def test_images(spec: str, config, class_names, count: int):
     return images, labels
 
 
-class FieldWorker(QThread):
+class FieldWorker(BackgroundJob):
     field_ready = Signal(object, object)        # key, bool tensor (C, H, W)
     effective_ready = Signal(object, object, object)   # key, float tensor (C, H, W), images used (uint8)
     progress = Signal(str, int, int)            # what is being done, steps done, steps in all
@@ -112,8 +112,8 @@ class FieldWorker(QThread):
                 self.start()
             self._cond.notify_all()
 
-    def cancel(self) -> None:
-        """Drop the queue and stop a running sampling between two sub-pixels."""
+    def cancel_queued(self) -> None:
+        """Drop the queue and stop a running sampling between two sub-pixels (the thread lives on)."""
         with self._cond:
             self._queue = []
             self._cancelled = True
@@ -124,12 +124,12 @@ class FieldWorker(QThread):
             self._images.clear()
             self._copies.clear()
 
-    def shutdown(self, wait_ms: int = 5000) -> None:
+    def wake(self) -> None:
+        """Cancelled: the thread ends after the current step."""
         with self._cond:
             self._shutdown = True
             self._queue = []
             self._cond.notify_all()
-        self.wait(wait_ms)
 
     @property
     def pending(self) -> int:

@@ -8,47 +8,75 @@ second run over the same model does.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from PySide6.QtCore import QObject, Signal, Slot
 
 from ..core.receptive import receptive_field
+from .jobs import BackgroundJob
+
+IDLE_EXIT_S = 5.0
 
 
-class _FieldWorker(QObject):
+class _FieldJob(BackgroundJob):
+    """Computes the newest asked-for field; older requests are dropped unseen."""
     done = Signal(object, object)          # key, (H, W) bool array
+    name = "receptive-field overlay"
 
     def __init__(self):
         super().__init__()
-        self.latest = None                 # set from the GUI thread; a plain attribute swap is atomic
+        self._cond = threading.Condition()
+        self._wanted = None                # (config, key), the newest request
+        self._alive = False                # under the lock: the thread will still look at _wanted
 
-    @Slot(object, object)
-    def compute(self, config, key) -> None:
-        if key != self.latest:
-            return                         # a newer position was asked for meanwhile
-        row, col, channel = key[1:]
-        field = receptive_field(config, (row, col), channel=channel)
-        # One mask per pixel position: a pixel is lit if any of its channels is seen.
-        self.done.emit(key, field.any(dim=0).numpy())
+    def ask(self, config, key) -> None:
+        with self._cond:
+            self._wanted = (config, key)
+            self._cond.notify_all()
+            if self._alive or self.cancelled:
+                return
+            self._alive = True
+        self.wait()                        # a thread that has just decided to end ends at once
+        self.start()
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def run(self) -> None:
+        while True:
+            with self._cond:
+                if self.cancelled:
+                    self._alive = False
+                    return
+                if self._wanted is None:
+                    # Idle for a while: end, and start again on the next request.
+                    if not self._cond.wait(IDLE_EXIT_S) and self._wanted is None:
+                        self._alive = False
+                        return
+                    continue
+                (config, key), self._wanted = self._wanted, None
+            row, col, channel = key[1:]
+            field = receptive_field(config, (row, col), channel=channel)
+            # One mask per pixel position: a pixel is lit if any of its channels is seen.
+            if not self.cancelled:
+                self.done.emit(key, field.any(dim=0).numpy())
 
 
 class FieldOverlay(QObject):
     """Ask with `request(row, col, channel)`; `ready(mask)` follows (at once when cached)."""
 
     ready = Signal(object)                 # (H, W) bool array, or None to clear
-    _ask = Signal(object, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._config, self._config_id, self._cache = None, 0, {}
         self._wanted = None
         self.enabled = False
-        self._thread = QThread()
-        self._thread.setObjectName("receptive-field overlay")
-        self._worker = _FieldWorker()
-        self._worker.moveToThread(self._thread)
-        self._ask.connect(self._worker.compute)
+        self._worker = _FieldJob()
         self._worker.done.connect(self._on_done)
-        self._thread.start()
 
     def set_config(self, config) -> None:
         self._config, self._config_id, self._cache = config, self._config_id + 1, {}
@@ -65,8 +93,7 @@ class FieldOverlay(QObject):
         if key in self._cache:
             self.ready.emit(self._cache[key])
             return
-        self._worker.latest = key
-        self._ask.emit(self._config, key)
+        self._worker.ask(self._config, key)
 
     @Slot(object, object)
     def _on_done(self, key, mask: np.ndarray) -> None:
@@ -81,9 +108,7 @@ class FieldOverlay(QObject):
         self._wanted = None
 
     def shutdown(self) -> None:
-        self._worker.latest = None
-        self._thread.quit()
-        self._thread.wait(5000)
+        self._worker.cancel()
 
 
 def attach_field_overlay(window) -> FieldOverlay:

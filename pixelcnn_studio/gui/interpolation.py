@@ -8,12 +8,11 @@ sampled on an InterpolationWorker thread, one image after another (core.interpol
 """
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QThread, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
@@ -23,8 +22,9 @@ from ..embed.gallery import gallery_of
 from . import settings
 from .embed_worker import EmbedWorker
 from .export_actions import png_scale
+from .jobs import BackgroundJob
 from .pictures import ask_for_picture, crisp_pixmap, rgb_pixmap
-from .portrait import DropZone, _lingering
+from .portrait import DropZone
 from .panels import section_title
 
 FRAME_INTERVAL = 1.0 / 30.0
@@ -45,7 +45,7 @@ def write_rows_png(path, rows: np.ndarray) -> np.ndarray:
     return grid
 
 
-class InterpolationWorker(QThread):
+class InterpolationWorker(BackgroundJob):
     progress = Signal(object, int)           # rows so far (R, steps, C, H, W) uint8, percent
     row_ready = Signal(object)               # the finished rows
     failed = Signal(str)
@@ -54,10 +54,6 @@ class InterpolationWorker(QThread):
         super().__init__(parent)
         self.args = dict(model=model, a=a, b=b, steps=steps, seeds=list(seeds), temperature=temperature,
                          class_id=class_id)
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
 
     def run(self) -> None:
         args = dict(self.args)
@@ -73,7 +69,7 @@ class InterpolationWorker(QThread):
                                                 temperature=args["temperature"], class_id=args["class_id"])
                 for i, stream in enumerate(streams):
                     while stream.step() is not None:
-                        if self._cancel.is_set():
+                        if self.cancelled:
                             return
                         now = time.perf_counter()
                         if now - last >= FRAME_INTERVAL:
@@ -262,12 +258,11 @@ class InterpolationPanel(QWidget):
         if not self.active:
             return
         old = self._embedders.pop(end.letter, None)
-        if old is not None and old.isRunning():
-            _lingering.add(old)
+        if old is not None:
+            old.cancel()
         worker = EmbedWorker(self.loaded, self.portrait.embedder, source)
         worker.succeeded.connect(lambda result, embedder, e=end, w=worker: self._embedded(e, w, result, embedder))
         worker.failed.connect(lambda kind, text, e=end, w=worker: self._embed_failed(e, w, text))
-        worker.finished.connect(lambda w=worker: _lingering.discard(w))
         self._embedders[end.letter] = worker
         end.drop.busy.show()
         worker.start()
@@ -331,8 +326,6 @@ class InterpolationPanel(QWidget):
         worker, self.worker = self.worker, None
         if worker is not None:
             worker.cancel()
-            if not worker.wait(5000):
-                _lingering.add(worker)
         self.generate.setEnabled(self.active)
         self.stop_button.setEnabled(False)
 
@@ -351,7 +344,6 @@ class InterpolationPanel(QWidget):
                      f"in {time.perf_counter() - self._started:.1f} s.")
 
     def _worker_done(self, worker) -> None:
-        _lingering.discard(worker)
         if worker is self.worker:
             self.worker = None
             self.generate.setEnabled(self.active)
@@ -399,7 +391,7 @@ class InterpolationPanel(QWidget):
 
     def shutdown(self) -> None:
         self.stop()
+        # Cancelled, not waited for: the window's job registry gives them their last moment.
         for worker in self._embedders.values():
-            if not worker.wait(5000):
-                _lingering.add(worker)
+            worker.cancel()
         self._embedders.clear()

@@ -86,7 +86,8 @@ def build_menus(window) -> dict:
     view.addSeparator()
     act(view, "presentation", "&Presentation mode", lambda on: window.set_presentation(on), "F11", checkable=True)
     act(None, "leave_presentation", "Leave presentation mode",
-        lambda: window.set_presentation(False) if window._presentation else None, "Esc")
+        window.escape, "Esc")
+    act(view, "large_text", "&Large text", lambda on: window.set_large_text(on), "Ctrl+L", checkable=True)
     view.addSeparator()
     group = QActionGroup(window)
     for name in ("dark", "light"):

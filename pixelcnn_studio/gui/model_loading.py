@@ -7,13 +7,13 @@ from PySide6.QtWidgets import QFileDialog
 
 from ..paths import bundled_models
 from . import settings
-from .worker import CardReader, LoadWorker
+from .worker import CardReader, load_job
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 
 
 class ModelLoading:
-    """Mixed into MainWindow. Loading runs on a LoadWorker thread; the current model stays in use
+    """Mixed into MainWindow. Loading runs as a background job; the current model stays in use
     until the new one has loaded, and a file that fails leaves it untouched."""
 
     def open_checkpoint(self, path) -> None:
@@ -23,17 +23,27 @@ class ModelLoading:
             self._load_error(path, f"{Path(path).name} is an image, not a model checkpoint: "
                                    "drop or open a .pt file written by PixelCNN Studio.")
             return
-        if self.loader is not None:
-            self._pending_path = path
-            return
-        self.statusBar().showMessage(f"Loading {Path(path).name}…")
+        # A newer choice wins: the load under way is cancelled (its result, when it comes, is dropped).
+        self.cancel_loading(quiet=True)
+        self.statusBar().showMessage(f"Loading {Path(path).name}… (Esc cancels)")
         if self.loaded is None:
             self.canvas.clear(f"Loading {Path(path).name}…")
-        self.loader = LoadWorker(path)
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(self._load_error)
-        self.loader.finished.connect(self._loader_done)
-        self.loader.start()
+        job = self.loader = load_job(path)
+        job.done.connect(self._on_loaded)
+        job.failed.connect(lambda message, p=path: self._load_error(p, message))
+        job.finished.connect(lambda j=job: self._loader_done(j))
+        job.start()
+
+    def cancel_loading(self, quiet: bool = False) -> bool:
+        """Stop waiting for the checkpoint being loaded; the current model stays. True if one was."""
+        job, self.loader = self.loader, None
+        if job is None:
+            return False
+        job.cancel()
+        if not quiet:
+            self.statusBar().showMessage(f"Stopped loading {Path(job.path).name}.", 5000)
+            self._show_empty()
+        return True
 
     def adopt_checkpoint(self, path: str, loaded, error: str = "") -> None:
         """Take what loading `path` gave before the window existed (at start-up): a checkpoint or an error."""
@@ -49,28 +59,28 @@ class ModelLoading:
             settings.put("models/folder", str(Path(path).parent))
             self.open_checkpoint(path)
 
-    def _loader_done(self) -> None:
+    def _loader_done(self, job) -> None:
+        if job is not self.loader:
+            return                       # a cancelled load ending late
         self.loader = None
-        if self.loaded is None and self._pending_path is None:
+        if self.loaded is None:
             self._show_empty()
-        if self._pending_path is not None:
-            path, self._pending_path = self._pending_path, None
-            self.open_checkpoint(path)
 
     def _on_loaded(self, loaded) -> None:
         self.session.shutdown()
-        self.loaded, self.model_path = loaded, str(Path(loaded.path).resolve())
+        self.model_path = str(Path(loaded.path).resolve())
+        self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder)
+        self.state.set_checkpoint(loaded)
         self.banner.hide()
         settings.put("models/last", self.model_path)
         settings.add_recent(self.model_path)
         self.refresh_model_list()
         self.models.show_card(loaded)
-        self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder)
         self.distribution.set_levels(loaded.config.levels)
         if self.explorer is not None:
             self.explorer.set_checkpoint(loaded)
         self._update_title()
-        self._prepare_canvas()
+        self.prepare_canvas()
         self.statusBar().showMessage(f"Loaded {Path(loaded.path).name}", 5000)
         self.model_loaded.emit(loaded.path)
 
@@ -108,7 +118,7 @@ class ModelLoading:
         if not missing:
             return
         self.stop_card_reader()
-        reader = self._card_reader = CardReader(missing)
+        reader = self.card_reader = CardReader(missing)
 
         def store(path, text):
             try:
@@ -120,10 +130,10 @@ class ModelLoading:
         reader.start()
 
     def stop_card_reader(self) -> None:
-        reader = self.__dict__.pop("_card_reader", None)
+        reader, self.card_reader = getattr(self, "card_reader", None), None
         if reader is not None:
             reader.card_ready.disconnect()
-            reader.stop()
+            reader.cancel()
 
     def _show_empty(self) -> None:
         if self.loaded is None and self.loader is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
@@ -214,24 +213,6 @@ class ConditioningPanel(QWidget):
         self.per_row.setChecked(False)
         self.combo.setCurrentIndex(index)
         return True
-
-    def plan(self, batch: int):
-        """(n, class_ids, embedding, columns, row_labels) for a run of about `batch` images."""
-        cfg = self._config
-        class_ids, columns, labels, n = None, None, None, batch
-        if self._names:
-            k = len(self._names)
-            if self.per_row.isChecked():
-                # The same layout as `pixelcnn-studio sample --class all`: per_row images of each class.
-                per_row = max(1, batch // k)
-                n = min(k, 64 // per_row) * per_row
-                class_ids = np.arange(n) // per_row % k
-                columns, labels = per_row, self._names[: n // per_row]
-            else:
-                class_ids = np.full(n, max(0, self.combo.currentIndex()))
-        embedding = np.zeros((n, cfg.embedding_dim), dtype=np.float32) if cfg is not None and cfg.embedding_dim \
-            else None
-        return n, class_ids, embedding, columns, labels
 
 
 class Banner(QFrame):

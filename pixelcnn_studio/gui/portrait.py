@@ -20,7 +20,6 @@ from .pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, mime_has_picture, pictu
 from .panels import section_title
 
 BOX_COLOUR = "#ffd54a"
-_lingering: set = set()      # workers still finishing after their panel moved on (never destroyed running)
 
 
 class DropZone(QFrame):
@@ -273,14 +272,6 @@ class PortraitPanel(QWidget):
         dim = int(self.loaded.config.embedding_dim)
         return mean if mean is not None and mean.size == dim else np.zeros(dim, dtype=np.float32)
 
-    def plan(self, plan):
-        """The window's run plan (n, class_ids, embedding, columns, labels) with this panel's embedding."""
-        n, class_ids, embedding, columns, labels = plan
-        vector = self.sampling_vector()
-        if embedding is not None and vector is not None and vector.size == np.shape(embedding)[1]:
-            embedding = np.tile(vector.astype(np.float32), (n, 1))
-        return n, class_ids, embedding, columns, labels
-
     # -- loading a portrait ---------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
@@ -306,8 +297,8 @@ class PortraitPanel(QWidget):
             self.load_portrait(self._last_source, allow_centre_crop=True)
 
     def _start(self, source, allow_centre_crop: bool) -> None:
-        if self._worker is not None and self._worker.isRunning():
-            _lingering.add(self._worker)          # a job for the previous model: let it end on its own
+        if self._worker is not None:
+            self._worker.cancel()                 # a job for the previous model: it ends on its own, unheard
         worker = EmbedWorker(self.loaded, self.embedder, source, allow_centre_crop=allow_centre_crop)
         worker.succeeded.connect(lambda result, embedder, w=worker: self._done(w, result, embedder))
         worker.failed.connect(lambda kind, text, w=worker: self._failed(w, kind, text))
@@ -319,7 +310,6 @@ class PortraitPanel(QWidget):
         worker.start()
 
     def _finished(self, worker) -> None:
-        _lingering.discard(worker)
         if worker is not self._worker:
             return
         self._worker = None
@@ -424,7 +414,8 @@ class PortraitPanel(QWidget):
         self._show_neighbours(nearest(self._gallery, self.vector, NEIGHBOURS))
         self.embedding_changed.emit()
 
-    def shutdown(self, wait_ms: int = 5000) -> None:
+    def shutdown(self) -> None:
+        """Cancel the embedding under way; the window's job registry gives it its last moment."""
         worker, self._worker, self._pending = self._worker, None, None
-        if worker is not None and not worker.wait(wait_ms):
-            _lingering.add(worker)
+        if worker is not None:
+            worker.cancel()

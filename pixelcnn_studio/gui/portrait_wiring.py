@@ -13,7 +13,6 @@ from .pictures import ask_for_picture, mime_has_picture, picture_from_mime
 from .portrait import PortraitPanel
 
 INTERPOLATION_TAB = "Interpolation"
-PRESENTATION_LEFT_WIDTH = 400     # the portrait panel in presentation mode
 
 
 class PortraitTools(QObject):
@@ -74,11 +73,10 @@ class PortraitTools(QObject):
         """What the left panel shows. In presentation mode it is hidden, except that a portrait model
         keeps its Portrait panel (alone): the speaker drops photos there and the audience sees the crop."""
         window, active = self.window, self.panel.active
-        presenting = window._presentation
+        presenting = window.presenting
         loaded = window.loaded
         window.left.setVisible(not presenting or active)
-        # The presentation style's larger type needs a wider panel (the right one widens likewise).
-        window.left.setFixedWidth(PRESENTATION_LEFT_WIDTH if presenting else window.LEFT_WIDTH)
+        window.arrange_side_panels()
         window.models.setVisible(not presenting)
         self.scroll.setVisible(active)
         # The model list gives up height to the portrait: a few lines of it are enough while one is shown.
@@ -91,23 +89,29 @@ class PortraitTools(QObject):
         loaded = self.window.loaded
         self.panel.set_checkpoint(loaded)
         self.arrange_left_panel()
-        self.window._update_headline()
+        self._publish_embedding()
         self.interpolation.set_checkpoint(loaded)
-        self.interpolation.seed.setValue(self.window.controls.seed.value())
+        self.interpolation.seed.setValue(self.window.state.seed)
         self.window.actions_by_name["open_portrait"].setEnabled(self.panel.active)
 
     def _run_options(self) -> dict:
-        w = self.window
-        options = {"temperature": w.controls.temperature.value()}
-        if w.loaded is not None and w.loaded.config.num_classes:
-            options["class_id"] = max(0, w.conditioning.combo.currentIndex())
+        state = self.window.state
+        options = {"temperature": state.temperature}
+        if state.num_classes:
+            options["class_id"] = state.class_index
         return options
+
+    def _publish_embedding(self) -> None:
+        """The app state samples from what this panel shows: the portrait, or the average embedding."""
+        label = self.panel.headline_suffix().lstrip(" ·")
+        self.window.state.set_embedding(self.panel.sampling_vector(), label)
 
     def _embedding_changed(self) -> None:
         """A new portrait: sample from it now (a run under way starts again on it)."""
         w = self.window
+        self._publish_embedding()
         if w.session.active:
-            w._conditioning_changed()
+            w.plan_changed()
         else:
             w.new_run()
 

@@ -5,9 +5,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from .worker import Frame, SamplingWorker
 
-# Workers that did not end in time are kept referenced until they do, so Python never
-# destroys a QThread that is still running.
-_lingering: set = set()
+# How long ending a run may hold the GUI thread: one sub-pixel of even a large model is far less.
+END_WAIT_MS = 500
 
 
 class SamplingSession(QObject):
@@ -19,6 +18,7 @@ class SamplingSession(QObject):
         self.worker: SamplingWorker | None = None
         self.frame: Frame | None = None
         self.run_id = 0
+        self.plan = None
         self.speed: float | None = None
         # One reusable timer: QTimer.singleShot with a Python callable, 60 times a second,
         # has corrupted reference counts in some PySide6 releases.
@@ -37,12 +37,13 @@ class SamplingSession(QObject):
     def active(self) -> bool:
         return self.state in ("starting", "running", "paused")
 
-    def start(self, model, n: int, *, class_ids=None, embedding=None, seed: int = 0, temperature: float = 1.0,
-              paused: bool = False) -> None:
+    def start(self, model, plan, *, paused: bool = False) -> None:
+        """A new run of `plan` (a core.plan.RunPlan); the previous run ends first."""
         self.shutdown()
         self.run_id += 1
-        worker = SamplingWorker(self.run_id, model, n, class_ids=class_ids, embedding=embedding, seed=seed,
-                                temperature=temperature, speed=self.speed, paused=paused)
+        self.plan = plan
+        worker = SamplingWorker(self.run_id, model, plan.n, speed=self.speed, paused=paused,
+                                **plan.sampler_arguments())
         worker.frame_ready.connect(lambda w=worker: self._take(w))
         worker.failed.connect(self.failed)
         self.worker, self.frame = worker, None
@@ -104,6 +105,5 @@ class SamplingSession(QObject):
             worker.failed.disconnect()
         except (RuntimeError, TypeError):
             pass
-        if not worker.shutdown(wait_ms=5000):
-            _lingering.add(worker)
-            worker.finished.connect(lambda w=worker: _lingering.discard(w))
+        # A worker that has not ended in time stays in the job registry and ends on its own.
+        worker.shutdown(wait_ms=END_WAIT_MS)

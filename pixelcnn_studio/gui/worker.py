@@ -18,7 +18,9 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
+
+from .jobs import BackgroundJob, FunctionJob
 
 FRAME_INTERVAL = 1.0 / 60.0
 # How long the sampler waits for the GUI to finish showing a frame before it goes on regardless.
@@ -46,16 +48,18 @@ class Frame:
     step_probs: np.ndarray | None = None
 
 
-class SamplingWorker(QThread):
+class SamplingWorker(BackgroundJob):
     frame_ready = Signal()       # take it with take_frame(); a signal per posted frame, not per step
     failed = Signal(str)
 
-    def __init__(self, run_id: int, model, n: int, *, class_ids=None, embedding=None, seed: int = 0,
-                 temperature: float = 1.0, speed: float | None = None, paused: bool = False, parent=None):
+    def __init__(self, run_id: int, model, n: int, *, speed: float | None = None, paused: bool = False,
+                 parent=None, **stream_args):
+        """`stream_args` are core.sampling.SampleStream's (class_ids, embedding, seed, temperature, ...)."""
         super().__init__(parent)
+        self.name = f"sampling run {run_id}"
         self.run_id = run_id
-        self._stream_args = dict(model=model, n=n, class_ids=class_ids, embedding=embedding, seed=seed,
-                                 temperature=temperature)
+        seed, temperature = stream_args.setdefault("seed", 0), stream_args.setdefault("temperature", 1.0)
+        self._stream_args = dict(model=model, n=n, **stream_args)
         self._cond = threading.Condition()
         self._paused, self._stopped, self._shutdown = paused, False, False
         self._step_requests = 0
@@ -100,11 +104,10 @@ class SamplingWorker(QThread):
         """Rewind to before step `index` and go on from there (with a new seed or temperature)."""
         self._command(_fork=(index, seed, temperature, resume))
 
-    def shutdown(self, wait_ms: int = 3000) -> bool:
-        """Ask the thread to end after the current step and wait for it; True if it ended."""
+    def wake(self) -> None:
+        """Cancelled: end after the current step."""
         self._command(_shutdown=True)
         self._shown.set()
-        return self.wait(wait_ms)
 
     def frame_shown(self) -> None:
         """The GUI has drawn the last frame: sampling may take the GIL again."""
@@ -142,6 +145,9 @@ class SamplingWorker(QThread):
                 self._post(stream, None)
                 continue
             step = stream.step()
+            # Every step, not only the posted ones: a frame that follows a pause must show the
+            # step the counter is at, not the last one that happened to be drawn.
+            self._last_step = step
             now = time.perf_counter()
             self._rate_window.append((now, step.index))
             if self._speed:
@@ -237,50 +243,45 @@ class SamplingWorker(QThread):
         self._shown.wait(ACK_TIMEOUT)
 
 
-class LoadWorker(QThread):
-    """Loads one checkpoint off the GUI thread; reports the result or a one-line reason."""
-    loaded = Signal(object)          # core LoadedCheckpoint
-    failed = Signal(str, str)        # path, message
+def load_job(path: str) -> FunctionJob:
+    """Loads one checkpoint off the GUI thread: `done(loaded)` or `failed(one-line reason)`.
+    Cancelling it drops the result; the file is read to the end (a C call cannot be interrupted)."""
+    path = str(path)
 
-    def __init__(self, path: str, parent=None):
-        super().__init__(parent)
-        self.path = str(path)
-
-    def run(self) -> None:
+    def load(job):
         from ..core.checkpoint import CheckpointError, load_checkpoint
         try:
-            loaded = load_checkpoint(self.path)
-        except CheckpointError as exc:
-            self.failed.emit(self.path, str(exc))
+            return load_checkpoint(path)
+        except CheckpointError:
+            raise
         except Exception as exc:  # noqa: BLE001 - any unreadable file is a message, not a crash
-            self.failed.emit(self.path, f"{self.path}: {type(exc).__name__}: {exc}")
-        else:
-            self.loaded.emit(loaded)
+            raise RuntimeError(f"{path}: {type(exc).__name__}: {exc}") from exc
+
+    job = FunctionJob(load, name=f"loading {path}")
+    job.path = path
+    return job
 
 
-class CardReader(QThread):
+class CardReader(BackgroundJob):
     """Reads the headers of the listed checkpoints for the model list, off the GUI thread."""
     card_ready = Signal(str, str)       # path, one-line summary
+    name = "reading model cards"
 
     def __init__(self, paths: list[str], parent=None):
         super().__init__(parent)
         self.paths = list(paths)
-        self._stop = False
-
-    def stop(self) -> None:
-        self._stop = True
-        self.wait(5000)
 
     def run(self) -> None:
         from ..core.card import summary_line
         from ..core.checkpoint import read_checkpoint_dict
         from ..core.config import ModelConfig
         for path in self.paths:
-            if self._stop:
+            if self.cancelled:
                 return
             try:
                 payload = read_checkpoint_dict(path)
                 config = ModelConfig.from_dict(dict(payload["config"]))
             except Exception:  # noqa: BLE001 - a bad file shows no summary; opening it explains why
                 continue
-            self.card_ready.emit(path, summary_line(config, payload))
+            if not self.cancelled:
+                self.card_ready.emit(path, summary_line(config, payload))

@@ -56,8 +56,41 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
     return total / max(count, 1.0) / math.log(2.0)
 
 
+@torch.no_grad()
+def class_log_likelihoods(model, images, num_classes: int, *, batch_size: int = 64) -> torch.Tensor:
+    """log2 p(x | c) of every image under every class, (N, num_classes): one pass per class."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    scores = torch.empty(images.shape[0], num_classes, dtype=torch.float64)
+    for start in range(0, images.shape[0], batch_size):
+        x = images[start:start + batch_size].to(device)
+        for c in range(num_classes):
+            ids = torch.full((x.shape[0],), c, dtype=torch.int64, device=device)
+            nll = F.cross_entropy(model(x, class_ids=ids).float(), x.long(), reduction="none")
+            # Summed in float64 on the CPU: Apple's MPS has no float64.
+            scores[start:start + x.shape[0], c] = -nll.cpu().double().flatten(1).sum(1) / math.log(2.0)
+    model.train(was_training)
+    return scores
+
+
+def bayes_classification(scores: torch.Tensor, labels: torch.Tensor, class_names) -> dict:
+    """The model as a classifier with a uniform prior: argmax over c of log p(x | c)."""
+    predicted = scores.argmax(dim=1)
+    n = scores.shape[1]
+    confusion = torch.zeros(n, n, dtype=torch.int64)
+    confusion.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)
+    per_class = {}
+    for c, name in enumerate(class_names):
+        total = int(confusion[c].sum())
+        per_class[name] = None if total == 0 else int(confusion[c, c]) / total
+    return {"accuracy": float((predicted == labels).double().mean()), "chance": 1.0 / n,
+            "per_class_accuracy": per_class, "confusion": confusion.tolist()}
+
+
 def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None = None,
-                        batch_size: int = 256, device: str | None = "cpu", threads: int | None = None) -> dict:
+                        batch_size: int = 256, classify: bool = False, device: str | None = "cpu",
+                        threads: int | None = None) -> dict:
     """Bits/dim of a checkpoint on a dataset split, with what was measured."""
     from ..errors import UserError
     from ..core import load_checkpoint
@@ -72,19 +105,26 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
     if limit is not None:
         if limit < 1:
             raise UserError("--limit must be at least 1")
-        data.images = data.images[:limit]
-        data.labels = None if data.labels is None else data.labels[:limit]
+        data.keep_first(limit)
     if len(data) == 0:
         raise UserError(f"the {split} split of {spec!r} is empty")
     labels = class_ids_for_model(data, loaded.class_names, cfg.num_classes)
     embeddings = None
     if cfg.embedding_dim:
         from .conditioning import checkpoint_embeddings
-        embeddings = checkpoint_embeddings(loaded, data.images)
-    bpd = heldout_nll(loaded.model.to(where), data.images, labels, DistContext(device=where), batch_size=batch_size,
+        embeddings = checkpoint_embeddings(loaded, data.images, sources=data.sources)
+    if classify and not cfg.num_classes:
+        raise UserError("--classify needs a class-conditional model; this one has no classes")
+    model = loaded.model.to(where)
+    bpd = heldout_nll(model, data.images, labels, DistContext(device=where), batch_size=batch_size,
                       embeddings=embeddings)
-    return {"checkpoint": str(path), "data": spec, "split": split, "images": len(data), "device": str(where),
-            "bits_per_dim": bpd, "nats_per_image": bpd * math.log(2.0) * cfg.channels * cfg.height * cfg.width}
+    result = {"checkpoint": str(path), "data": spec, "split": split, "images": len(data), "device": str(where),
+              "bits_per_dim": bpd, "nats_per_image": bpd * math.log(2.0) * cfg.channels * cfg.height * cfg.width}
+    if classify:
+        names = list(loaded.class_names or [str(i) for i in range(cfg.num_classes)])
+        scores = class_log_likelihoods(model, data.images, cfg.num_classes)
+        result["classification"] = {"class_names": names, **bayes_classification(scores, labels, names)}
+    return result
 
 
 def run_eval(args) -> int:
@@ -92,11 +132,23 @@ def run_eval(args) -> int:
     import time
     t0 = time.perf_counter()
     result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit,
-                                 device=args.device, threads=args.threads)
+                                 classify=getattr(args, "classify", False), device=args.device, threads=args.threads)
     result["seconds"] = round(time.perf_counter() - t0, 2)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(f"{result['bits_per_dim']:.4f} bits/dim on {result['images']} {args.split} images of "
               f"{args.data} ({result['nats_per_image']:.1f} nats/image, {result['seconds']:.1f} s)")
+        if "classification" in result:
+            print(format_classification(result["classification"]))
     return 0
+
+
+def format_classification(found: dict) -> str:
+    lines = [f"as a Bayes classifier (argmax_c log p(x|c), uniform prior): accuracy "
+             f"{found['accuracy']:.1%} (chance {found['chance']:.1%})"]
+    width = max(len(n) for n in found["class_names"])
+    for name in found["class_names"]:
+        share = found["per_class_accuracy"][name]
+        lines.append(f"  {name:<{width}}  " + ("no images" if share is None else f"{share:.0%}"))
+    return "\n".join(lines)

@@ -22,10 +22,11 @@ from ..core import ModelConfig, build_model, save_checkpoint
 from ..core.checkpoint import read_checkpoint_dict
 from . import distributed as D
 from ..embed.autoencoder import ConvEncoder, checkpoint_entry
-from .conditioning import AutoencoderPixelCNN, dataset_embeddings, resolve_kind
+from .conditioning import AutoencoderPixelCNN, resolve_kind
+from .embeddings import dataset_embeddings
 from .evaluate import heldout_nll
 from .optim_state import load_optimizer_state, optimizer_state_by_name
-from .regularise import add_dropout
+from .regularise import add_dropout, augment
 from .metrics import MetricsLog, StopSignals, progress_bar
 from .schedule import ema_decay, lr_at, update_ema
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
@@ -42,14 +43,10 @@ def load_data(s: TrainSettings):
     train_set = load_dataset(s.data, "train", image_size=s.image_size)
     test_set = load_dataset(s.data, "test", image_size=train_set.image_size, channels=train_set.channels)
     if s.limit_train:
-        train_set.images = train_set.images[:s.limit_train]
-        if train_set.labels is not None:
-            train_set.labels = train_set.labels[:s.limit_train]
+        train_set.keep_first(s.limit_train)
     test_set.info = {**(test_set.info or {}), "full_size": len(test_set)}
     if s.eval_limit:
-        test_set.images = test_set.images[:s.eval_limit]
-        if test_set.labels is not None:
-            test_set.labels = test_set.labels[:s.eval_limit]
+        test_set.keep_first(s.eval_limit)
     return train_set, test_set
 
 
@@ -120,10 +117,15 @@ class _Run:
         self.embeddings = self.test_embeddings = None
         embedding_dim = s.code_dim if self.kind == "autoencoder" else 0
         if self.kind == "embedding":
-            self.embeddings = dataset_embeddings(self.train_set.images, s.embedder, self.out / "cache",
+            # One process embeds and fills the per-user cache; the others then read it.
+            if not ctx.is_main:
+                D.barrier(ctx)
+            self.embeddings = dataset_embeddings(self.train_set.images, s.embedder, sources=self.train_set.sources,
                                                  show_progress=ctx.is_main, label="training").to(ctx.device)
-            self.test_embeddings = dataset_embeddings(self.test_set.images, s.embedder, self.out / "cache",
+            self.test_embeddings = dataset_embeddings(self.test_set.images, s.embedder, sources=self.test_set.sources,
                                                       show_progress=ctx.is_main, label="held-out")
+            if ctx.is_main:
+                D.barrier(ctx)
             embedding_dim = self.embeddings.shape[1]
         self.config = ModelConfig(image_size=self.train_set.image_size, channels=self.train_set.channels,
                                   hidden=s.hidden, layers=s.layers, kernel_size=s.kernel_size,
@@ -311,7 +313,7 @@ class _Run:
 
     # -- the loop ----------------------------------------------------------------------------
     def train_step(self, idx: torch.Tensor) -> torch.Tensor:
-        x = self.images[idx]
+        x = augment(self.images[idx], flip=self.s.flip, shift=self.s.shift, seed=self.s.seed, step=self.step)
         y = None if self.labels is None else self.labels[idx]
         e = None if self.embeddings is None else self.embeddings[idx]
         for group in self.opt.param_groups:

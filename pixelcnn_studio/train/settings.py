@@ -25,6 +25,8 @@ class TrainSettings:
     embedder: str | None = None
     code_dim: int = 16
     limit_train: int | None = None
+    flip: bool = False
+    shift: int = 0
     hidden: int = 32
     layers: int = 6
     kernel_size: int = 5
@@ -109,6 +111,8 @@ def check(s: TrainSettings) -> None:
         bad.append(f"--conditioning must be one of {', '.join(KINDS)} (got {s.conditioning})")
     if s.conditioning == "embedding" and not s.embedder:
         bad.append("--conditioning embedding needs --embedder NAME (e.g. face-dlib-128)")
+    if s.shift < 0:
+        bad.append(f"--shift must be 0 or more (got {s.shift})")
     if s.code_dim < 1:
         bad.append(f"--code-dim must be positive (got {s.code_dim})")
     if s.lr <= 0:

@@ -1,0 +1,185 @@
+"""Bad checkpoints, built the way a careless user or an attacker would make them.
+
+`build_all(folder)` writes one file per kind and returns {kind: (path, expected exit status of `info`)}.
+Exit 0 means the file is usable (its oddities shown safely); 2 means one clear line. Used by the
+crafted-input tests, and runnable alone to count them for the docs.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import torch
+
+from pixelcnn_studio import ModelConfig, build_model, save_checkpoint
+from pixelcnn_studio.embed.autoencoder import ConvEncoder, checkpoint_entry
+
+CLASSES = ModelConfig(image_size=4, channels=1, hidden=4, layers=2, kernel_size=3, num_classes=2)
+PORTRAITS = ModelConfig(image_size=8, channels=1, hidden=4, layers=2, kernel_size=3, embedding_dim=4)
+
+# Config fields as a hostile or careless file may give them.
+CONFIG_CASES = {
+    "hidden 10^9": {"hidden": 10**9}, "levels 10^9": {"levels": 10**9},
+    "num_classes 10^9": {"num_classes": 10**9}, "embedding_dim 10^9": {"embedding_dim": 10**9},
+    "kernel_size 10^5": {"kernel_size": 10**5}, "layers 10^6": {"layers": 10**6},
+    "image_size 10^6": {"image_size": [10**6, 10**6]}, "hidden 8.5": {"hidden": 8.5},
+    "layers 2.0": {"layers": 2.0}, "hidden true": {"hidden": True}, "hidden '64'": {"hidden": "64"},
+    "location_channels -1": {"location_channels": -1}, "output_hidden -1": {"output_hidden": -1},
+    "channels 2": {"channels": 2}, "variant unknown": {"variant": "fancy"},
+    "location_conditioning 'yes'": {"location_conditioning": "yes"},
+    "image_size three sides": {"image_size": [4, 4, 4]}, "image_size text": {"image_size": "big"},
+    "unknown config field": {"colour": "red"},
+    # Every field within its cap, together far beyond any machine's memory.
+    "huge but within caps": {"hidden": 4096, "layers": 256, "kernel_size": 15, "image_size": 512},
+}
+
+
+def _payload(config=CLASSES, **metadata) -> dict:
+    """A valid checkpoint's dict, as torch.load reads it back."""
+    torch.manual_seed(0)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.pt"
+        save_checkpoint(path, build_model(config), **metadata)
+        return torch.load(path, weights_only=True)
+
+
+def _portrait_payload() -> dict:
+    torch.manual_seed(0)
+    encoder = ConvEncoder(1, 8, 4, width=2)
+    return _payload(PORTRAITS, embedder=checkpoint_entry(encoder))
+
+
+def _with_state(payload, change) -> dict:
+    state = dict(payload["state_dict"])
+    change(state)
+    return dict(payload, state_dict=state)
+
+
+def _forge_declared_size(path: Path, entry_suffix: str, size: int) -> None:
+    """Re-zip with deflate and declare `size` uncompressed bytes for one entry: a deflate bomb's
+    directory, without spending the seconds (and gigabytes) of a real one."""
+    source = zipfile.ZipFile(path)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+    source.close()
+    data = bytearray(out.getvalue())
+    name = next(n for n in zipfile.ZipFile(io.BytesIO(bytes(data))).namelist() if n.endswith(entry_suffix))
+    encoded = name.encode()
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        name_len = int.from_bytes(data[central + 28:central + 30], "little")
+        if bytes(data[central + 46:central + 46 + name_len]) == encoded:
+            data[central + 24:central + 28] = size.to_bytes(4, "little")
+            local = int.from_bytes(data[central + 42:central + 46], "little")
+            data[local + 22:local + 26] = size.to_bytes(4, "little")
+            break
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+
+
+def build_all(folder) -> dict[str, tuple[Path, int]]:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    cases: dict[str, tuple[Path, int]] = {}
+
+    def save(kind: str, payload, status: int = 2) -> None:
+        path = folder / (kind.replace(" ", "_").replace("/", "-").replace("'", "") + ".pt")
+        torch.save(payload, path)
+        cases[kind] = (path, status)
+
+    good = _payload(class_names=["cat", "dog"], metrics={"test_bpd": 3.5})
+    save("valid class model", good, 0)
+    for kind, change in CONFIG_CASES.items():
+        save(f"config {kind}", dict(good, config=dict(good["config"], **change)))
+    save("config not a dict", dict(good, config="hidden=64"))
+
+    save("state value float", _with_state(good, lambda s: s.update({"head.out.bias": 1.5})))
+    save("state value text", _with_state(good, lambda s: s.update({"head.out.bias": "zeros"})))
+    save("state value list", _with_state(good, lambda s: s.update({"head.out.bias": [0.0] * 512})))
+    save("state integer key", _with_state(good, lambda s: s.update({7: torch.zeros(1)})))
+    save("state sparse tensor", _with_state(good, lambda s: s.update(
+        {"head.out.bias": s["head.out.bias"].to_sparse()})))
+    save("state integer tensor", _with_state(good, lambda s: s.update(
+        {"head.out.bias": torch.zeros_like(s["head.out.bias"], dtype=torch.int64)})))
+    save("state wrong shape", _with_state(good, lambda s: s.update({"head.out.bias": torch.zeros(3)})))
+    save("state missing weight", _with_state(good, lambda s: s.pop("head.out.bias")))
+    save("state not a dict", dict(good, state_dict=list(good["state_dict"].values())))
+    save("weights with one NaN", _with_state(good, lambda s: s.update(
+        {"head.out.bias": s["head.out.bias"].clone().index_fill_(0, torch.tensor([3]), float("nan"))})))
+    save("weights with Inf", _with_state(good, lambda s: s.update(
+        {"layers.0.vertical.weight": s["layers.0.vertical.weight"] * float("inf")})))
+    save("half precision with DDP and compile prefixes", _with_state(good, lambda s: [
+        s.update({f"module._orig_mod.{k}": s.pop(k).half()}) for k in list(s)]), 0)
+
+    save("extra a string", dict(good, extra="notes"))
+    save("dataset a string", dict(good, dataset="mnist"))
+    save("metrics a string", dict(good, metrics="3.1 bits"))
+    save("metric a list", dict(good, metrics={"test_bpd": [3.1]}))
+    save("metric NaN", dict(good, metrics={"test_bpd": float("nan")}), 0)
+    save("embedder a string", dict(good, embedder="face-dlib-128"))
+    save("class names ints", dict(good, class_names=[0, 1]))
+    save("class names None items", dict(good, class_names=[None, None]))
+    save("class names a string", dict(good, class_names="cat,dog"))
+    save("class names too few", dict(good, class_names=["cat"]))
+    save("class names with newline and escape", dict(good, class_names=["cat\nline2", "\x1b[31mred" + "x" * 500]), 0)
+    save("newer version", dict(good, version=99))
+    save("version text", dict(good, version="1"))
+    save("no format header", {k: v for k, v in good.items() if k != "format"})
+    save("payload a list", [good])
+
+    portrait = _portrait_payload()
+    save("valid auto-encoder", portrait, 0)
+    entry = portrait["embedder"]
+    save("embedder without name", dict(portrait, embedder={k: v for k, v in entry.items() if k != "name"}))
+    save("embedder dim wrong", dict(portrait, embedder=dict(entry, dim=5)))
+    save("autoencoder without config", dict(portrait, embedder={k: v for k, v in entry.items() if k != "config"}))
+    save("autoencoder config dim float", dict(portrait, embedder=dict(entry, config=dict(entry["config"], dim=4.0))))
+    save("autoencoder config width 10^9", dict(portrait, embedder=dict(entry, config=dict(entry["config"],
+                                                                                            width=10**9))))
+    save("autoencoder config a list", dict(portrait, embedder=dict(entry, config=[1, 8, 4])))
+    save("autoencoder weights a string", dict(portrait, embedder=dict(entry, state_dict="weights")))
+    save("autoencoder weight wrong shape", dict(portrait, embedder=dict(entry, state_dict=dict(
+        entry["state_dict"], **{"to_code.bias": torch.zeros(9)}))))
+    save("autoencoder weight NaN", dict(portrait, embedder=dict(entry, state_dict=dict(
+        entry["state_dict"], **{"to_code.bias": torch.full((4,), float("nan"))}))))
+    save("gallery of the wrong size", dict(portrait, extra={"gallery": {
+        "images": torch.zeros(3, 1, 5, 5, dtype=torch.uint8), "embeddings": torch.zeros(3, 4)}}))
+
+    # Files that are not checkpoints at all.
+    valid = cases["valid class model"][0]
+    raw = {
+        "empty file": b"", "random bytes": os.urandom(4096), "text file": b"hello\n" * 100,
+        "truncated": valid.read_bytes()[: valid.stat().st_size // 2],
+        "foreign zip": _zip_bytes({"readme.txt": b"hi"}),
+    }
+    for kind, data in raw.items():
+        path = folder / (kind.replace(" ", "_") + ".pt")
+        path.write_bytes(data)
+        cases[kind] = (path, 2)
+    for kind, entry_name, size in (("deflate bomb (tensor data)", "data/0", 0xF000_0000),
+                                   ("deflate bomb (pickle)", "data.pkl", 0xF000_0000),
+                                   ("tensor data beyond the config", "data/0", 300 * 2**20)):
+        path = folder / (kind.split(" (")[0].replace(" ", "_") + f"-{entry_name.replace('/', '_')}.pt")
+        path.write_bytes(valid.read_bytes())
+        _forge_declared_size(path, entry_name, size)
+        cases[kind] = (path, 2)
+    fifo = folder / "fifo.pt"
+    os.mkfifo(fifo)
+    cases["named pipe (FIFO)"] = (fifo, 2)
+    (folder / "a-folder.pt").mkdir()
+    cases["a folder"] = (folder / "a-folder.pt", 2)
+    cases["missing file"] = (folder / "missing.pt", 2)
+    return cases
+
+
+def _zip_bytes(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return out.getvalue()

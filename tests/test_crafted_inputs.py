@@ -1,0 +1,163 @@
+"""Every kind of bad checkpoint and argument ends in exit 0 or one clear line, quickly, under a memory cap."""
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from crafted import build_all
+
+TESTS = Path(__file__).parent
+ROOT = TESTS.parent
+# Address space for the child: room for torch and a tiny model, far from what a blow-up would take.
+MEMORY_CAP = 3 * 2**30
+SLOW_SECONDS = 8.0
+
+
+def _capped():
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def run_capped(cases: list, timeout: int = 600) -> list[dict]:
+    env = {"PYTHONPATH": f"{ROOT}:{TESTS}", "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1",
+           "PIXELCNN_STUDIO_SETTINGS": "test", "HOME": str(Path.home())}
+    result = subprocess.run([sys.executable, str(TESTS / "crafted_runner.py"), json.dumps(cases)],
+                            capture_output=True, text=True, timeout=timeout, preexec_fn=_capped, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("crafted")
+    return folder, build_all(folder)
+
+
+@pytest.fixture(scope="module")
+def outcomes(crafted):
+    folder, cases = crafted
+    portrait = folder / "portrait.png"
+    Image.new("RGB", (20, 20), "gray").save(portrait)
+    commands = []
+    for kind, (path, _) in cases.items():
+        commands.append([f"info|{kind}", ["info", str(path)]])
+        commands.append([f"json|{kind}", ["info", "--json", str(path)]])
+        # Portrait models are sampled with a picture, so that a 2 there is the file's fault.
+        condition = ["--portrait", str(portrait)] if "auto" in kind else []
+        commands.append([f"sample|{kind}", ["sample", str(path), "--n", "1", *condition,
+                                            "--out", str(folder / "out.npy")]])
+    return {r["label"]: r for r in run_capped(commands)}
+
+
+def problems_of(result: dict, expected_status: int) -> list[str]:
+    found = []
+    if result["crash"]:
+        found.append(f"crashed: {result['crash'].strip().splitlines()[-1]}")
+    elif result["status"] != expected_status:
+        found.append(f"exit {result['status']}, expected {expected_status}: {result['stderr'].strip()[:200]}")
+    elif expected_status == 2:
+        lines = result["stderr"].splitlines()
+        if len(lines) != 1 or "Traceback" in result["stderr"] or not lines[0].startswith("pixelcnn-studio: error: "):
+            found.append(f"stderr is not one error line: {result['stderr'][:300]!r}")
+    if result["seconds"] > SLOW_SECONDS:
+        found.append(f"took {result['seconds']:.1f} s")
+    return found
+
+
+def test_info_and_sample_end_in_one_line_or_success(crafted, outcomes):
+    _, cases = crafted
+    failures = []
+    for kind, (_, status) in cases.items():
+        for command in ("info", "json", "sample"):
+            for problem in problems_of(outcomes[f"{command}|{kind}"], status):
+                failures.append(f"{command} {kind}: {problem}")
+    assert not failures, "\n".join(failures)
+    assert len(cases) >= 60
+
+
+def test_json_is_always_valid(crafted, outcomes):
+    _, cases = crafted
+    for kind, (_, status) in cases.items():
+        if status == 0:
+            text = outcomes[f"json|{kind}"]["stdout"]
+            json.loads(text, parse_constant=lambda c: pytest.fail(f"{kind}: bare {c} in JSON"))
+    info = json.loads(outcomes["json|metric NaN"]["stdout"])
+    assert info["metrics"]["test_bpd"] is None
+
+
+def test_names_from_the_file_are_shown_escaped_and_short(outcomes):
+    text = outcomes["info|class names with newline and escape"]["stdout"]
+    assert "\x1b" not in text and "cat\\nline2" in text and "\\x1b[31mred" in text
+    classes = next(line for line in text.splitlines() if line.startswith("classes"))
+    assert len(classes) < 120 and "…" in classes
+
+
+def test_reasons_name_the_problem(outcomes):
+    expected = {
+        "config hidden 10^9": "hidden must lie in 1..4,096",
+        "config hidden 8.5": "hidden must be an integer",
+        "config huge but within caps": "the model this config describes needs",
+        "weights with one NaN": "head.out.bias holds NaN",
+        "weights with Inf": "layers.0.vertical.weight holds Inf",
+        "state sparse tensor": "sparse",
+        "state value text": "is a str, not a tensor",
+        "named pipe (FIFO)": "named pipe",
+        "deflate bomb (tensor data)": "once unpacked",
+        "tensor data beyond the config": "far more than a model of this config needs",
+        "class names ints": "class names must be a list of text",
+        "autoencoder config width 10^9": "width must be an integer",
+        "embedder a string": "embedder entry is a str",
+    }
+    for kind, words in expected.items():
+        assert words in outcomes[f"info|{kind}"]["stderr"], (kind, outcomes[f"info|{kind}"]["stderr"])
+
+
+def test_real_processes_for_the_worst_files(crafted):
+    """The same through `python -m pixelcnn_studio` itself: exit status, one line, no hang."""
+    _, cases = crafted
+    for kind in ("named pipe (FIFO)", "deflate bomb (tensor data)"):
+        path = cases[kind][0]
+        result = subprocess.run([sys.executable, "-m", "pixelcnn_studio", "info", str(path)], capture_output=True,
+                                text=True, timeout=120, preexec_fn=_capped, cwd=ROOT)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, (kind, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_sample_arguments_are_checked_before_any_work(crafted, tmp_path):
+    folder, cases = crafted
+    model = str(cases["valid class model"][0])
+    blocked = tmp_path / "file.txt"
+    blocked.write_text("x")
+    argument_cases = {
+        "out is a folder": (["--out", str(tmp_path)], "is a folder"),
+        "out of unknown kind": (["--out", str(tmp_path / "x.txt")], "must end in"),
+        "out under a file": (["--out", str(blocked / "sub" / "x.png")], "is a file, not a folder"),
+        "out in an unwritable folder": (["--out", "/proc/x.png"], "not writable"),
+        "too many images": (["--n", "100000000", "--out", str(tmp_path / "x.npy")], "can be used here"),
+        "huge scale": (["--scale", "20000", "--out", str(tmp_path / "x.png")], "can be used here"),
+        "GIF too wide": (["--n", "4096", "--scale", "300", "--class", "0", "--out", str(tmp_path / "x.gif")],
+                         "GIF allows"),
+        "scale 0": (["--scale", "0", "--out", str(tmp_path / "x.png")], "--scale must be at least 1"),
+        "seed 10^23": (["--seed", str(10**23), "--out", str(tmp_path / "x.png")], "--seed must lie between"),
+        "temperature nan": (["--temperature", "nan", "--out", str(tmp_path / "x.png")], "--temperature"),
+        "unknown class": (["--class", "zebra\n\x1b[2J", "--out", str(tmp_path / "x.png")], "unknown class"),
+    }
+    results = run_capped([[kind, ["sample", model, *argv]] for kind, (argv, _) in argument_cases.items()])
+    for result in results:
+        words = argument_cases[result["label"]][1]
+        assert not problems_of(result, 2), (result["label"], problems_of(result, 2))
+        assert words in result["stderr"], (result["label"], result["stderr"])
+    assert not list(tmp_path.glob("x.*")), "nothing is written when the arguments are refused"
+
+
+def test_eval_of_a_missing_dataset_is_one_line(crafted, tmp_path):
+    model = str(cases_path(crafted, "valid class model"))
+    result = run_capped([["eval", ["eval", model, "--data", f"npz:{tmp_path / 'none.npz'}"]]])[0]
+    assert not problems_of(result, 2), result
+
+
+def cases_path(crafted, kind: str) -> Path:
+    return crafted[1][kind][0]
