@@ -76,7 +76,9 @@ def run_app(path=None, *, device: str = "auto", threads: int | None = None) -> i
     from .startup import Preloader, StartupWindow
     splash = StartupWindow()
     splash.show_now()
-    timing = bool(os.environ.get("PIXELCNN_STUDIO_TIMING"))
+    # PIXELCNN_STUDIO_TIMING=1 reports the start-up; =exit also quits once the model is ready
+    # (scripted checks: scripts/measure_app.py, the installed-package test).
+    timing = os.environ.get("PIXELCNN_STUDIO_TIMING", "")
     if timing:
         _report("window shown", now=True)
     target = str(path) if path is not None else (str(default_model()) if default_model() else None)
@@ -91,7 +93,10 @@ def run_app(path=None, *, device: str = "auto", threads: int | None = None) -> i
         splash.close()
         app.aboutToQuit.connect(window.shutdown)
         if timing:
-            window.model_loaded.connect(lambda _: _report("model ready"))
+            quit_after = timing == "exit"
+            window.model_loaded.connect(lambda _: _report("model ready", quit_after=quit_after))
+            if quit_after:
+                window.load_failed.connect(lambda *_: app.exit(1))
         if target is not None:
             window.adopt_checkpoint(target, loaded, error)
 
@@ -101,10 +106,13 @@ def run_app(path=None, *, device: str = "auto", threads: int | None = None) -> i
     return app.exec()
 
 
-def _report(event: str, now: bool = False) -> None:
-    """PIXELCNN_STUDIO_TIMING=1: print when the window is up and when the model is ready to sample."""
+def _report(event: str, now: bool = False, quit_after: bool = False) -> None:
+    """Print when the window is up and when the model is ready to sample (and quit, when asked)."""
     def say():
         print(f"startup: {event} {_process_age():.2f} s after launch", file=sys.stderr, flush=True)
+        if quit_after:
+            from PySide6.QtWidgets import QApplication
+            QApplication.instance().quit()
     if now:
         say()
         return
