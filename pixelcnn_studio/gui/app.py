@@ -38,11 +38,11 @@ def ensure_app():
 
 
 def create_window(path=None, *, load_default: bool = True, device: str = "auto", threads: int | None = None,
-                  geometry=None):
+                  replaces=None):
     """The main window, shown, with `path` (or the bundled default model) loading behind it.
 
-    `device` and `threads` are the command line's --device and --threads; `geometry` puts the
-    window where the start-up window was.
+    `device` and `threads` are the command line's --device and --threads; `replaces` is the
+    start-up window, whose place (the same saved geometry, clamped the same way) it takes.
     """
     ensure_app()
     from .main_window import MainWindow
@@ -53,8 +53,9 @@ def create_window(path=None, *, load_default: bool = True, device: str = "auto",
     set_threads(threads or 1)
     window = MainWindow()
     window.devices.threads = threads
-    if geometry is not None:
-        window.setGeometry(geometry)
+    if replaces is not None:
+        # Closed just before, so that the window manager puts the new window where the old one was.
+        replaces.close()
     window.show()
     if device != "auto":
         window.devices.choose(device)
@@ -88,9 +89,8 @@ def run_app(path=None, *, device: str = "auto", threads: int | None = None) -> i
     def open_main_window(loaded, error: str) -> None:
         splash.set_status("Opening the studio…")
         app.processEvents()
-        window = create_window(load_default=False, device=device, threads=threads, geometry=splash.geometry())
+        window = create_window(load_default=False, device=device, threads=threads, replaces=splash)
         windows.append(window)
-        splash.close()
         app.aboutToQuit.connect(window.shutdown)
         if timing:
             quit_after = timing == "exit"

@@ -18,9 +18,8 @@ from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QProgressBar, QVBoxLayout, QWidget
 
 from . import settings
+from .presentation import FIRST_SIZE, clamp_to_screen
 from .theme import THEMES, app_icon, stylesheet
-
-DEFAULT_SIZE = (1400, 860)          # as MainWindow's own first size
 
 
 class StartupWindow(QMainWindow):
@@ -51,10 +50,14 @@ class StartupWindow(QMainWindow):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
         self.setCentralWidget(body)
-        self.resize(*DEFAULT_SIZE)
+        # Where the main window will be (its saved place, on this screen), so it can take this one's place.
+        self.resize(*FIRST_SIZE)
         geometry = settings.get("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(clamp_to_screen(self.geometry(), screen.availableGeometry()))
 
     def show_now(self, wait: float = 0.5) -> None:
         """Show the window and return once it is on screen and drawn (or after `wait` seconds).
