@@ -46,6 +46,11 @@ def cmd_models(args) -> int:
     return run_models(args)
 
 
+def cmd_surprise(args) -> int:
+    from .commands.surprise import run_surprise
+    return run_surprise(args)
+
+
 def cmd_train(args) -> int:
     from .train.cli_train import run_train
     return run_train(args)
@@ -109,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="FILE.png (grid), FILE.npy (raw) or FILE.gif (animation)")
     add_device_options(p, threads_help=SAMPLING_THREADS)
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("surprise", help="how a model sees a picture: bits per sub-pixel, bits/dim, class posterior",
+                       description="Score one picture: the bits the model pays for every sub-pixel, their mean "
+                                   "(bits/dim) and, for a class-conditional model, p(class | picture) under a "
+                                   "uniform prior. Without --class the most probable class is scored.")
+    p.add_argument("checkpoint", help="a .pt checkpoint or a bundled model's name")
+    p.add_argument("image", help="a picture (any size and depth; prepared as the model's kind asks)")
+    p.add_argument("--class", dest="class_", metavar="NAME|ID", help="score under this class")
+    p.add_argument("--json", action="store_true",
+                   help="print bits_per_dim, class, class_posterior and the bits of every sub-pixel as JSON")
+    p.add_argument("--out", metavar="MAP.png", help="write the picture and its heat map side by side")
+    add_device_options(p, threads_help="torch CPU threads (default: every free core)")
+    p.set_defaults(func=cmd_surprise)
 
     p = sub.add_parser("bench", help="measure sampler and likelihood throughput (prints a table)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")

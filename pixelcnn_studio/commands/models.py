@@ -56,7 +56,8 @@ def format_models(rows: list[dict]) -> str:
         name = r["name"] + (" (default)" if r["default"] else "")
         bpd = f"{r['test_bits_per_dim']:.3f}" if r["test_bits_per_dim"] is not None else "—"
         lines.append(f"{name:<{width}}  {r['size_mb']:>4.1f} MB  {bpd:>8}  {r['description']}")
-    lines.append("\nUse a name wherever a command takes a checkpoint, e.g. pixelcnn-studio sample emoji --n 16 --out e.png")
+    lines.append("\nUse a name wherever a command takes a checkpoint, "
+                 "e.g. pixelcnn-studio sample emoji --n 16 --out e.png")
     return "\n".join(lines)
 
 

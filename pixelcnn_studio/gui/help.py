@@ -60,7 +60,13 @@ def about_dialog(parent, version: str) -> QDialog:
             "predictive distribution for every step, exact bits/dim, rewind and fork.</p>"
             f"<p><b>Based on</b><br>{CITATION}</p>"
             "<p>Sub-pixels are sampled in raster order, and within a pixel R, then G, then B, "
-            "as in the paper.</p><p>MIT licence.</p>")
+            "as in the paper.</p>"
+            "<p><b>The bundled portrait model</b> learnt from only the 100 small face crops that "
+            "come with scikit-image: it shows the whole path (drop a photo, find and embed the face, "
+            "sample from the embedding) but draws face-like images, not new photographs of that "
+            "person. A real one needs thousands of face photos and a GPU "
+            "(<code>pixelcnn-studio train --preset portraits --data folder:PATH</code>).</p>"
+            "<p>MIT licence.</p>")
     return _dialog(parent, "About PixelCNN Studio", body)
 
 

@@ -44,8 +44,12 @@ def heat_colours(heat: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
             level = (np.log10(np.where(live, heat, 1e-300) / top) + LOG_DECADES) / LOG_DECADES
     else:
         level = heat / top
-    level = np.clip(level, 0.0, 1.0) * (len(VIRIDIS) - 1)
+    return viridis(level), live
+
+
+def viridis(level) -> np.ndarray:
+    """Values in [0, 1] (clipped) as viridis colours, uint8 (..., 3): 0 dark purple, 1 yellow."""
+    level = np.clip(np.asarray(level, dtype=np.float64), 0.0, 1.0) * (len(VIRIDIS) - 1)
     low = np.floor(level).astype(int).clip(0, len(VIRIDIS) - 2)
     frac = (level - low)[..., None]
-    rgb = VIRIDIS[low] * (1 - frac) + VIRIDIS[low + 1] * frac
-    return rgb.round().astype(np.uint8), live
+    return (VIRIDIS[low] * (1 - frac) + VIRIDIS[low + 1] * frac).round().astype(np.uint8)

@@ -6,6 +6,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..core.surprise import class_log_likelihoods as nats_per_class
 from .distributed import DistContext, all_sum
 
 
@@ -56,22 +57,11 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
     return total / max(count, 1.0) / math.log(2.0)
 
 
-@torch.no_grad()
 def class_log_likelihoods(model, images, num_classes: int, *, batch_size: int = 64) -> torch.Tensor:
-    """log2 p(x | c) of every image under every class, (N, num_classes): one pass per class."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    scores = torch.empty(images.shape[0], num_classes, dtype=torch.float64)
-    for start in range(0, images.shape[0], batch_size):
-        x = images[start:start + batch_size].to(device)
-        for c in range(num_classes):
-            ids = torch.full((x.shape[0],), c, dtype=torch.int64, device=device)
-            nll = F.cross_entropy(model(x, class_ids=ids).float(), x.long(), reduction="none")
-            # Summed in float64 on the CPU: Apple's MPS has no float64.
-            scores[start:start + x.shape[0], c] = -nll.cpu().double().flatten(1).sum(1) / math.log(2.0)
-    model.train(was_training)
-    return scores
+    """log2 p(x | c) of every image under every class, (N, num_classes) (core.surprise computes it in nats)."""
+    if num_classes != model.config.num_classes:
+        raise ValueError(f"the model has {model.config.num_classes} classes, not {num_classes}")
+    return nats_per_class(model, images, batch_size=batch_size) / math.log(2.0)
 
 
 def bayes_classification(scores: torch.Tensor, labels: torch.Tensor, class_names) -> dict:

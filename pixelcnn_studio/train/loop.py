@@ -22,6 +22,7 @@ from ..core import ModelConfig, build_model, save_checkpoint
 from ..core.checkpoint import read_checkpoint_dict
 from . import distributed as D
 from ..embed.autoencoder import ConvEncoder, checkpoint_entry
+from ..embed.gallery import stratified_indices
 from .conditioning import AutoencoderPixelCNN, resolve_kind
 from .embeddings import dataset_embeddings
 from .evaluate import heldout_nll
@@ -254,12 +255,18 @@ class _Run:
     def _gallery(self, count: int = GALLERY_SIZE) -> dict:
         """A few training images with their embeddings, so the app can show which images the model saw
         closest to a dropped portrait without needing the dataset."""
-        images = self.train_set.images[:count]
+        # Stratified over the classes where the data has labels: a class-ordered dataset's first images
+        # would all be one class, and "nearest training images" would always be that class.
+        chosen = stratified_indices(self.train_set.labels, min(count, len(self.train_set.images)))
+        images = self.train_set.images[chosen]
         if self.kind == "autoencoder":
             vectors = self.ema.encoder(images.to(self.ctx.device)).float().cpu()
         else:
-            vectors = self.embeddings[:count].float().cpu()
-        return {"images": images.clone(), "embeddings": vectors}
+            vectors = self.embeddings[chosen].float().cpu()
+        gallery = {"images": images.clone(), "embeddings": vectors}
+        if self.train_set.labels is not None:
+            gallery["labels"] = self.train_set.labels[chosen].clone()
+        return gallery
 
     def _sampling_model(self):
         """The module whose weights the app samples from: the EMA PixelCNN (the decoder, for an auto-encoder)."""
