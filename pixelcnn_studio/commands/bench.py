@@ -156,6 +156,19 @@ def format_table(result: dict) -> str:
 
 def run_bench(args) -> int:
     device = prepare(args.device, args.threads)     # a bad --device or --threads fails before any run
+    if getattr(args, "train", False) or getattr(args, "profile", False):
+        if args.device not in ("auto", "cpu"):
+            from ..errors import UserError
+            raise UserError("--train and --profile time the training step on the CPU; drop --device")
+        from .bench_train import format_train_table, run_profiles, run_train_benchmarks
+        threads = args.threads
+        if args.profile:
+            print(run_profiles(args.quick, args.batch, threads))
+            return 0
+        result = run_train_benchmarks(quick=args.quick, batch=args.batch, steps=max(1, args.repeats),
+                                      threads=threads, compile_too=args.compile)
+        print(json.dumps(result, indent=2) if args.json else format_train_table(result))
+        return 0
     result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=args.threads, device=str(device))
     print(json.dumps(result, indent=2) if args.json else format_table(result))
     return 0

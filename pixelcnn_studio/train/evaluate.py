@@ -4,8 +4,7 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
-
+from ..core.likelihood import nll_from_logits
 from ..core.surprise import class_log_likelihoods as nats_per_class
 from .distributed import DistContext, all_sum
 
@@ -49,7 +48,7 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
         e = None if embeddings is None else embeddings[chunk].to(ctx.device)
         with torch.autocast(ctx.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
             logits = model(x, class_ids=y, embedding=e)
-        nll = F.cross_entropy(logits.float(), x.long(), reduction="sum")
+        nll = nll_from_logits(logits.float(), x, reduction="sum")
         total += float(nll)
         count += x.numel()
     total, count = all_sum([total, float(count)], ctx)
