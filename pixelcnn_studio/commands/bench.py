@@ -7,7 +7,6 @@ grid takes minutes) and its full-grid time is extrapolated, which the table mark
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import platform
@@ -22,6 +21,7 @@ from ..core.devices import dense_threads, describe_device, prepare, sampling_thr
 from ..core.likelihood import bits_per_dim
 from ..core.model import build_model
 from ..core.sampling import SampleStream
+from ..safe_text import json_text
 
 NAIVE_STEPS = 6
 
@@ -167,8 +167,8 @@ def run_bench(args) -> int:
             return 0
         result = run_train_benchmarks(quick=args.quick, batch=args.batch, steps=max(1, args.repeats),
                                       threads=threads, compile_too=args.compile)
-        print(json.dumps(result, indent=2) if args.json else format_train_table(result))
+        print(json_text(result) if args.json else format_train_table(result))
         return 0
     result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=args.threads, device=str(device))
-    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    print(json_text(result) if args.json else format_table(result))
     return 0

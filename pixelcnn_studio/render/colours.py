@@ -15,7 +15,7 @@ STACK_COLOURS = {
     VERTICAL: (86, 180, 233),       # sky blue
     HORIZONTAL: (230, 159, 0),      # orange
 }
-STACK_LABELS = {VERTICAL: "vertical stack", HORIZONTAL: "horizontal stack (no link)",
+STACK_LABELS = {VERTICAL: "vertical stack", HORIZONTAL: "horizontal stack alone (no link from the vertical)",
                 COMBINED: "combined (what the output sees)"}
 BLIND_SPOT = (204, 121, 167)        # reddish purple
 TARGET = (240, 228, 66)             # yellow

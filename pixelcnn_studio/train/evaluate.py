@@ -117,14 +117,15 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
 
 
 def run_eval(args) -> int:
-    import json
     import time
+
+    from ..safe_text import json_text
     t0 = time.perf_counter()
     result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit,
                                  classify=getattr(args, "classify", False), device=args.device, threads=args.threads)
     result["seconds"] = round(time.perf_counter() - t0, 2)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json_text(result))
     else:
         print(f"{result['bits_per_dim']:.4f} bits/dim on {result['images']} {args.split} images of "
               f"{args.data} ({result['nats_per_image']:.1f} nats/image, {result['seconds']:.1f} s)")
