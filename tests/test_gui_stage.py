@@ -56,13 +56,15 @@ def test_every_tab_fits_1280x720_for_every_bundled_model_and_long_class_lists(tm
                           *map(str, BUNDLED)], capture_output=True, text=True, timeout=400,
                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    assert len(rows) == 6 * (1 + len(BUNDLED)), out.stderr[-2000:]
+    assert len(rows) == 8 * (1 + len(BUNDLED)), out.stderr[-2000:]
     for row in rows:
         where = f"{row['model'][:20]} {row['tab']} {'F11' if row['presenting'] else 'normal'}"
         # Normal mode leaves room for a title bar; full screen has the whole screen.
         assert row["min_width"] <= 1280 and row["min_height"] <= (720 if row["presenting"] else 680), where
         if row["presenting"] and row["hero_share"] is not None:
             assert min(row["hero_share"]) >= 0.6, f"{where}: hero gets {row['hero_share']}"
+        if row["presenting"] and "stage_height_share" in row:
+            assert row["stage_height_share"] >= 0.6, f"{where}: the sample gets {row['stage_height_share']}"
 
 
 # -- keys ------------------------------------------------------------------------------------------

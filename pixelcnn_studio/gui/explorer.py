@@ -243,6 +243,11 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
         self.canvas.set_theme(pal)
         self.lesson.other_canvas.set_theme(pal)
 
+    def set_panel_shown(self, shown: bool) -> None:
+        """Presentation mode folds the control panel away: the fields are the hero, and ←/→, clicks
+        and the captions carry the lesson."""
+        self._scroll.setVisible(shown)
+
     @property
     def comparing(self) -> bool:
         return self.panel.compare_toggle.isChecked() and self._mode == "exact"

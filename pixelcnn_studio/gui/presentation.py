@@ -77,7 +77,12 @@ class Presentation:
         # window managers (openbox) stuck in full screen on the way out.
         self.menuBar().setMaximumHeight(0 if on else 16777215)
         self.stats.set_compact(on)
+        if self.session.frame is not None:
+            self.stats.show_frame(self.session.frame, self._position_text(self.session.frame))
         self.badge.setVisible(on)
+        if self.explorer is not None:
+            self.explorer.set_panel_shown(not on)
+        self.arrange_stage()
         self.arrange_side_panels()
         self.actions_by_name["presentation"].setChecked(on)
         self._apply_type()

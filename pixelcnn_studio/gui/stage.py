@@ -26,6 +26,13 @@ class StageMode:
         self.stage_distribution = DistributionView()
         self.stage_distribution.set_large(True)
         self.stage_distribution.caption.setObjectName("callout")
+        self.stage_distribution.title.hide()           # the sample and pixel are the picture above it
+        self.stage_distribution.plot.setMinimumHeight(60)
+        # A short strip: the callout below says the level and its p, so the axes' titles go, and
+        # the p axis (whose ticks would crowd) with them.
+        item = self.stage_distribution.plot.getPlotItem()
+        item.hideAxis("left")
+        item.setLabel("bottom", "")
         self.stage_distribution.hide()
         self._overlay_before_stage = False
         return self.stage_distribution
@@ -44,7 +51,7 @@ class StageMode:
         leaving = view == "grid" and self.stage_view
         self.state.update(view=view)
         self.canvas.set_stage(view == "stage")
-        self.stage_distribution.setVisible(view == "stage")
+        self.arrange_stage()
         overlay = self.actions_by_name.get("field_overlay")
         if overlay is not None:
             if entering:
@@ -54,6 +61,16 @@ class StageMode:
                 overlay.setChecked(self._overlay_before_stage)
         self.actions_by_name["stage_view"].setChecked(view == "stage")
         self._show_distribution()
+
+    def arrange_stage(self) -> None:
+        """On stage the sample keeps at least 60% of the height: its distribution gets a fifth, and
+        in presentation mode the badge stands in for the headline."""
+        on = self.stage_view
+        self.stage_distribution.setVisible(on)
+        self.stage_distribution.plot.setMaximumHeight(max(60, self.height() // 10) if on else 16777215)
+        presenting_stage = on and self.presenting
+        self.headline.setVisible(not presenting_stage)
+        self.tabs.tabBar().setVisible(not presenting_stage)     # F3 and friends still switch tabs
 
     def show_stage_distribution(self, sample, position, channels, probs, value) -> None:
         if self.stage_view:
