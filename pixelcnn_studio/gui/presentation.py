@@ -12,6 +12,8 @@ from . import settings
 from .theme import THEMES, palette, stylesheet
 
 FIRST_SIZE = (1400, 860)
+# On a large screen the first window takes most of it: the grid should not get a third of a 1920 px screen.
+FIRST_SHARE = 0.85
 
 
 def clamp_to_screen(rect: QRect, available: QRect) -> QRect:
@@ -114,7 +116,10 @@ class Presentation:
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(*FIRST_SIZE)
+            screen = self.screen() or QApplication.primaryScreen()
+            room = screen.availableGeometry() if screen is not None else QRect(0, 0, *FIRST_SIZE)
+            self.resize(max(FIRST_SIZE[0], int(room.width() * FIRST_SHARE)),
+                        max(FIRST_SIZE[1], int(room.height() * FIRST_SHARE)))
         self.clamp_to_screen()
 
     def save_window(self) -> None:
