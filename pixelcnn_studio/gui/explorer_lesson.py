@@ -3,12 +3,24 @@ same layer, each under one sentence in large type. The long explanation folds un
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from ..core.field_export import field_stats, pixel_field
 from .explorer_canvas import FieldCanvas
 
 NAMES = {"gated": "Gated PixelCNN", "original": "Original PixelCNN"}
+
+
+def how_to_get(message: str) -> str:
+    """The ways to get a missing dataset from its error, for a user: no source-tree scripts, and
+    the home folder written as ~."""
+    ways = [line.split(":", 1)[1].strip() for line in message.splitlines()
+            if line.strip().startswith(("Get it with:", "or:")) and ":" in line]
+    ways = [w.replace(str(Path.home()), "~") for w in ways if "scripts/" not in w and "source tree" not in w]
+    return (" To get them: " + "; or ".join(ways) + ".") if ways else ""
 
 
 def lesson_sentence(variant: str, stats, layer: int | None, layers: int) -> str:
@@ -64,3 +76,47 @@ class LessonPair(QWidget):
 
     def set_comparing(self, on: bool) -> None:
         self.other.setVisible(on)
+
+
+class LessonViews:
+    """Mixed into ReceptiveFieldExplorer: the pair of grids, the layer keys, the folding panel."""
+
+    def set_panel_shown(self, shown: bool) -> None:
+        """Presentation mode folds the control panel away: the fields are the hero, and ←/→, clicks
+        and the captions carry the lesson."""
+        self._scroll.setVisible(shown)
+
+    @property
+    def comparing(self) -> bool:
+        return self.panel.compare_toggle.isChecked() and self._mode == "exact"
+
+    def _on_compare(self, on: bool) -> None:
+        self._update_enabled()
+        self._redraw()
+
+    def step_layer(self, delta: int) -> None:
+        """←/→ on the tab: one layer down or up (the output comes after the last layer)."""
+        slider = self.layer_slider
+        slider.setValue(min(slider.maximum(), max(slider.minimum(), slider.value() + delta)))
+
+    def _redraw_lesson(self, fields) -> None:
+        """The other network beside this one, and one sentence under each (exact fields only)."""
+        comparing = self.comparing
+        self.lesson.set_comparing(comparing)
+        main, other = self.lesson.main, self.lesson.other
+        main.caption.setVisible(self._mode == "exact")
+        if self._mode != "exact":
+            return
+        layers = self._config.layers
+        if fields is not None:
+            stats = field_stats(pixel_field(fields["combined"]), self._target)
+            main.caption.setText(lesson_sentence(self._variant, stats, self._layer, layers))
+        if not comparing:
+            return
+        variant = "original" if self._variant == "gated" else "gated"
+        other_fields = self.fields_at(self._layer, variant)
+        if other_fields is not None:
+            other.canvas.set_picture(self.picture(variant=variant, exact=True))
+            stats = field_stats(pixel_field(other_fields["combined"]), self._target)
+            other.caption.setText(lesson_sentence(variant, stats, self._layer, layers))
+        other.canvas.set_busy(other_fields is None)

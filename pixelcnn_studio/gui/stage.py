@@ -3,7 +3,11 @@ badge, and the digit keys. Mixed into MainWindow.
 """
 from __future__ import annotations
 
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from .canvas import SampleCanvas
 from .distribution import CHANNEL_NAMES, DistributionView
+from .theme import palette
 
 
 def badge_text(state, frame) -> str:
@@ -36,6 +40,38 @@ class StageMode:
         self.stage_distribution.hide()
         self._overlay_before_stage = False
         return self.stage_distribution
+
+    def build_branch(self) -> QWidget:
+        """Where the branch a "Resample from here" left behind is kept, beside the new one."""
+        self.branch = QWidget()
+        self.branch_title = QLabel()
+        self.branch_title.setObjectName("muted")
+        self.branch_title.setWordWrap(True)
+        self.branch_canvas = SampleCanvas()
+        self.branch_canvas.setMinimumSize(120, 120)
+        dismiss = QPushButton("Dismiss")
+        dismiss.setToolTip("Forget the old branch")
+        dismiss.clicked.connect(self.dismiss_branch)
+        layout = QVBoxLayout(self.branch)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.branch_title)
+        layout.addWidget(self.branch_canvas, 1)
+        layout.addWidget(dismiss)
+        self.branch.hide()
+        return self.branch
+
+    def show_branch(self, frame, index: int) -> None:
+        cfg = self.loaded.config
+        self.branch_canvas.set_palette(palette(self.state.theme))
+        self.branch_canvas.set_layout(frame.image.shape[0], cfg.channels, cfg.height, cfg.width,
+                                      columns=self.canvas.columns, levels=cfg.levels)
+        self.branch_canvas.set_frame(frame.image.copy(), frame.done_steps)
+        self.branch_title.setText(f"Before resampling (seed {frame.seed}): the same first {index:,} steps, "
+                                  "another future")
+        self.branch.show()
+
+    def dismiss_branch(self) -> None:
+        self.branch.hide()
 
     @property
     def stage_view(self) -> bool:
