@@ -134,7 +134,8 @@ def build_all(folder) -> dict[str, tuple[Path, int]]:
     save("extra a string", dict(good, extra="notes"))
     save("dataset a string", dict(good, dataset="mnist"))
     save("metrics a string", dict(good, metrics="3.1 bits"))
-    save("metric a list", dict(good, metrics={"test_bpd": [3.1]}))
+    # Readers take the numbers they know and show the rest; a list of figures is no reason to refuse.
+    save("metric a list", dict(good, metrics={"test_bpd": [3.1], "history": {"1": 3.4}}), 0)
     save("metric NaN", dict(good, metrics={"test_bpd": float("nan")}), 0)
     save("embedder a string", dict(good, embedder="face-dlib-128"))
     save("class names ints", dict(good, class_names=[0, 1]))
@@ -202,12 +203,18 @@ def _zip_bytes(entries: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def argument_cases(model: Path, folder: Path) -> dict[str, tuple[list[str], str]]:
+def argument_cases(model: Path, portrait_model: Path, folder: Path) -> dict[str, tuple[list[str], str]]:
     """Command lines a careless user types, each with words its one-line error must contain."""
     blocked = folder / "file.txt"
     blocked.write_text("x")
+    pipe = folder / "picture.png"
+    os.mkfifo(pipe)
     sample = ["sample", str(model)]
     return {
+        "sample --portrait a named pipe": (["sample", str(portrait_model), "--portrait", str(pipe),
+                                            "--out", str(folder / "x.png")], "not a regular file"),
+        "surprise of a named pipe": (["surprise", str(model), str(pipe)], "not a regular file"),
+        "surprise --out is a folder": (["surprise", str(model), str(blocked), "--out", str(folder)], "is a folder"),
         "sample --out is a folder": ([*sample, "--out", str(folder)], "is a folder"),
         "sample --out of unknown kind": ([*sample, "--out", str(folder / "x.txt")], "must end in"),
         "sample --out under a file": ([*sample, "--out", str(blocked / "sub" / "x.png")], "is a file, not a folder"),

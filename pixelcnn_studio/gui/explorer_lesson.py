@@ -8,7 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from ..core.field_export import field_stats, pixel_field
+from ..core.field_analysis import field_stats, pixel_field
+from ..core.receptive import COMBINED
 from .explorer_canvas import FieldCanvas
 
 NAMES = {"gated": "Gated PixelCNN", "original": "Original PixelCNN"}
@@ -109,7 +110,7 @@ class LessonViews:
             return
         layers = self._config.layers
         if fields is not None:
-            stats = field_stats(pixel_field(fields["combined"]), self._target)
+            stats = field_stats(pixel_field(fields[COMBINED]), self._target)
             main.caption.setText(lesson_sentence(self._variant, stats, self._layer, layers))
         if not comparing:
             return
@@ -117,6 +118,6 @@ class LessonViews:
         other_fields = self.fields_at(self._layer, variant)
         if other_fields is not None:
             other.canvas.set_picture(self.picture(variant=variant, exact=True))
-            stats = field_stats(pixel_field(other_fields["combined"]), self._target)
+            stats = field_stats(pixel_field(other_fields[COMBINED]), self._target)
             other.caption.setText(lesson_sentence(variant, stats, self._layer, layers))
         other.canvas.set_busy(other_fields is None)
