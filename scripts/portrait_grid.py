@@ -1,7 +1,7 @@
 """The portrait model's card figure: one row of samples per sample portrait, the same seeds in every
 row (so rows differ only through the face embedding), and the nearest training faces beside them.
 
-    python scripts/portrait_grid.py CHECKPOINT OUT.png [--n 8] [--seed 0] [--scale 4]
+    python scripts/portrait_grid.py CHECKPOINT OUT.png [--n 8] [--seed 0] [--scale 4] [--temperature 1]
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scale", type=int, default=4)
+    parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--nearest", type=int, default=3, help="nearest training faces shown after the samples")
     args = parser.parse_args()
     loaded = load_checkpoint(args.checkpoint)
@@ -36,7 +37,8 @@ def main() -> None:
     rows = []
     for name in PORTRAITS:
         vector = torch.as_tensor(embedder.embed(open_image(resource("portraits") / name))).float()
-        drawn = sample(loaded.model, args.n, embedding=vector.expand(args.n, -1), seed=args.seed)
+        drawn = sample(loaded.model, args.n, embedding=vector.expand(args.n, -1), seed=args.seed,
+                       temperature=args.temperature)
         tiles = list(drawn)
         neighbours = nearest(gallery, vector.numpy(), k=args.nearest)
         if neighbours:
