@@ -40,6 +40,11 @@ def cmd_bench(args) -> int:
     return run_bench(args)
 
 
+def cmd_surprise(args) -> int:
+    from .commands.surprise import run_surprise
+    return run_surprise(args)
+
+
 def cmd_train(args) -> int:
     from .train.cli_train import run_train
     return run_train(args)
@@ -88,12 +93,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="FILE.png (grid), FILE.npy (raw) or FILE.gif (animation)")
     p.set_defaults(func=cmd_sample)
 
+    p = sub.add_parser("surprise", help="how a model sees a picture: bits per sub-pixel, bits/dim, class posterior",
+                       description="Score one picture: the bits the model pays for every sub-pixel, their mean "
+                                   "(bits/dim) and, for a class-conditional model, p(class | picture) under a "
+                                   "uniform prior. Without --class the most probable class is scored.")
+    p.add_argument("checkpoint")
+    p.add_argument("image", help="a picture (any size and depth; prepared as the model's kind asks)")
+    p.add_argument("--class", dest="class_", metavar="NAME|ID", help="score under this class")
+    p.add_argument("--json", action="store_true",
+                   help="print bits_per_dim, class, class_posterior and the bits of every sub-pixel as JSON")
+    p.add_argument("--out", metavar="MAP.png", help="write the picture and its heat map side by side")
+    p.set_defaults(func=cmd_surprise)
+
     p = sub.add_parser("bench", help="measure sampler and likelihood throughput (prints a table)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--quick", action="store_true", help="small models only (a smoke run)")
     p.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is reported")
-    p.add_argument("--threads", type=int, default=1,
-                   help="torch threads (default 1: the sampler's small steps run fastest on one)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads (default 1 for the samplers, whose small steps run fastest on one; "
+                        "every core for --train)")
+    p.add_argument("--train", action="store_true",
+                   help="time a training step instead: images/s of the current against the previous path")
+    p.add_argument("--profile", action="store_true",
+                   help="where a training step's time goes, by phase and by kind of operator")
+    p.add_argument("--batch", type=int, default=64, help="images per training step for --train (default 64)")
+    p.add_argument("--compile", action="store_true",
+                   help="with --train, also time the current path under torch.compile (slow to start)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("train", help="train a model (CPU, GPU, or many processes under torchrun)",
@@ -149,7 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                    help="bf16 autocast (CUDA only; the bundled presets turn it on)")
     g.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
-                   help="torch.compile the model (CUDA only)")
+                   help="torch.compile the model (falls back to eager where it cannot; the first step "
+                        "pays the compilation)")
+    g.add_argument("--cpu-bf16", action=argparse.BooleanOptionalAction, default=None,
+                   help="bf16 autocast on a CPU with native bf16 arithmetic (AVX-512 BF16, AMX)")
+    g.add_argument("--time-schedule", action=argparse.BooleanOptionalAction, default=None,
+                   help="decay the learning rate over --max-minutes too (whichever ends first)")
+    g.add_argument("--final-full-eval", action=argparse.BooleanOptionalAction, default=None,
+                   help="score the best weights on the whole held-out split at the end (with --eval-limit)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="held-out bits/dim of a checkpoint on a dataset")

@@ -19,6 +19,7 @@ from pixelcnn_studio.embed.autoencoder import (AutoencoderEmbedder, ConvEncoder,
                                                encoder_from_checkpoint_entry)
 from pixelcnn_studio.embed.face_dlib import FaceResult, NoFaceFound
 from pixelcnn_studio.embed.images import ImageInputError, open_image
+from pixelcnn_studio.embed.prepare import Preparation
 from pixelcnn_studio.paths import resources_dir
 
 PORTRAITS = resources_dir() / "portraits"
@@ -275,10 +276,10 @@ def test_pictures_drawn_on_the_other_background_are_inverted_first(tmp_path):
     drawn = ink_on_paper()
     negative = ImageOps.invert(drawn)                          # light stroke on dark, like MNIST
     encoder = ConvEncoder(1, 12, 4, width=4)
-    dark_trained = AutoencoderEmbedder(encoder, background=3.0)
+    dark_trained = AutoencoderEmbedder(encoder, Preparation("letterbox", (12, 12), 1, dark_background=True))
     assert torch.equal(dark_trained.prepare(drawn), dark_trained.prepare(negative))
     assert float(dark_trained.prepare(drawn)[0, 0, 0, 0]) < -0.5   # what the encoder sees: a dark border
-    light_trained = AutoencoderEmbedder(encoder, background=250.0)
+    light_trained = AutoencoderEmbedder(encoder, Preparation("letterbox", (12, 12), 1, dark_background=False))
     assert float(light_trained.prepare(negative)[0, 0, 0, 0]) > 0.5
     as_is = AutoencoderEmbedder(encoder)                       # no training background known: no change
     assert not torch.equal(as_is.prepare(drawn), as_is.prepare(negative))
@@ -291,7 +292,7 @@ def test_pictures_drawn_on_the_other_background_are_inverted_first(tmp_path):
     save_checkpoint(path, model, embedder=checkpoint_entry(encoder),
                     gallery={"images": images, "embeddings": torch.zeros(6, 8)})
     embedder = embedder_for_checkpoint(load_checkpoint(path))
-    assert embedder.background == 0.0
+    assert embedder.preparation.dark_background is True
     np.testing.assert_array_equal(embedder.embed(drawn), embedder.embed(negative))
 
 

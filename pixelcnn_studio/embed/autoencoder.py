@@ -13,11 +13,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from PIL import Image
 
 from . import EmbedderMismatch, EmbedderUnavailable, get_embedder
-from .gallery import gallery_of
-from .images import open_image
+from .prepare import Preparation, PreparedPicture, prepare_picture, preparation_for
 
 NAME = "autoencoder"
 # Pretrained embedders that are optional extras, and the command that installs each.
@@ -186,75 +184,39 @@ def encoder_from_checkpoint_entry(entry: dict) -> ConvEncoder:
     return encoder.eval()
 
 
-def border_level(array: np.ndarray) -> float:
-    """Mean level (0-255) of the outermost ring of pixels of an (H, W, C) array: the background."""
-    ring = np.concatenate([array[0].reshape(-1), array[-1].reshape(-1),
-                           array[1:-1, 0].reshape(-1), array[1:-1, -1].reshape(-1)])
-    return float(ring.mean())
-
-
-def training_background(images: np.ndarray | None) -> float | None:
-    """The training images' mean border level, from uint8 (N, C, H, W) images (a checkpoint's gallery)."""
-    if images is None or len(images) == 0:
-        return None
-    return border_level(np.asarray(images, dtype=np.float32).mean(axis=0).transpose(1, 2, 0))
-
-
 class AutoencoderEmbedder:
     """A trained ConvEncoder behind the embedder interface: `embed(picture) -> float32 code`.
 
-    `background` is the training images' border level (0-255). MNIST digits are light on dark; a
-    digit drawn in ink on paper is dark on light, and the encoder, never having seen one, would map
-    it to a code far from every training digit (the samples are then noise). A picture whose
-    border is on the other side of mid-grey from the training images' is therefore inverted first."""
+    Pictures are prepared as the model's kind asks (embed.prepare): a digit drawn in ink on a big
+    sheet is cropped, centred and inverted like an MNIST digit, since the encoder maps anything far
+    from its training pictures to a code far from every training digit (the samples are then noise).
+    `preparation` defaults to letterboxing with no known background."""
 
     name = NAME
 
-    def __init__(self, encoder: ConvEncoder, channels: int | None = None, image_size=None,
-                 background: float | None = None):
+    def __init__(self, encoder: ConvEncoder, preparation: Preparation | None = None):
         self.encoder = encoder.eval()
-        self.background = background
-        self.channels = channels or encoder.channels
-        self.image_size = _pair(image_size) if image_size is not None else encoder.image_size
-        if self.channels != encoder.channels or self.image_size != encoder.image_size:
+        self.preparation = preparation or Preparation("letterbox", encoder.image_size, encoder.channels)
+        if self.preparation.channels != encoder.channels or self.preparation.size != encoder.image_size:
             raise EmbedderMismatch(f"the encoder takes {encoder.channels}-channel {encoder.image_size} pictures, "
-                                   f"not {self.channels}-channel {self.image_size}")
+                                   f"not {self.preparation.channels}-channel {self.preparation.size}")
         self.dim = encoder.dim
 
-    def resized(self, image) -> np.ndarray:
-        """A picture in grey or RGB, scaled to cover the model's size and centre-cropped: (H, W, C) levels 0-255."""
-        picture = open_image(image)
-        if self.channels == 1:
-            picture = picture.convert("L")
-        height, width = self.image_size
-        # The largest centred region of the model's aspect ratio, resized in one step (reducing_gap
-        # shrinks a big photo by whole factors first, which is fast and antialiased).
-        scale = min(picture.width / width, picture.height / height)
-        left, top = (picture.width - width * scale) / 2, (picture.height - height * scale) / 2
-        picture = picture.resize((width, height), Image.BICUBIC,
-                                 box=(left, top, left + width * scale, top + height * scale), reducing_gap=3.0)
-        return np.asarray(picture, dtype=np.float32).reshape(height, width, self.channels)
+    def prepared(self, image) -> PreparedPicture:
+        """The picture as the model sees it (uint8 levels at its size), with a note on what was done."""
+        return prepare_picture(image, self.preparation)
 
-    def prepare(self, image) -> torch.Tensor:
-        """A picture as the model sees it: resized, inverted if drawn on the other background than the
-        training images, levels in [-1, 1]; shape (1, C, H, W)."""
-        return self.input_of(self.resized(image))
-
-    def input_of(self, array: np.ndarray) -> torch.Tensor:
-        """The encoder's input from a `resized` picture (see `prepare`)."""
-        if self.inverts(array):
-            array = 255.0 - array
+    def input_of(self, prepared: PreparedPicture) -> torch.Tensor:
+        """The encoder's input (1, C, H, W), levels scaled to [-1, 1], from a prepared picture."""
+        array = prepared.array.astype(np.float32)
         levels = self.encoder.levels
         if levels != 256:                 # the decoder saw quantised pictures; so did the encoder
             array = np.floor(array * (levels / 256.0))
-        x = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)
-        return x * (2.0 / (levels - 1)) - 1.0
+        return torch.from_numpy(array).unsqueeze(0) * (2.0 / (levels - 1)) - 1.0
 
-    def inverts(self, array: np.ndarray) -> bool:
-        """Whether a picture, as (H, W, C) levels at the model's size, is inverted before encoding."""
-        if self.background is None:
-            return False
-        return (border_level(array) >= 128.0) != (self.background >= 128.0)
+    def prepare(self, image) -> torch.Tensor:
+        """The encoder's input for any picture: see `prepared` and `input_of`."""
+        return self.input_of(self.prepared(image))
 
     def embed(self, image) -> np.ndarray:
         return self.encode(self.prepare(image))
@@ -284,12 +246,11 @@ def embedder_for_checkpoint(loaded):
                                f"{wanted}-D embeddings")
     if name == NAME:
         encoder = encoder_from_checkpoint_entry(entry)
-        gallery = gallery_of(getattr(loaded, "metadata", None))
-        embedder = AutoencoderEmbedder(encoder, background=training_background(gallery[0] if gallery else None))
         if config.channels != encoder.channels or _pair(config.image_size) != encoder.image_size:
             raise EmbedderMismatch(f"{where}the checkpoint's encoder takes {encoder.channels}-channel "
                                    f"{encoder.image_size} pictures but the model makes {config.channels}-channel "
                                    f"{_pair(config.image_size)} ones")
+        embedder = AutoencoderEmbedder(encoder, preparation_for(loaded))
     else:
         try:
             embedder = get_embedder(name)

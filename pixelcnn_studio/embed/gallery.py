@@ -46,3 +46,21 @@ def nearest(gallery: tuple[np.ndarray, np.ndarray] | None, vector, k: int = 6) -
 def mean_embedding(gallery: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray | None:
     """The average training embedding: a neutral starting point before any portrait is given."""
     return None if gallery is None else gallery[1].mean(axis=0).astype(np.float32)
+
+
+def stratified_indices(labels, count: int, seed: int = 0) -> list[int]:
+    """About `count` indices with every label equally represented (as far as each has images), in
+    round-robin order of label, so any prefix of the gallery (the first two are the Interpolation
+    tab's defaults) already spans different classes. Without labels: the first `count`."""
+    if labels is None:
+        return list(range(count))
+    labels = np.asarray(_array(labels)).reshape(-1)
+    classes = np.unique(labels)
+    rng = np.random.default_rng(seed)
+    per_class = {c: rng.permutation(np.flatnonzero(labels == c)).tolist() for c in classes}
+    order: list[int] = []
+    for rank in range(max((len(v) for v in per_class.values()), default=0)):
+        order.extend(per_class[c][rank] for c in classes if rank < len(per_class[c]))
+        if len(order) >= count:
+            break
+    return order[:count]

@@ -14,7 +14,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ..safe_text import shown
 from .theme import Palette, palette
+
+# Characters of a row label (a class name) drawn beside the grid before it is elided.
+ROW_LABEL_CHARS = 24
 
 
 def image_before_step(image: np.ndarray, index: int) -> np.ndarray:
@@ -66,7 +70,9 @@ class SampleCanvas(QWidget):
         """A fresh, all-pending grid of n images whose values run over 0..levels-1."""
         self._levels = levels
         self._image = np.zeros((n, channels, height, width), dtype=np.uint8)
-        self._columns, self._row_labels = columns, row_labels
+        # Class names come from the checkpoint: escaped, and short enough never to set the grid's width.
+        self._columns = columns
+        self._row_labels = [shown(label, ROW_LABEL_CHARS) for label in row_labels] if row_labels else None
         self._done, self._highlight, self._checker = 0, -1, None
         self._selected = min(self._selected, n - 1)
         self._message = ""

@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 from PIL import Image
 from PySide6.QtCore import Signal
 
@@ -61,11 +60,6 @@ def _display_copy(picture: Image.Image) -> tuple[np.ndarray, float]:
     return np.ascontiguousarray(np.asarray(picture.convert("RGB"))), scale
 
 
-def model_view_of(x: torch.Tensor) -> np.ndarray:
-    """An auto-encoder's prepared input (1, C, H, W), levels in [-1, 1], as the uint8 (C, H, W) picture it is."""
-    return ((x[0].double() + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
-
-
 def analyse_portrait(loaded, embedder, source, *, allow_centre_crop: bool = False) -> PortraitResult:
     """Embed one picture for a loaded checkpoint with its embedder (see embed.embedder_for_checkpoint)."""
     started = time.perf_counter()
@@ -80,14 +74,11 @@ def analyse_portrait(loaded, embedder, source, *, allow_centre_crop: bool = Fals
         if face.box is not None:
             box = tuple(round(v * scale) for v in face.box)
     else:
-        note = "any picture works: the encoder sees it resized to the model's size"
-        if hasattr(embedder, "input_of"):
-            # An auto-encoder: resize the picture once, for the code, the view and the note alike.
-            array = embedder.resized(picture)
-            x = embedder.input_of(array)
-            vector, view = embedder.encode(x), model_view_of(x)
-            if embedder.inverts(array):
-                note += ", inverted to match the training images' background"
+        note = "any picture works: the encoder sees it prepared at the model's size"
+        if hasattr(embedder, "prepared"):
+            # An auto-encoder: prepare the picture once, for the code, the view and the note alike.
+            prepared = embedder.prepared(picture)
+            vector, view, note = embedder.encode(embedder.input_of(prepared)), prepared.array, prepared.note
         else:
             vector = embedder.embed(picture)
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)

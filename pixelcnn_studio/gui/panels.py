@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel
                                QPushButton, QVBoxLayout, QWidget)
 
 from ..paths import bundled_models_dir
+from ..safe_text import shown
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -47,7 +48,7 @@ def model_card(loaded) -> str:
     """An HTML summary of a loaded checkpoint for the model panel."""
     cfg, meta = loaded.config, loaded.metadata or {}
     dataset = meta.get("dataset") or {}
-    name = dataset.get("name") or Path(loaded.path).stem
+    name = shown(dataset.get("name") or Path(loaded.path).stem, 60)
     params = sum(p.numel() for p in loaded.model.parameters())
     colour = "RGB" if cfg.channels == 3 else "greyscale"
     rows = [("Data", html.escape(str(name)) + (f" · {dataset['train_size']:,} images"
@@ -56,12 +57,13 @@ def model_card(loaded) -> str:
             ("Network", f"{cfg.variant} · {cfg.layers} layers × {cfg.hidden} · {params / 1e6:.2f} M parameters"),
             ("Conditioning", html.escape(describe_conditioning(cfg, loaded.embedder)))]
     if loaded.class_names:
-        names = ", ".join(loaded.class_names[:6]) + (" …" if len(loaded.class_names) > 6 else "")
+        names = ", ".join(shown(n, 30) for n in loaded.class_names[:6]) + (" …" if len(loaded.class_names) > 6 else "")
         rows.append(("Classes", html.escape(names)))
     bpd = metric_bits_per_dim(meta.get("metrics") or {})
     rows.append(("Bits/dim", f"{bpd[1]:.3f} ({html.escape(bpd[0])})" if bpd else "not recorded"))
     body = "".join(f"<tr><td style='padding-right:8px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-    return f"<div style='font-size:large'><b>{html.escape(Path(loaded.path).name)}</b></div><table>{body}</table>"
+    title = html.escape(shown(Path(loaded.path).name, 60))
+    return f"<div style='font-size:large'><b>{title}</b></div><table>{body}</table>"
 
 
 class ModelPanel(QWidget):
@@ -105,7 +107,7 @@ class ModelPanel(QWidget):
         if others:
             self._header("Recent")
             for path in others:
-                self._entry(Path(path).name, path, tooltip=path)
+                self._entry(shown(Path(path).name, 60), path, tooltip=shown(path, 300))
 
     def _header(self, text: str) -> None:
         item = QListWidgetItem(text.upper())
@@ -138,9 +140,9 @@ class ModelPanel(QWidget):
             item = self.list.item(i)
             if item.data(PATH_ROLE) == path:
                 label = item.text().split("\n")[0]
-                shown = text[len(label) + 3:] if text.startswith(label + " · ") else text   # no "mnist · mnist"
-                item.setText(f"{label}\n{shown}")
-                item.setToolTip(f"{path}\n{text}")
+                summary = text[len(label) + 3:] if text.startswith(label + " · ") else text   # no "mnist · mnist"
+                item.setText(f"{label}\n{summary}")
+                item.setToolTip(f"{shown(path, 300)}\n{text}")
 
     def listed_paths(self) -> list[str]:
         return [p for p in (self.list.item(i).data(PATH_ROLE) for i in range(self.list.count())) if p]
@@ -194,7 +196,9 @@ class ConditioningPanel(QWidget):
             self._names = list(class_names or [f"class {i}" for i in range(config.num_classes)])
             for i, name in enumerate(self._names):
                 key = f"{(i + 1) % 10}  ·  " if i < 10 else ""
-                self.combo.addItem(f"{key}{name}")
+                # Names from the file: escaped and elided, so none can widen the panel or break a line.
+                self.combo.addItem(f"{key}{shown(name, 40)}")
+                self.combo.setItemData(i, shown(name, 300), Qt.ItemDataRole.ToolTipRole)
         self.combo.blockSignals(False)
         self.per_row.blockSignals(False)
         has_classes = bool(self._names)

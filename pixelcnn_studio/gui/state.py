@@ -162,11 +162,13 @@ class AppState:
         from pathlib import Path
         meta = getattr(self.checkpoint, "metadata", None) or {}
         name = (meta.get("dataset") or {}).get("name") or Path(self.checkpoint.path).stem
-        parts = [str(name)]
+        # Names from the file, shown escaped and short: this is a one-line heading.
+        from ..safe_text import shown
+        parts = [shown(name, 40)]
         if self.num_classes:
-            parts.append("one row per class" if self.settings.per_class else str(self.class_name))
+            parts.append("one row per class" if self.settings.per_class else shown(self.class_name, 40))
         if self.config.embedding_dim:
-            parts.append(self.embedding_label or "average embedding")
+            parts.append(shown(self.embedding_label, 40) if self.embedding_label else "average embedding")
         return "  ·  ".join(parts)
 
     def snapshot(self) -> dict:

@@ -272,24 +272,36 @@ class CardReader(BackgroundJob):
         self.paths = list(paths)
 
     def run(self) -> None:
-        from ..core.checkpoint import read_checkpoint_dict
-        from ..core.config import ModelConfig
+        from ..core.checkpoint import inspect_checkpoint
         for path in self.paths:
             if self.cancelled:
                 return
+            # Only the file's structure is read (no weights); a file that no longer loads is marked
+            # with the reason instead, and nothing in a file can end this thread.
             try:
-                payload = read_checkpoint_dict(path)
-                config = ModelConfig.from_dict(dict(payload["config"]))
-            except Exception:  # noqa: BLE001 - a bad file shows no summary; opening it explains why
-                continue
+                skeleton = inspect_checkpoint(path)
+                text = summary_line(skeleton.config, skeleton.payload)
+            except Exception as exc:  # noqa: BLE001 - every failure is a reason shown under the entry
+                text = unusable_line(exc)
             if not self.cancelled:
-                self.card_ready.emit(path, summary_line(config, payload))
+                self.card_ready.emit(path, text)
+
+
+UNUSABLE_MARK = "⚠"
+
+
+def unusable_line(exc: Exception) -> str:
+    """The second line of a listed model that cannot be opened, e.g. "⚠ cannot be opened: no such file"."""
+    from ..safe_text import shown
+    reason = getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
+    return f"{UNUSABLE_MARK} cannot be opened: {shown(reason, 70)}"
 
 
 def summary_line(config, payload: dict) -> str:
     """e.g. "fashion-mnist · 28×28 grey · 10 classes · 3.13 bits/dim"."""
     from .panels import metric_bits_per_dim
-    parts = [str((payload.get("dataset") or {}).get("name") or "")]
+    from ..safe_text import shown
+    parts = [shown((payload.get("dataset") or {}).get("name") or "", 30)]
     parts.append(f"{config.height}×{config.width} {'RGB' if config.channels == 3 else 'grey'}")
     if config.num_classes:
         parts.append(f"{config.num_classes} classes")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
-
+from ..core.likelihood import nll_from_logits
+from ..core.surprise import class_log_likelihoods as nats_per_class
 from .distributed import DistContext, all_sum
 
 
@@ -48,7 +48,7 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
         e = None if embeddings is None else embeddings[chunk].to(ctx.device)
         with torch.autocast(ctx.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
             logits = model(x, class_ids=y, embedding=e)
-        nll = F.cross_entropy(logits.float(), x.long(), reduction="sum")
+        nll = nll_from_logits(logits.float(), x, reduction="sum")
         total += float(nll)
         count += x.numel()
     total, count = all_sum([total, float(count)], ctx)
@@ -56,20 +56,11 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
     return total / max(count, 1.0) / math.log(2.0)
 
 
-@torch.no_grad()
 def class_log_likelihoods(model, images, num_classes: int, *, batch_size: int = 64) -> torch.Tensor:
-    """log2 p(x | c) of every image under every class, (N, num_classes): one pass per class."""
-    was_training = model.training
-    model.eval()
-    scores = torch.empty(images.shape[0], num_classes, dtype=torch.float64)
-    for start in range(0, images.shape[0], batch_size):
-        x = images[start:start + batch_size]
-        for c in range(num_classes):
-            ids = torch.full((x.shape[0],), c, dtype=torch.int64)
-            nll = F.cross_entropy(model(x, class_ids=ids).float(), x.long(), reduction="none")
-            scores[start:start + x.shape[0], c] = -nll.double().flatten(1).sum(1) / math.log(2.0)
-    model.train(was_training)
-    return scores
+    """log2 p(x | c) of every image under every class, (N, num_classes) (core.surprise computes it in nats)."""
+    if num_classes != model.config.num_classes:
+        raise ValueError(f"the model has {model.config.num_classes} classes, not {num_classes}")
+    return nats_per_class(model, images, batch_size=batch_size) / math.log(2.0)
 
 
 def bayes_classification(scores: torch.Tensor, labels: torch.Tensor, class_names) -> dict:
@@ -119,14 +110,15 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
 
 
 def run_eval(args) -> int:
-    import json
     import time
+
+    from ..safe_text import json_text
     t0 = time.perf_counter()
     result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit,
                                  classify=getattr(args, "classify", False))
     result["seconds"] = round(time.perf_counter() - t0, 2)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json_text(result))
     else:
         print(f"{result['bits_per_dim']:.4f} bits/dim on {result['images']} {args.split} images of "
               f"{args.data} ({result['nats_per_image']:.1f} nats/image, {result['seconds']:.1f} s)")

@@ -1,0 +1,169 @@
+"""Figures for pictures and surprise, printed as tables (their values go to docs/benchmarks.md).
+
+    python scripts/measure_pictures.py drawn       # drawn digits -> auto-encoder samples -> Bayes classifier
+    python scripts/measure_pictures.py posterior   # class posterior accuracy on Fashion-MNIST test images
+    python scripts/measure_pictures.py timing      # seconds to score one 28x28 picture (surprise)
+    python scripts/measure_pictures.py ood         # Fashion-MNIST model on clothes vs MNIST digits
+    python scripts/measure_pictures.py maps OUT.png  # their heat maps side by side
+
+Options: --n N (images for posterior/ood), --samples K (per drawing), --threads T.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pixelcnn_studio import load_checkpoint
+from pixelcnn_studio.core.sampling import sample
+from pixelcnn_studio.core.surprise import class_log_likelihoods, map_picture, surprise
+from pixelcnn_studio.embed import embedder_for_checkpoint
+from pixelcnn_studio.embed.images import open_image
+from pixelcnn_studio.paths import bundled_model
+
+ROOT = Path(__file__).resolve().parents[1]
+DRAWN = ROOT / "tests" / "data" / "drawn"
+
+
+def bundled(name: str) -> Path:
+    path = bundled_model(name)
+    if path is None:
+        raise SystemExit(f"the bundled model {name!r} is not installed")
+    return path
+
+
+def drawn_digits(samples: int) -> None:
+    """Each drawing's code conditions `samples` auto-encoder samples; the class-conditional MNIST model,
+    used as a Bayes classifier (argmax over c of log p(x | c)), says which digit each sample is."""
+    autoencoder, judge = load_checkpoint(bundled("mnist-autoencoder")), load_checkpoint(bundled("mnist"))
+    embedder = embedder_for_checkpoint(autoencoder)
+    rows, right, total = [], 0, 0
+    for path in sorted(DRAWN.glob("digit-*.png")):
+        digit = int(path.stem.split("-")[1])
+        code = torch.as_tensor(embedder.embed(open_image(path))).unsqueeze(0)
+        images = sample(autoencoder.model, samples, embedding=code.expand(samples, -1), seed=digit)
+        said = class_log_likelihoods(judge.model, images).argmax(1).tolist()
+        hits = sum(int(s == digit) for s in said)
+        right, total = right + hits, total + samples
+        rows.append((path.name, open_image(path).size, digit, hits, samples, said))
+    print("| drawing | sheet | digit | samples judged that digit | judged as |")
+    print("|---|---|---:|---:|---|")
+    for name, size, digit, hits, n, said in rows:
+        print(f"| {name} | {size[0]}x{size[1]} | {digit} | {hits}/{n} | {' '.join(map(str, said))} |")
+    print(f"\nshare: {right}/{total} = {right / total:.1%}")
+
+
+def fashion_test(n: int):
+    from pixelcnn_studio.data import load_dataset
+    test = load_dataset("fashion-mnist", "test")
+    # A fixed spread over the whole test set: the first n of a seeded permutation.
+    order = torch.randperm(len(test.images), generator=torch.Generator().manual_seed(0))[:n]
+    return test.images[order], test.labels[order]
+
+
+def mnist_images(n: int):
+    from pixelcnn_studio.data import load_dataset
+    test = load_dataset("mnist", "test")
+    order = torch.randperm(len(test.images), generator=torch.Generator().manual_seed(0))[:n]
+    return test.images[order], test.labels[order]
+
+
+def posterior_accuracy(n: int) -> None:
+    model = load_checkpoint(bundled("fashion-mnist"))
+    images, labels = fashion_test(n)
+    started = time.perf_counter()
+    log_likelihood = class_log_likelihoods(model.model, images)
+    seconds = time.perf_counter() - started
+    said = log_likelihood.argmax(1)
+    accuracy = float((said == torch.as_tensor(labels)).double().mean())
+    print(f"Fashion-MNIST posterior accuracy (argmax_c p(c | x), uniform prior) on {n} test images: "
+          f"{accuracy:.1%} ({seconds:.0f} s, {seconds / n:.2f} s per image)")
+    names = model.class_names
+    for c, name in enumerate(names):
+        mask = torch.as_tensor(labels) == c
+        if mask.any():
+            print(f"  {name}: {float((said[mask] == c).double().mean()):.1%} of {int(mask.sum())}")
+
+
+def timing(repeats: int) -> None:
+    loaded = load_checkpoint(bundled("fashion-mnist"))
+    images, _ = fashion_test(1)
+    surprise(loaded.model, images[:1])                         # warm-up
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        surprise(loaded.model, images[:1])
+        seconds.append(time.perf_counter() - started)
+    print(f"surprise of one 28x28 picture, fashion-mnist model (10 classes), {torch.get_num_threads()} thread(s): "
+          f"median {statistics.median(seconds):.3f} s of {repeats} (min {min(seconds):.3f}, max {max(seconds):.3f})")
+
+
+def log_marginal_bits_per_dim(log_likelihood: torch.Tensor, dims: int) -> torch.Tensor:
+    """-log2 p(x) / dims with p(x) = mean over classes of p(x | c): the model's likelihood of x, class unknown."""
+    classes = log_likelihood.shape[1]
+    return -(torch.logsumexp(log_likelihood, 1) - math.log(classes)) / math.log(2.0) / dims
+
+
+def ood(n: int) -> None:
+    loaded = load_checkpoint(bundled("fashion-mnist"))
+    clothes, _ = fashion_test(n)
+    digits, _ = mnist_images(n)
+    table = {}
+    for name, images in (("Fashion-MNIST test", clothes), ("MNIST digits", digits)):
+        bpd = log_marginal_bits_per_dim(class_log_likelihoods(loaded.model, images), 28 * 28)
+        table[name] = bpd
+        print(f"{name}: {n} images, bits/dim median {float(bpd.median()):.3f}, mean {float(bpd.mean()):.3f}, "
+              f"10th-90th percentile {float(bpd.quantile(0.1)):.3f}-{float(bpd.quantile(0.9)):.3f}")
+    clothes_bpd, digits_bpd = table["Fashion-MNIST test"], table["MNIST digits"]
+    lower = float((digits_bpd[:, None] < clothes_bpd[None, :]).double().mean())
+    print(f"a random digit scores a higher likelihood than a random garment in {lower:.1%} of pairs")
+
+
+def maps(out: str) -> None:
+    """Two digits and two garments under the Fashion-MNIST model, one shared colour scale."""
+    from pixelcnn_studio.core.export import save_png
+    loaded = load_checkpoint(bundled("fashion-mnist"))
+    clothes, _ = fashion_test(2)
+    digits, _ = mnist_images(2)
+    results = [(x, surprise(loaded.model, x[None])) for x in (*clothes, *digits)]
+    top = max(float(r.bits_per_pixel.max()) for _, r in results)
+    panels = [map_picture(x.numpy(), r, scale=6, top=top) for x, r in results]
+    gap = np.full((panels[0].shape[0], 12, 3), 255, np.uint8)
+    row = np.concatenate([p for panel in panels for p in (panel, gap)][:-1], axis=1)
+    save_png(out, row)
+    for (_, r), what in zip(results, ("garment", "garment", "digit", "digit")):
+        print(f"{what}: {r.bits_per_dim:.3f} bits/dim, scored as {loaded.class_names[r.class_id]}")
+    print(f"wrote {out} (colour scale 0 to {top:.1f} bits per pixel)")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["drawn", "posterior", "timing", "ood", "maps"])
+    parser.add_argument("out", nargs="?", default="surprise-maps.png")
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    if args.what == "drawn":
+        drawn_digits(args.samples)
+    elif args.what == "posterior":
+        posterior_accuracy(args.n)
+    elif args.what == "timing":
+        timing(args.repeats)
+    elif args.what == "ood":
+        ood(args.n)
+    else:
+        maps(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
