@@ -63,8 +63,9 @@ class ModelLoading:
     def _on_loaded(self, loaded) -> None:
         self.session.shutdown()
         self.model_path = str(Path(loaded.path).resolve())
-        self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder)
         self.state.set_checkpoint(loaded)
+        self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder,
+                                    keys=[self.state.key_for_class(i) for i in range(self.state.num_classes)])
         self.banner.hide()
         settings.put("models/last", self.model_path)
         settings.add_recent(self.model_path)

@@ -162,8 +162,11 @@ class ConditioningPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.combo = QComboBox()
-        self.combo.setToolTip("The class every image is sampled from (keys 1–9, 0). "
-                              "Changing it restarts a run that is under way.")
+        # Sized by a few characters, not by the longest class name (which may be very long).
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(8)
+        self.combo.setToolTip("The class every image is sampled from (the digit keys pick one: see "
+                              "Help → Keyboard shortcuts). Changing it restarts a run that is under way.")
         self.per_row = QCheckBox("One row per class")
         self.per_row.setToolTip("Sample every class at once, one row each")
         self.note = QLabel()
@@ -185,7 +188,8 @@ class ConditioningPanel(QWidget):
         self.combo.setEnabled(bool(self._names) and not self.per_row.isChecked())
         self.changed.emit()
 
-    def set_model(self, config, class_names, embedder=None) -> None:
+    def set_model(self, config, class_names, embedder=None, keys=None) -> None:
+        """`keys`: the digit key that picks each class (or None), shown before its name."""
         self._config = config
         self.combo.blockSignals(True)
         self.per_row.blockSignals(True)
@@ -195,9 +199,9 @@ class ConditioningPanel(QWidget):
         if config is not None and config.num_classes:
             self._names = list(class_names or [f"class {i}" for i in range(config.num_classes)])
             for i, name in enumerate(self._names):
-                key = f"{(i + 1) % 10}  ·  " if i < 10 else ""
+                key = keys[i] if keys and i < len(keys) else None
                 # Names from the file: escaped and elided, so none can widen the panel or break a line.
-                self.combo.addItem(f"{key}{shown(name, 40)}")
+                self.combo.addItem(f"{key}  ·  {shown(name, 40)}" if key is not None else shown(name, 40))
                 self.combo.setItemData(i, shown(name, 300), Qt.ItemDataRole.ToolTipRole)
         self.combo.blockSignals(False)
         self.per_row.blockSignals(False)

@@ -63,6 +63,7 @@ class SamplingWorker(BackgroundJob):
         self._cond = threading.Condition()
         self._paused, self._stopped, self._shutdown = paused, False, False
         self._step_requests = 0
+        self._stop_at: int | None = None
         self._fork = None
         self._speed = speed
         self._mail_lock = threading.Lock()
@@ -95,6 +96,10 @@ class SamplingWorker(BackgroundJob):
 
     def stop(self) -> None:
         self._command(_stopped=True, _step_requests=0)
+
+    def run_until(self, step: int) -> None:
+        """Sample at full speed, showing nothing, until `step` sub-pixels are done; then pause there."""
+        self._command(_paused=False, _stop_at=int(step), _due=time.perf_counter())
 
     def set_speed(self, steps_per_second: float | None) -> None:
         self._command(_speed=steps_per_second, _due=time.perf_counter())
@@ -153,6 +158,8 @@ class SamplingWorker(BackgroundJob):
             if self._speed:
                 interval = 1.0 / self._speed
                 self._due = max(self._due + interval, now - interval)
+            if action == "quiet":
+                continue
             if action == "single" or now - last_post >= FRAME_INTERVAL or stream.next_index >= stream.total:
                 self._post(stream, step)
                 # Counted from when the GUI has shown the frame, so each frame is followed by a
@@ -179,6 +186,11 @@ class SamplingWorker(BackgroundJob):
         if self._step_requests > 0:
             self._step_requests -= 1
             return "single", None
+        if self._stop_at is not None:
+            if stream.next_index >= self._stop_at or state != "running":
+                self._stop_at, self._paused = None, True
+                return "post", None
+            return "quiet", None
         if state != self._posted_state:
             return "post", None
         if state != "running":
