@@ -20,11 +20,12 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from ..core import ModelConfig
-from ..core.field_export import (compose_picture, describe_layer, field_stats, hover_text, pixel_field,
-                                 visible_channels)
+from ..core.field_analysis import field_stats, pixel_field, visible_channels
+from ..core.receptive import COMBINED, STACKS
+from ..render.field_picture import compose_picture, describe_layer, hover_text
 from .explorer_canvas import FieldCanvas
 from .explorer_export import FieldExports
-from .explorer_fields import STACKS, FieldStore
+from .explorer_fields import FieldStore
 from .explorer_lesson import LessonPair, lesson_sentence
 from .explorer_panel import EXPLANATION, ControlPanel, legend_label
 from .explorer_worker import EffectiveJob, FieldWorker
@@ -277,7 +278,7 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
     def current_field(self):
         """The combined field now on show (bool (C, H, W)), or None while it is computed."""
         fields = self.fields_at(self._layer)
-        return None if fields is None else fields["combined"]
+        return None if fields is None else fields[COMBINED]
 
     @property
     def blind_spot_count(self) -> int:
@@ -386,14 +387,14 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
         self._redraw_lesson(fields)
         self.panel.layer_label.setText(describe_layer(self._layer, self._config.layers).capitalize())
         if fields is not None:
-            stats = field_stats(pixel_field(fields["combined"]), self._target)
+            stats = field_stats(pixel_field(fields[COMBINED]), self._target)
             text = f"Target ({self._target[0]}, {self._target[1]}) sees {stats.seen} of {stats.earlier} earlier pixels."
             if self._variant == "original":
                 text += (f" <b>Blind spot: misses {stats.blind} of the {stats.in_reach} earlier pixels inside "
                          "its reach</b> (hatched); no depth fixes that.")
             self._stats.setText(text)
             if self._config.channels == 3:
-                self.chips.set_state(self._channel, visible_channels(fields["combined"], self._target))
+                self.chips.set_state(self._channel, visible_channels(fields[COMBINED], self._target))
         if self._mode == "effective" and picture.heat is not None:
             count = self._effective[self._effective_key()][1]
             source = self._source()
@@ -412,7 +413,7 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
             return
         layers = self._config.layers
         if fields is not None:
-            stats = field_stats(pixel_field(fields["combined"]), self._target)
+            stats = field_stats(pixel_field(fields[COMBINED]), self._target)
             main.caption.setText(lesson_sentence(self._variant, stats, self._layer, layers))
         if not comparing:
             return
@@ -420,7 +421,7 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
         other_fields = self.fields_at(self._layer, variant)
         if other_fields is not None:
             other.canvas.set_picture(self.picture(variant=variant, exact=True))
-            stats = field_stats(pixel_field(other_fields["combined"]), self._target)
+            stats = field_stats(pixel_field(other_fields[COMBINED]), self._target)
             other.caption.setText(lesson_sentence(variant, stats, self._layer, layers))
         other.canvas.set_busy(other_fields is None)
 

@@ -64,6 +64,8 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
+        from .device_menu import attach_device_menu
+        self.devices = attach_device_menu(self)           # Device → where runs sample
         self.scenes = Scenes(self)
         self._key_guard = FieldKeyGuard(self)
         QApplication.instance().installEventFilter(self._key_guard)

@@ -43,7 +43,7 @@ class RunActions:
         self.statusBar().clearMessage()
         plan = self.state.plan()
         self.session.set_speed(self.state.speed)
-        self.session.start(self.loaded.model, plan, paused=paused)
+        self.session.start(self.devices.model_for(self.loaded, plan.n), plan, paused=paused)
         self.show_state("paused" if paused else "running")
 
     def start_or_pause(self) -> None:

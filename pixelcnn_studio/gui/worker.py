@@ -284,6 +284,7 @@ class CardReader(BackgroundJob):
         self.paths = list(paths)
 
     def run(self) -> None:
+        from ..core.card import summary_line
         from ..core.checkpoint import inspect_checkpoint
         for path in self.paths:
             if self.cancelled:
@@ -307,19 +308,3 @@ def unusable_line(exc: Exception) -> str:
     from ..safe_text import shown
     reason = getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
     return f"{UNUSABLE_MARK} cannot be opened: {shown(reason, 70)}"
-
-
-def summary_line(config, payload: dict) -> str:
-    """e.g. "fashion-mnist · 28×28 grey · 10 classes · 3.13 bits/dim"."""
-    from .panels import metric_bits_per_dim
-    from ..safe_text import shown
-    parts = [shown((payload.get("dataset") or {}).get("name") or "", 30)]
-    parts.append(f"{config.height}×{config.width} {'RGB' if config.channels == 3 else 'grey'}")
-    if config.num_classes:
-        parts.append(f"{config.num_classes} classes")
-    if config.embedding_dim:
-        parts.append("portraits")
-    bpd = metric_bits_per_dim(payload.get("metrics") or {})
-    if bpd:
-        parts.append(f"{bpd[1]:.2f} bits/dim")
-    return " · ".join(p for p in parts if p)
