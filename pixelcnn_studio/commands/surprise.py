@@ -4,9 +4,11 @@ from __future__ import annotations
 import torch
 
 from ..core.checkpoint import load_checkpoint
+from ..core.devices import dense_threads, prepare, set_threads
 from ..core.export import check_output_path, save_png
-from ..core.surprise import map_picture, surprise
+from ..core.surprise import surprise
 from ..embed.prepare import PreparedPicture, prepare_picture, preparation_for
+from ..render.surprise_map import map_picture
 from ..safe_text import json_text, shown
 
 
@@ -74,7 +76,11 @@ def run_surprise(args) -> int:
     out = check_output_path(args.out, (".png",)) if args.out else None
     from ..embed.images import open_image
     picture = open_image(args.image)      # a bad picture fails before the model is loaded
+    device = prepare(args.device, args.threads)
     loaded = load_checkpoint(args.checkpoint)
+    if args.threads is None:
+        set_threads(dense_threads())      # one pass over whole pictures: big convolutions
+    loaded.model.to(device)               # in place: the scoring below runs where the model is
     prepared, result = score_picture(loaded, picture, args.class_)
     if out is not None:
         try:
