@@ -26,21 +26,12 @@ from ..render.field_picture import compose_picture, describe_layer, hover_text
 from .explorer_canvas import FieldCanvas
 from .explorer_export import FieldExports
 from .explorer_fields import FieldStore
-from .explorer_lesson import LessonPair, lesson_sentence
+from .explorer_lesson import LessonPair, LessonViews, how_to_get
 from .explorer_panel import EXPLANATION, ControlPanel, legend_label
 from .explorer_worker import EffectiveJob, FieldWorker
 
 PLAY_INTERVAL_MS = 800
 DEFAULT_CONFIG = ModelConfig(image_size=28, channels=1, hidden=32, layers=6, kernel_size=5)
-
-
-def how_to_get(message: str) -> str:
-    """The ways to get a missing dataset from its error, for a user: no source-tree scripts, and
-    the home folder written as ~."""
-    ways = [line.split(":", 1)[1].strip() for line in message.splitlines()
-            if line.strip().startswith(("Get it with:", "or:")) and ":" in line]
-    ways = [w.replace(str(Path.home()), "~") for w in ways if "scripts/" not in w and "source tree" not in w]
-    return (" To get them: " + "; or ".join(ways) + ".") if ways else ""
 
 
 def _stop_worker(worker) -> None:
@@ -50,7 +41,7 @@ def _stop_worker(worker) -> None:
         pass
 
 
-class ReceptiveFieldExplorer(FieldExports, QWidget):
+class ReceptiveFieldExplorer(FieldExports, LessonViews, QWidget):
     """`ReceptiveFieldExplorer(checkpoint)` or `(config=..., model=...)`; `set_model` to switch."""
 
     def __init__(self, checkpoint=None, *, config=None, model=None, class_names=None, parent=None):
@@ -244,19 +235,6 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
         self.canvas.set_theme(pal)
         self.lesson.other_canvas.set_theme(pal)
 
-    @property
-    def comparing(self) -> bool:
-        return self.panel.compare_toggle.isChecked() and self._mode == "exact"
-
-    def _on_compare(self, on: bool) -> None:
-        self._update_enabled()
-        self._redraw()
-
-    def step_layer(self, delta: int) -> None:
-        """←/→ on the tab: one layer down or up (the output comes after the last layer)."""
-        slider = self.layer_slider
-        slider.setValue(min(slider.maximum(), max(slider.minimum(), slider.value() + delta)))
-
     def set_large_text(self, large: bool) -> None:
         # An empty QFont sets nothing, so the view goes back to following the app's font; the
         # large one sets only the size, so the family still follows the app.
@@ -269,6 +247,8 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
         self.panel.large_text.setChecked(large)
         self.panel.large_text.blockSignals(False)
         self._update_enabled()
+        # Once the new type has been applied everywhere, the panel's width is measured again.
+        QTimer.singleShot(0, self._update_enabled)
 
     # -- fields --------------------------------------------------------------------------------
     def fields_at(self, layer, variant=None) -> dict | None:
@@ -402,28 +382,6 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
             note = " Conditioned on the zero embedding." if self._config.embedding_dim else ""
             self._stats.setText(f"Mean |gradient| of the target's logit over {count} {source} images. "
                                 f"Brighter pixels move the prediction more.{note}")
-
-    def _redraw_lesson(self, fields) -> None:
-        """The other network beside this one, and one sentence under each (exact fields only)."""
-        comparing = self.comparing
-        self.lesson.set_comparing(comparing)
-        main, other = self.lesson.main, self.lesson.other
-        main.caption.setVisible(self._mode == "exact")
-        if self._mode != "exact":
-            return
-        layers = self._config.layers
-        if fields is not None:
-            stats = field_stats(pixel_field(fields[COMBINED]), self._target)
-            main.caption.setText(lesson_sentence(self._variant, stats, self._layer, layers))
-        if not comparing:
-            return
-        variant = "original" if self._variant == "gated" else "gated"
-        other_fields = self.fields_at(self._layer, variant)
-        if other_fields is not None:
-            other.canvas.set_picture(self.picture(variant=variant, exact=True))
-            stats = field_stats(pixel_field(other_fields[COMBINED]), self._target)
-            other.caption.setText(lesson_sentence(variant, stats, self._layer, layers))
-        other.canvas.set_busy(other_fields is None)
 
     def _on_hover(self, row, col) -> None:
         picture = self.canvas.picture()

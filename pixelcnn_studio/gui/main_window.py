@@ -103,8 +103,11 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         centre.setContentsMargins(0, 0, 0, 0)
         centre.addWidget(self.headline)
         centre.addWidget(self.badge)
-        centre.addWidget(self.canvas, 3)
-        centre.addWidget(self.build_stage(), 1)
+        hero = QHBoxLayout()
+        hero.addWidget(self.canvas, 2)
+        hero.addWidget(self.build_branch(), 1)
+        centre.addLayout(hero, 1)
+        centre.addWidget(self.build_stage())
         centre.addWidget(self.timeline)
         centre.addWidget(self.controls)
         self.right = self._side_panel(self.distribution, self.stats)
@@ -210,6 +213,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             self.explorer = ReceptiveFieldExplorer()
             self._explorer_page.layout().addWidget(self.explorer)
             self.explorer.set_large_text(self.presenting or self.state.large_text)
+            self.explorer.set_panel_shown(not self.presenting)
             self.explorer.set_palette(palette(self.state.theme))
             # One "Large text" for the whole window: the tab's own box follows and sets it.
             self.explorer.panel.large_text.toggled.connect(self.set_large_text)
@@ -234,6 +238,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.state.update(speed=None if speed in (None, "max") else float(speed),
                           temperature=settings.get("run/temperature", 1.0, float) or 1.0,
                           batch=settings.get("run/batch", 16, int) or 16)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.arrange_stage()           # the stage's shares follow the window's height
 
     # -- closing --------------------------------------------------------------------------------
     def shutdown(self) -> None:
