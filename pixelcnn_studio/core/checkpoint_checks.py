@@ -137,6 +137,11 @@ def least_model_bytes(config: ModelConfig) -> int:
     return least
 
 
+# Below this lower bound on a model's weights (the bundled ones need about 8 MB) the shapes come from a
+# real build on the CPU rather than a meta-device one.
+SMALL_CPU_BUILD_BYTES = 64 * 2**20
+
+
 def expected_weights(config: ModelConfig) -> tuple[dict[str, tuple], int]:
     """Shapes of the model's saved weights and the bytes the built model takes, from a build on the
     `meta` device (shapes only, nothing allocated); remembered per config, as a load asks twice."""
@@ -152,7 +157,10 @@ def _expected_weights(config_json: str) -> tuple[dict[str, tuple], int]:
     if not memory.fits(least):
         raise ValueError(f"the model this config describes needs more than {memory.format_bytes(least)}; "
                          f"{memory.limit_text()}")
-    with torch.device("meta"):
+    # A model that small is built on the CPU (milliseconds): on the meta device torch runs its Python
+    # decompositions, and their first use imports torch._dynamo, seconds at every start of the app.
+    small = least < SMALL_CPU_BUILD_BYTES and memory.fits(8 * least)
+    with torch.device("cpu" if small else "meta"):
         model = build_model(config)
     shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     tensors = list(model.parameters()) + list(model.buffers())
