@@ -164,9 +164,14 @@ class DrawingPad(QWidget):
         p.fillRect(QRectF(t.x(), y, t.width(), t.bottom() - y), QColor(70, 110, 200, 70))
         p.setPen(QPen(QColor(240, 200, 40), 2, Qt.PenStyle.DashLine))
         p.drawLine(QPointF(t.x(), y), QPointF(t.right(), y))
-        p.setPen(QColor(240, 200, 40))
         label = f"{self.keep_rows} row{'s' if self.keep_rows != 1 else ''} kept  ·  drag the line"
-        p.drawText(QRectF(t.x() + 4, y - 20, t.width() - 8, 18), Qt.AlignmentFlag.AlignRight, label)
+        # On a dark plate, so the label reads over any drawing; below the line when at the very top.
+        metrics = p.fontMetrics()
+        box = QRectF(0, 0, metrics.horizontalAdvance(label) + 10, metrics.height() + 4)
+        box.moveTopRight(QPointF(t.right() - 2, y - box.height() - 2 if y - box.height() - 2 >= t.y() else y + 2))
+        p.fillRect(box, QColor(20, 22, 28, 200))
+        p.setPen(QColor(240, 200, 40))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         p.end()
 
     # -- mouse ----------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, QMainWindow):
         self.actions_by_name = build_menus(self)
         from .portrait_wiring import PortraitTools
         self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
-        from .picture_tools import PictureTools  # noqa
+        from .picture_tools import PictureTools
         self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
