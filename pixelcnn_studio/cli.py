@@ -109,8 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--quick", action="store_true", help="small models only (a smoke run)")
     p.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is reported")
-    p.add_argument("--threads", type=int, default=1,
-                   help="torch threads (default 1: the sampler's small steps run fastest on one)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads (default 1 for the samplers, whose small steps run fastest on one; "
+                        "every core for --train)")
+    p.add_argument("--train", action="store_true",
+                   help="time a training step instead: images/s of the current against the previous path")
+    p.add_argument("--profile", action="store_true",
+                   help="where a training step's time goes, by phase and by kind of operator")
+    p.add_argument("--batch", type=int, default=64, help="images per training step for --train (default 64)")
+    p.add_argument("--compile", action="store_true",
+                   help="with --train, also time the current path under torch.compile (slow to start)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("train", help="train a model (CPU, GPU, or many processes under torchrun)",
@@ -166,7 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                    help="bf16 autocast (CUDA only; the bundled presets turn it on)")
     g.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
-                   help="torch.compile the model (CUDA only)")
+                   help="torch.compile the model (falls back to eager where it cannot; the first step "
+                        "pays the compilation)")
+    g.add_argument("--cpu-bf16", action=argparse.BooleanOptionalAction, default=None,
+                   help="bf16 autocast on a CPU with native bf16 arithmetic (AVX-512 BF16, AMX)")
+    g.add_argument("--time-schedule", action=argparse.BooleanOptionalAction, default=None,
+                   help="decay the learning rate over --max-minutes too (whichever ends first)")
+    g.add_argument("--final-full-eval", action=argparse.BooleanOptionalAction, default=None,
+                   help="score the best weights on the whole held-out split at the end (with --eval-limit)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="held-out bits/dim of a checkpoint on a dataset")

@@ -82,6 +82,21 @@ def _forge_declared_size(path: Path, entry_suffix: str, size: int) -> None:
     path.write_bytes(bytes(data))
 
 
+def _real_bomb(source: Path, path: Path, megabytes: int) -> None:
+    """The archive with its first tensor's data replaced by `megabytes` of deflated zeros (a real
+    bomb: about 1.4 MB on disk for 300 MB unpacked)."""
+    chunk = bytes(2**20)
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED,
+                                                          compresslevel=1) as dst:
+        for info in src.infolist():
+            if info.filename.endswith("/data/0"):
+                with dst.open(info.filename, "w", force_zip64=True) as f:
+                    for _ in range(megabytes):
+                        f.write(chunk)
+            else:
+                dst.writestr(info.filename, src.read(info.filename))
+
+
 def build_all(folder) -> dict[str, tuple[Path, int]]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -168,6 +183,8 @@ def build_all(folder) -> dict[str, tuple[Path, int]]:
         path.write_bytes(valid.read_bytes())
         _forge_declared_size(path, entry_name, size)
         cases[kind] = (path, 2)
+    _real_bomb(valid, folder / "real-bomb.pt", 300)
+    cases["deflate bomb (real, 300 MB of zeros)"] = (folder / "real-bomb.pt", 2)
     fifo = folder / "fifo.pt"
     os.mkfifo(fifo)
     cases["named pipe (FIFO)"] = (fifo, 2)
@@ -183,3 +200,29 @@ def _zip_bytes(entries: dict[str, bytes]) -> bytes:
         for name, data in entries.items():
             archive.writestr(name, data)
     return out.getvalue()
+
+
+def argument_cases(model: Path, folder: Path) -> dict[str, tuple[list[str], str]]:
+    """Command lines a careless user types, each with words its one-line error must contain."""
+    blocked = folder / "file.txt"
+    blocked.write_text("x")
+    sample = ["sample", str(model)]
+    return {
+        "sample --out is a folder": ([*sample, "--out", str(folder)], "is a folder"),
+        "sample --out of unknown kind": ([*sample, "--out", str(folder / "x.txt")], "must end in"),
+        "sample --out under a file": ([*sample, "--out", str(blocked / "sub" / "x.png")], "is a file, not a folder"),
+        "sample --out in an unwritable folder": ([*sample, "--out", "/proc/x.png"], "not writable"),
+        "sample --n 10^8": ([*sample, "--n", "100000000", "--out", str(folder / "x.npy")], "can be used here"),
+        "sample --scale 20000": ([*sample, "--scale", "20000", "--out", str(folder / "x.png")], "can be used here"),
+        "sample GIF too wide": ([*sample, "--n", "4096", "--scale", "300", "--class", "0",
+                                 "--out", str(folder / "x.gif")], "GIF allows"),
+        "sample --scale 0": ([*sample, "--scale", "0", "--out", str(folder / "x.png")], "--scale must be at least 1"),
+        "sample --seed 10^23": ([*sample, "--seed", str(10**23), "--out", str(folder / "x.png")],
+                                "--seed must lie between"),
+        "sample --temperature nan": ([*sample, "--temperature", "nan", "--out", str(folder / "x.png")],
+                                     "--temperature"),
+        "sample unknown class with escapes": ([*sample, "--class", "zebra\n\x1b[2J", "--out", str(folder / "x.png")],
+                                              "unknown class"),
+        "eval of a missing dataset": (["eval", str(model), "--data", f"npz:{folder / 'none.npz'}"], "not found"),
+        "eval of a missing packaged dataset": (["eval", str(model), "--data", "cifar10:/nonexistent"], "not found"),
+    }

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 
-from crafted import build_all
+from crafted import argument_cases, build_all
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -126,38 +127,62 @@ def test_real_processes_for_the_worst_files(crafted):
         assert "Traceback" not in result.stderr
 
 
-def test_sample_arguments_are_checked_before_any_work(crafted, tmp_path):
-    folder, cases = crafted
-    model = str(cases["valid class model"][0])
-    blocked = tmp_path / "file.txt"
-    blocked.write_text("x")
-    argument_cases = {
-        "out is a folder": (["--out", str(tmp_path)], "is a folder"),
-        "out of unknown kind": (["--out", str(tmp_path / "x.txt")], "must end in"),
-        "out under a file": (["--out", str(blocked / "sub" / "x.png")], "is a file, not a folder"),
-        "out in an unwritable folder": (["--out", "/proc/x.png"], "not writable"),
-        "too many images": (["--n", "100000000", "--out", str(tmp_path / "x.npy")], "can be used here"),
-        "huge scale": (["--scale", "20000", "--out", str(tmp_path / "x.png")], "can be used here"),
-        "GIF too wide": (["--n", "4096", "--scale", "300", "--class", "0", "--out", str(tmp_path / "x.gif")],
-                         "GIF allows"),
-        "scale 0": (["--scale", "0", "--out", str(tmp_path / "x.png")], "--scale must be at least 1"),
-        "seed 10^23": (["--seed", str(10**23), "--out", str(tmp_path / "x.png")], "--seed must lie between"),
-        "temperature nan": (["--temperature", "nan", "--out", str(tmp_path / "x.png")], "--temperature"),
-        "unknown class": (["--class", "zebra\n\x1b[2J", "--out", str(tmp_path / "x.png")], "unknown class"),
-    }
-    results = run_capped([[kind, ["sample", model, *argv]] for kind, (argv, _) in argument_cases.items()])
+def test_arguments_are_checked_before_any_work(crafted, tmp_path):
+    _, cases = crafted
+    argument = argument_cases(cases["valid class model"][0], tmp_path)
+    results = run_capped([[kind, argv] for kind, (argv, _) in argument.items()])
     for result in results:
-        words = argument_cases[result["label"]][1]
+        words = argument[result["label"]][1]
         assert not problems_of(result, 2), (result["label"], problems_of(result, 2))
         assert words in result["stderr"], (result["label"], result["stderr"])
     assert not list(tmp_path.glob("x.*")), "nothing is written when the arguments are refused"
 
 
-def test_eval_of_a_missing_dataset_is_one_line(crafted, tmp_path):
-    model = str(cases_path(crafted, "valid class model"))
-    result = run_capped([["eval", ["eval", model, "--data", f"npz:{tmp_path / 'none.npz'}"]]])[0]
-    assert not problems_of(result, 2), result
+def test_the_app_keeps_its_model_for_every_bad_file(crafted, open_window, qtbot):
+    """Each bad file, opened in the app, fails on the loader thread with the banner; nothing is replaced."""
+    _, cases = crafted
+    window = open_window(str(cases["valid class model"][0]))
+    current, title = window.loaded, window.windowTitle()
+    assert current is not None
+    for kind, (path, status) in cases.items():
+        if status == 0:
+            continue
+        window.banner.hide()
+        with qtbot.waitSignal(window.load_failed, timeout=20000):
+            window.open_checkpoint(str(path))
+        assert window.loaded is current, kind
+        assert window.banner.isVisible() and "stays loaded" in window.banner.text.text(), kind
+        assert "\n" not in window.banner.text.text(), kind
+        assert window.windowTitle() == title, kind
 
 
-def cases_path(crafted, kind: str) -> Path:
-    return crafted[1][kind][0]
+def test_recent_entries_that_no_longer_load_are_marked(crafted, open_window, qtbot, tmp_path):
+    from pixelcnn_studio.gui import settings
+    _, cases = crafted
+    window = open_window(str(cases["valid class model"][0]))
+    gone = tmp_path / "gone.pt"
+    gone.write_bytes(cases["valid class model"][0].read_bytes())
+    broken = [str(cases[kind][0]) for kind in ("class names ints", "deflate bomb (pickle)", "config hidden 8.5")]
+    for path in [str(gone), *broken]:
+        settings.add_recent(path)
+    gone.unlink()
+    window.refresh_model_list()
+    items = {window.models.list.item(i).data(Qt.ItemDataRole.UserRole): window.models.list.item(i)
+             for i in range(window.models.list.count())}
+
+    def text_of(path):
+        return next(item.text() for key, item in items.items() if key == path)
+    qtbot.waitUntil(lambda: all("⚠ cannot be opened" in text_of(p) for p in [str(gone), *broken]), timeout=20000)
+    assert "no such file" in text_of(str(gone)).lower()
+    assert "class names must be a list of text" in text_of(broken[0])
+    # NaN weights show only once the weights are read: opening the file marks it, for good.
+    nan = str(cases["weights with one NaN"][0])
+    settings.add_recent(nan)
+    window.refresh_model_list()
+    with qtbot.waitSignal(window.load_failed, timeout=20000):
+        window.open_checkpoint(nan)
+    window.refresh_model_list()
+    entry = next(window.models.list.item(i) for i in range(window.models.list.count())
+                 if window.models.list.item(i).data(Qt.ItemDataRole.UserRole) == nan)
+    assert "⚠ cannot be opened" in entry.text() and "holds NaN" in entry.text()
+    assert window.loaded is not None

@@ -238,24 +238,32 @@ def explorer(qtbot, small_model):
     view.shutdown()
 
 
-def test_view_starts_on_the_output_field_of_the_centre_pixel(explorer, small_model):
+def test_view_starts_at_layer_one_of_the_centre_pixel_beside_the_original(explorer, small_model):
     config, _ = small_model
-    assert explorer.target == (4, 4) and explorer.layer is None
-    assert torch.equal(explorer.current_field(), receptive_field(config, (4, 4)))
+    assert explorer.target == (4, 4) and explorer.layer == 1
+    assert torch.equal(explorer.current_field(), receptive_field(config, (4, 4), layers=1))
     assert explorer.canvas.picture() is not None
+    other = explorer.lesson.other_canvas.picture()          # the original network, same target and layer
+    assert explorer.comparing and other is not None and other.target == (4, 4)
+    original = replace(config, variant="original")
+    assert np.array_equal(other.fields["combined"], receptive_field(original, (4, 4), layers=1).any(dim=0).numpy())
+    assert "Gated PixelCNN" in explorer.lesson.main.caption.text()
+    assert "Original PixelCNN" in explorer.lesson.other.caption.text()
+    assert not explorer._explanation_area.isVisible()      # the long text folds under "Details"
 
 
 def test_slider_changes_the_layer_and_the_field(qtbot, explorer, small_model):
     config, _ = small_model
     before = explorer.canvas.picture()
-    explorer.layer_slider.setValue(1)
-    assert explorer.layer == 1
-    qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
-    assert torch.equal(explorer.current_field(), receptive_field(config, (4, 4), layers=1))
-    assert explorer.canvas.picture() is not before
-    assert explorer.canvas.picture().fields["combined"].sum() < before.fields["combined"].sum()
     explorer.layer_slider.setValue(explorer.layer_slider.maximum())
     assert explorer.layer is None
+    qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
+    assert torch.equal(explorer.current_field(), receptive_field(config, (4, 4)))
+    assert explorer.canvas.picture() is not before
+    assert explorer.canvas.picture().fields["combined"].sum() > before.fields["combined"].sum()
+    qtbot.waitUntil(lambda: "blind spot" in explorer.lesson.other.caption.text(), timeout=10000)
+    explorer.layer_slider.setValue(1)
+    assert explorer.layer == 1
 
 
 def test_clicking_a_pixel_makes_it_the_target(qtbot, explorer, small_model):
@@ -263,11 +271,13 @@ def test_clicking_a_pixel_makes_it_the_target(qtbot, explorer, small_model):
     qtbot.mouseClick(explorer.canvas, Qt.MouseButton.LeftButton, pos=explorer.canvas.cell_center(2, 7))
     assert explorer.target == (2, 7)
     qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
-    assert torch.equal(explorer.current_field(), receptive_field(config, (2, 7)))
+    assert torch.equal(explorer.current_field(), receptive_field(config, (2, 7), layers=1))
     qtbot.waitUntil(lambda: explorer.canvas.picture().target == (2, 7), timeout=10000)
 
 
 def test_original_toggle_shows_the_blind_spot(qtbot, explorer):
+    explorer.set_layer(None)                                # at the output, where the wedge is widest
+    qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
     assert explorer.blind_spot_count == 0
     explorer.original_toggle.setChecked(True)
     assert explorer.variant == "original"
@@ -285,7 +295,7 @@ def test_play_steps_through_every_layer(qtbot, explorer):
     explorer.layer_slider.valueChanged.connect(lambda _: seen.append(explorer.layer))
     explorer.play_button.click()
     qtbot.waitUntil(lambda: not explorer.play_button.isChecked(), timeout=10000)
-    assert seen == [1, 2, 3, None]
+    assert seen == [2, 3, None]                # from layer 1, where the view opens
 
 
 def test_export_png_and_growth_gif(qtbot, explorer, small_model, tmp_path):
@@ -345,7 +355,7 @@ def test_switching_models_resets_the_view(qtbot, explorer):
     assert explorer.layer_slider.maximum() == 3
     qtbot.waitUntil(explorer.is_idle, timeout=10000)
     assert explorer.current_field().shape == (1, 6, 7)
-    assert torch.equal(explorer.current_field(), receptive_field(replace(config), (3, 3)))
+    assert torch.equal(explorer.current_field(), receptive_field(replace(config), (3, 3), layers=1))
 
 
 def test_large_text_enlarges_the_font(explorer):
@@ -403,7 +413,8 @@ def test_missing_test_images_fall_back_to_samples(qtbot, explorer, small_model, 
     explorer.set_mode("effective")
     qtbot.waitUntil(lambda: explorer.canvas.picture().heat is not None, timeout=30000)
     assert explorer.panel.source_combo.currentIndex() == 0
-    assert "sampled images" in explorer._stats.text() and "unavailable" in explorer._status.text()
+    assert "sampled images" in explorer._stats.text() and "not on this machine" in explorer._status.text()
+    assert str(tmp_path) not in explorer._status.text()           # no folder of this machine in the message
 
 
 def test_a_view_deleted_while_computing_takes_nothing_down(qtbot):
@@ -429,7 +440,7 @@ def test_a_closed_view_shown_again_computes_again(qtbot, explorer, small_model):
     explorer.show()
     explorer.set_target(1, 2)
     qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
-    assert torch.equal(explorer.current_field(), receptive_field(config, (1, 2)))
+    assert torch.equal(explorer.current_field(), receptive_field(config, (1, 2), layers=1))
 
 
 def test_blind_spot_count_in_words():
@@ -448,6 +459,7 @@ def test_hovering_says_what_a_pixel_is(qtbot, explorer):
     explorer.canvas.pixel_hovered.emit(8, 8)
     assert "never visible" in explorer._status.text()
     explorer.original_toggle.setChecked(True)
+    explorer.set_layer(None)
     qtbot.waitUntil(lambda: explorer.current_field() is not None, timeout=10000)
     explorer.canvas.pixel_hovered.emit(3, 7)
     assert "blind spot" in explorer._status.text()

@@ -7,7 +7,6 @@ grid takes minutes) and its full-grid time is extrapolated, which the table mark
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import platform
@@ -22,6 +21,7 @@ from ..core.config import ModelConfig
 from ..core.likelihood import bits_per_dim
 from ..core.model import build_model
 from ..core.sampling import SampleStream
+from ..safe_text import json_text
 
 NAIVE_STEPS = 6
 
@@ -139,6 +139,16 @@ def format_table(result: dict) -> str:
 
 
 def run_bench(args) -> int:
-    result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=max(1, args.threads))
-    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    if getattr(args, "train", False) or getattr(args, "profile", False):
+        from .bench_train import format_train_table, run_profiles, run_train_benchmarks
+        threads = args.threads
+        if args.profile:
+            print(run_profiles(args.quick, args.batch, threads))
+            return 0
+        result = run_train_benchmarks(quick=args.quick, batch=args.batch, steps=max(1, args.repeats),
+                                      threads=threads, compile_too=args.compile)
+        print(json_text(result) if args.json else format_train_table(result))
+        return 0
+    result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=max(1, args.threads or 1))
+    print(json_text(result) if args.json else format_table(result))
     return 0

@@ -27,7 +27,7 @@ def resolve_class(spec: str, class_names, num_classes: int) -> int:
         return lowered.index(spec.lower())
     if spec.lstrip("-").isdigit() and 0 <= int(spec) < num_classes:
         return int(spec)
-    raise UserError(f"unknown class {shown(spec, 40)!r}; this model's classes are: " +
+    raise UserError(f"unknown class '{shown(spec, 40)}'; this model's classes are: " +
                     ", ".join(f"{i}={shown(n, 30)}" for i, n in enumerate(names[:30]))
                     + (f" and {len(names) - 30} more" if len(names) > 30 else ""))
 

@@ -15,6 +15,17 @@ from torch import nn
 from .config import ModelConfig
 
 
+def stack_terms(term: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split a gated layer's conditioning term into its (vertical, horizontal) parts.
+
+    The term's 4 x hidden channels are laid out [vertical filter, vertical gate, horizontal
+    filter, horizontal gate]; each returned part keeps its (filter, gate) halves in the order
+    the gated activation splits them.
+    """
+    vertical, horizontal = term.chunk(2, dim=1)
+    return vertical, horizontal
+
+
 class ConditioningError(ValueError):
     """A class id or embedding that does not fit the model."""
 
@@ -44,7 +55,7 @@ class Conditioning(nn.Module):
         super().__init__()
         self.config = config
         self.stacks = stacks  # 2 for the gated variant (vertical, horizontal), 1 for the original
-        width = 2 * config.hidden * stacks
+        width = 2 * config.hidden * stacks   # (filter, gate) for each stack: see `stack_terms`
         dim = config.condition_dim
         self.global_terms = nn.ModuleList(nn.Linear(dim, width) for _ in range(config.layers)) if dim else None
         if config.location_conditioning:

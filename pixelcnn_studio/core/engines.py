@@ -11,12 +11,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .conditioning import stack_terms
 from .layers import gate
 
 
 def _flat(conv, rows: slice | None = None) -> torch.Tensor:
-    """A masked convolution's weight as a matrix (out, in * taps) for one-position products."""
-    w = conv.masked_weight().detach()
+    """A causal convolution's weight (mask applied) as a matrix (out, in * taps) for one-position products."""
+    w = conv.effective_weight().detach()
     if rows is not None:
         w = w[:, :, rows, :]
     return w.reshape(w.shape[0], -1)
@@ -66,7 +67,7 @@ class CachedEngine:
             w = {"res": _flat(layer.residual), "res_b": layer.residual.bias.detach(),
                  "skip": _flat(layer.skip), "skip_b": layer.skip.bias.detach()}
             if self.gated:
-                w["v"] = layer.vertical.masked_weight().detach()
+                w["v"] = layer.vertical.effective_weight().detach()
                 w["v_b"] = layer.vertical.bias.detach()
                 w["h"], w["h_b"] = _flat(layer.horizontal), layer.horizontal.bias.detach()
                 w["link"], w["link_b"] = layer.link.weight.detach(), layer.link.bias.detach()
@@ -122,7 +123,7 @@ class CachedEngine:
             pre_v = F.conv2d(below, w["v"], w["v_b"])[:, :, 0]  # (n, 2p, W)
             th = None
             if self.terms is not None:
-                tv, th = self.terms[l].chunk(2, dim=1)
+                tv, th = stack_terms(self.terms[l])
                 pre_v = pre_v + _term_at(tv, i)
             link = F.conv1d(pre_v, w["link"][:, :, 0], w["link_b"])
             # Stored as the part of the horizontal pre-activation that does not depend on row i.

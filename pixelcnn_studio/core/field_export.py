@@ -20,7 +20,7 @@ STACK_COLOURS = {
     "vertical": (86, 180, 233),     # sky blue
     "horizontal": (230, 159, 0),    # orange
 }
-STACK_LABELS = {"vertical": "vertical stack", "horizontal": "horizontal stack (no link)",
+STACK_LABELS = {"vertical": "vertical stack", "horizontal": "horizontal stack alone (no link from the vertical)",
                 "combined": "combined (what the output sees)"}
 BLIND_SPOT = (204, 121, 167)        # reddish purple
 TARGET = (240, 228, 66)             # yellow

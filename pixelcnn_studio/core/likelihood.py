@@ -7,6 +7,22 @@ import torch
 import torch.nn.functional as F
 
 
+def nll_from_logits(logits: torch.Tensor, x: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy of integer levels x (B, C, H, W) under logits (B, levels, C, H, W).
+
+    The same numbers as `F.cross_entropy(logits, x)`; from a channels-last model, whose logits
+    keep each sub-pixel's levels side by side in memory, it reads them as rows of one matrix,
+    which makes the softmax and its gradient several times cheaper than the strided layout.
+    """
+    b, levels, c, h, w = logits.shape
+    rows = logits.permute(0, 3, 4, 2, 1)
+    if not rows.is_contiguous():
+        return F.cross_entropy(logits, x.long(), reduction=reduction)
+    targets = x.permute(0, 2, 3, 1).reshape(-1).long()
+    nll = F.cross_entropy(rows.reshape(-1, levels), targets, reduction=reduction)
+    return nll.view(b, h, w, c).permute(0, 3, 1, 2) if reduction == "none" else nll
+
+
 def nll_per_subpixel(model, x, class_ids=None, embedding=None) -> torch.Tensor:
     """-log p(x_{i,c} | x_{<(i,c)}) in nats, shaped like x: (B, C, H, W)."""
     x = torch.as_tensor(x)
@@ -15,7 +31,7 @@ def nll_per_subpixel(model, x, class_ids=None, embedding=None) -> torch.Tensor:
     logits = model(x, class_ids=class_ids, embedding=embedding)
     # bf16/fp16 logits (autocast) are widened; float64 stays float64 for exact comparisons.
     logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
-    return F.cross_entropy(logits, x.long(), reduction="none")
+    return nll_from_logits(logits, x, reduction="none")
 
 
 def bits_per_dim(model, x, class_ids=None, embedding=None, batch_size: int = 256) -> float:

@@ -17,16 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .conditioning import Conditioning
+from .conditioning import Conditioning, stack_terms
 from .config import ModelConfig
-from .layers import (MaskedConv2d, causal_mask, channel_groups, down_shift, gate, gate_groups,
-                     pad_for_horizontal, pad_for_square, pad_for_vertical)
-
-
-def masked_1x1(in_groups, out_groups) -> MaskedConv2d:
-    """A 1x1 convolution that keeps colour causality (mask B at the pixel itself)."""
-    mask = causal_mask(out_groups, in_groups, (1, 1), (0, 0), "B")
-    return MaskedConv2d(len(in_groups), len(out_groups), (1, 1), mask)
+from .layers import (DownRightShiftedConv2d, DownShiftedConv2d, MaskedConv2d, causal_mask, channel_groups,
+                     colour_masked_1x1, down_shift, gate, gate_groups, to_channels_last)
 
 
 class CausalLayer(nn.Module):
@@ -44,8 +38,27 @@ class CausalLayer(nn.Module):
         self.in_groups = torch.arange(C) if first else channel_groups(p, C)
         self.mask_type = "A" if first else "B"
         hidden_groups = channel_groups(p, C)
-        self.residual = masked_1x1(hidden_groups, hidden_groups)
-        self.skip = masked_1x1(hidden_groups, hidden_groups)
+        self.residual = colour_masked_1x1(hidden_groups, hidden_groups)
+        self.skip = colour_masked_1x1(hidden_groups, hidden_groups)
+        # Training-only dropout on the gated activation (train/regularise.py); 0 = none.
+        self.product_dropout = 0.0
+        # False = the plain path: each 1x1 product on its own (the reference for benchmarks).
+        self.fused_products = True
+
+    def residual_and_skip(self, gated: torch.Tensor, h_in: torch.Tensor | None):
+        """(h_in + residual(gated), skip(gated)); h_in is None in the first layer."""
+        rate = self.product_dropout if self.training else 0.0
+        if rate or not self.fused_products:
+            # Dropout draws an independent mask for each product, so each runs on its own input.
+            residual = self.residual(F.dropout(gated, rate, True) if rate else gated)
+            skip = self.skip(F.dropout(gated, rate, True) if rate else gated)
+        else:
+            # Both products read the same activation: one convolution with the two weights
+            # stacked does one pass over it instead of two.
+            weight = torch.cat([self.residual.effective_weight(), self.skip.effective_weight()])
+            bias = torch.cat([self.residual.bias, self.skip.bias])
+            residual, skip = F.conv2d(gated, weight, bias).chunk(2, dim=1)
+        return (residual if h_in is None else h_in + residual), skip
 
 
 class GatedLayer(CausalLayer):
@@ -53,25 +66,23 @@ class GatedLayer(CausalLayer):
         super().__init__(config, first)
         p, k, C = config.hidden, config.kernel_size, config.channels
         in_ch, in_groups = self.in_channels, self.in_groups
-        out_groups = gate_groups(p, C)
         # Vertical inputs all lie in rows above the target, so no channel mask is needed there.
-        self.vertical = MaskedConv2d(in_ch, 2 * p, (k // 2 + 1, k), None)
-        h_mask = causal_mask(out_groups, in_groups, (1, k // 2 + 1), (0, k // 2), self.mask_type)
-        self.horizontal = MaskedConv2d(in_ch, 2 * p, (1, k // 2 + 1), h_mask)
+        self.vertical = DownShiftedConv2d(in_ch, 2 * p, (k // 2 + 1, k))
+        h_mask = causal_mask(gate_groups(p, C), in_groups, (1, k // 2 + 1), (0, k // 2), self.mask_type)
+        self.horizontal = DownRightShiftedConv2d(in_ch, 2 * p, (1, k // 2 + 1), h_mask)
         self.link = nn.Conv2d(2 * p, 2 * p, 1)
 
     def forward(self, v, h, term=None, link=True):
         """One layer on whole images; returns (v', h', skip, pre_v)."""
-        pre_v = self.vertical(pad_for_vertical(v, self.k))
-        pre_h = self.horizontal(pad_for_horizontal(h, self.k))
+        pre_v = self.vertical(v)
+        pre_h = self.horizontal(h)
         if term is not None:
-            tv, th = term.chunk(2, dim=1)
-            pre_v, pre_h = pre_v + tv, pre_h + th
+            term_v, term_h = stack_terms(term)
+            pre_v, pre_h = pre_v + term_v, pre_h + term_h
         if link:
             pre_h = pre_h + self.link(pre_v)
-        gated = gate(pre_h)
-        h_out = self.residual(gated) if self.first else h + self.residual(gated)
-        return gate(pre_v), h_out, self.skip(gated), pre_v
+        h_out, skip = self.residual_and_skip(gate(pre_h), None if self.first else h)
+        return gate(pre_v), h_out, skip, pre_v
 
 
 class MaskedLayer(CausalLayer):
@@ -81,15 +92,13 @@ class MaskedLayer(CausalLayer):
         super().__init__(config, first)
         p, k, C = config.hidden, config.kernel_size, config.channels
         mask = causal_mask(gate_groups(p, C), self.in_groups, (k, k), (k // 2, k // 2), self.mask_type)
-        self.conv = MaskedConv2d(self.in_channels, 2 * p, (k, k), mask)
+        self.conv = MaskedConv2d(self.in_channels, 2 * p, k, mask)
 
     def forward(self, h, term=None):
-        pre = self.conv(pad_for_square(h, self.k))
+        pre = self.conv(h)
         if term is not None:
             pre = pre + term
-        gated = gate(pre)
-        h_out = self.residual(gated) if self.first else h + self.residual(gated)
-        return h_out, self.skip(gated)
+        return self.residual_and_skip(gate(pre), None if self.first else h)
 
 
 class OutputHead(nn.Module):
@@ -99,12 +108,14 @@ class OutputHead(nn.Module):
         super().__init__()
         p, q, C, L = config.hidden, config.head_hidden, config.channels, config.levels
         self.channels, self.levels = C, L
-        self.hidden = masked_1x1(channel_groups(p, C), channel_groups(q, C))
-        self.out = masked_1x1(channel_groups(q, C), torch.arange(C * L) // L)
+        self.hidden = colour_masked_1x1(channel_groups(p, C), channel_groups(q, C))
+        self.out = colour_masked_1x1(channel_groups(q, C), torch.arange(C * L) // L)
 
     def forward(self, skip):
         y = self.out(F.relu(self.hidden(F.relu(skip))))
         b, _, hgt, wid = y.shape
+        # A view either way: from channels-last memory (B, H, W, C, levels) as well, which keeps
+        # each softmax's levels side by side for the loss (likelihood.nll_from_logits).
         return y.view(b, self.channels, self.levels, hgt, wid).transpose(1, 2)
 
 
@@ -119,6 +130,22 @@ class PixelCNN(nn.Module):
         self.layers = nn.ModuleList(Layer(config, first=(i == 0)) for i in range(config.layers))
         self.conditioning = Conditioning(config, stacks=2 if gated else 1)
         self.head = OutputHead(config)
+        self.fast_path = True
+
+    @property
+    def fast_path(self) -> bool:
+        """Channels-last activations and one product for each layer's residual and skip 1x1s.
+
+        Off, the model runs the plain NCHW path with every product on its own: the same
+        arithmetic, kept as the reference the training benchmark compares against.
+        """
+        return self._fast_path
+
+    @fast_path.setter
+    def fast_path(self, on: bool) -> None:
+        self._fast_path = bool(on)
+        for layer in self.layers:
+            layer.fused_products = self._fast_path
 
     @property
     def gated(self) -> bool:
@@ -166,6 +193,10 @@ class PixelCNN(nn.Module):
 
     def forward(self, x, class_ids=None, embedding=None):
         x = self.scale_input(x)
+        if self._fast_path and x.dtype != torch.float64:
+            # The CPU convolution library works in channels-last natively (about twice as fast
+            # backward); float64 (the exactness tests, the samplers' reference) stays as it is.
+            x = to_channels_last(x)
         terms = self.layer_terms(class_ids, embedding, batch=x.shape[0])
         return self.head(self.run_layers(x, terms))
 

@@ -14,7 +14,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ..safe_text import shown
 from .theme import Palette, palette
+
+# Characters of a row label (a class name) drawn beside the grid before it is elided.
+ROW_LABEL_CHARS = 24
 
 
 def image_before_step(image: np.ndarray, index: int) -> np.ndarray:
@@ -55,6 +59,7 @@ class SampleCanvas(QWidget):
         self._checker: np.ndarray | None = None
         self._overlay: QImage | None = None
         self._overlay_data: np.ndarray | None = None   # keeps the overlay QImage's pixels alive
+        self._stage: int | None = None                 # stage view: this one sample, large
 
     # -- state -----------------------------------------------------------------------------
     def set_palette(self, pal: Palette) -> None:
@@ -66,7 +71,9 @@ class SampleCanvas(QWidget):
         """A fresh, all-pending grid of n images whose values run over 0..levels-1."""
         self._levels = levels
         self._image = np.zeros((n, channels, height, width), dtype=np.uint8)
-        self._columns, self._row_labels = columns, row_labels
+        # Class names come from the checkpoint: escaped, and short enough never to set the grid's width.
+        self._columns = columns
+        self._row_labels = [shown(label, ROW_LABEL_CHARS) for label in row_labels] if row_labels else None
         self._done, self._highlight, self._checker = 0, -1, None
         self._selected = min(self._selected, n - 1)
         self._message = ""
@@ -110,7 +117,25 @@ class SampleCanvas(QWidget):
 
     def set_selected(self, index: int) -> None:
         self._selected = index
+        if self._stage is not None:
+            self._stage = index
         self.update()
+
+    def set_stage(self, on: bool) -> None:
+        """Stage view: only the selected sample, as large as the canvas allows."""
+        self._stage = self._selected if on else None
+        self.update()
+
+    @property
+    def staged(self) -> bool:
+        return self._stage is not None
+
+    def _shown(self) -> list[int]:
+        """The samples drawn, in the order of the grid's slots."""
+        n = self.image_count
+        if self._stage is not None and n:
+            return [min(self._stage, n - 1)]
+        return list(range(n))
 
     @property
     def selected(self) -> int:
@@ -155,11 +180,13 @@ class SampleCanvas(QWidget):
     def _geometry(self):
         """(rows, columns, tile size in logical px, gap, origin) for the current widget size."""
         n, C, H, W = self._image.shape
-        rows, cols = grid_shape(n, self._columns)
+        staged = self._stage is not None
+        rows, cols = grid_shape(1, 1) if staged else grid_shape(n, self._columns)
         label_w = 0.0
-        if self._row_labels:
+        if self._row_labels and not staged:
             metrics = self.fontMetrics()
-            label_w = max(metrics.horizontalAdvance(t) for t in self._row_labels) + 14
+            # A long class name takes at most a fifth of the width; it is elided, not the images shrunk.
+            label_w = min(max(metrics.horizontalAdvance(t) for t in self._row_labels), self.width() / 5) + 14
         margin = 12.0
         avail_w = max(1.0, self.width() - 2 * margin - label_w)
         avail_h = max(1.0, self.height() - 2 * margin)
@@ -179,9 +206,10 @@ class SampleCanvas(QWidget):
         return rows, cols, scale, gap, origin
 
     def _tile_rect(self, i: int, geo) -> QRectF:
+        """Where sample i is drawn (in stage view, the one sample fills the only slot)."""
         rows, cols, scale, gap, origin = geo
         _, _, H, W = self._image.shape
-        r, c = divmod(i, cols)
+        r, c = divmod(0 if self._stage is not None else i, cols)
         return QRectF(origin.x() + c * (W * scale + gap), origin.y() + r * (H * scale + gap), W * scale, H * scale)
 
     def hit(self, pos) -> tuple[int, int, int]:
@@ -191,7 +219,7 @@ class SampleCanvas(QWidget):
         geo = self._geometry()
         n, _, H, W = self._image.shape
         scale = geo[2]
-        for i in range(n):
+        for i in self._shown():
             rect = self._tile_rect(i, geo)
             if rect.contains(pos):
                 row = min(H - 1, int((pos.y() - rect.top()) / scale))
@@ -210,19 +238,20 @@ class SampleCanvas(QWidget):
         geo = self._geometry()
         scale = geo[2]
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        for i in range(n):
+        shown = self._shown()
+        for i in shown:
             p.drawImage(self._tile_rect(i, geo), self._qimage, QRectF(0, i * H, W, H))
         if self._overlay is not None:
-            for i in range(n):
+            for i in shown:
                 p.drawImage(self._tile_rect(i, geo), self._overlay)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for i in range(n):
+        for i in shown:
             rect = self._tile_rect(i, geo).adjusted(-1.5, -1.5, 1.5, 1.5)
-            chosen = i == self._selected and n > 1
+            chosen = i == self._selected and len(shown) > 1
             p.setPen(QPen(QColor(self._pal.selected if chosen else self._pal.frame), 2.5 if chosen else 1.0))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(rect, 2, 2)
-        if self._row_labels:
+        if self._row_labels and self._stage is None:
             self._paint_row_labels(p, geo)
         if 0 <= self._highlight:
             pixel, channel = divmod(self._highlight, C)
@@ -230,11 +259,11 @@ class SampleCanvas(QWidget):
             colour = QColor(self._pal.channel[channel] if C == 3 else self._pal.current)
             width = max(1.5, min(4.0, scale * 0.18))
             p.setPen(QPen(colour, width))
-            for i in range(n):
+            for i in shown:
                 t = self._tile_rect(i, geo)
                 p.drawRect(QRectF(t.left() + col * scale, t.top() + row * scale, scale, scale))
         sample, row, col = self._hover
-        if sample >= 0 and sample < n:
+        if sample in shown:
             t = self._tile_rect(sample, geo)
             p.setPen(QPen(QColor(self._pal.text), 1.2, Qt.PenStyle.DashLine))
             p.drawRect(QRectF(t.left() + col * scale, t.top() + row * scale, scale, scale))
@@ -245,10 +274,12 @@ class SampleCanvas(QWidget):
         rows, _, scale, gap, origin = geo
         H = self._image.shape[2]
         p.setPen(QColor(self._pal.muted))
+        metrics = p.fontMetrics()
+        room = max(0, int(origin.x() - 10))
         for r, text in enumerate(self._row_labels[:rows]):
             y = origin.y() + r * (H * scale + gap)
-            p.drawText(QRectF(0, y, origin.x() - 10, H * scale),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+            p.drawText(QRectF(0, y, room, H * scale), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       metrics.elidedText(text, Qt.TextElideMode.ElideRight, room))
 
     def _paint_message(self, p: QPainter, text: str) -> None:
         if not text:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from .theme import Palette, palette
@@ -42,6 +42,10 @@ def set_plot_type(plot: pg.PlotWidget, large: bool) -> None:
     for axis in ("left", "bottom"):
         item.getAxis(axis).setStyle(tickFont=font)
         item.getAxis(axis).label.setFont(font)
+    # Room for the widest tick label ("0.025") and half a line above the top one, so none is clipped.
+    metrics = QFontMetrics(font)
+    item.getAxis("left").setWidth(metrics.horizontalAdvance("0.0000") + metrics.height() + 6)
+    item.setContentsMargins(2, metrics.height() // 2, metrics.horizontalAdvance("0") * 2, 2)
 
 
 class DistributionView(QWidget):
@@ -54,7 +58,7 @@ class DistributionView(QWidget):
         self.caption = QLabel("Start a run to see what the model predicts for each sub-pixel.")
         self.caption.setObjectName("muted")
         self.caption.setWordWrap(True)
-        self.plot = static_plot(150, "level", "p")
+        self.plot = static_plot(110, "level", "p")
         # "p (x0.001)" reads worse than plain small numbers. Switched off once, while the range is
         # still 0..1: pyqtgraph recomputes (and then keeps) its scale when this is called.
         self.plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
@@ -129,13 +133,14 @@ class DistributionView(QWidget):
         # Rescale only when the peak leaves the top half of the plot: a y axis that changed on
         # every frame would flicker and cost a relayout each time.
         if peak > self._y_top or peak < self._y_top * 0.5:
-            self._y_top = peak * 1.25
+            # Some room above the peak, but a probability axis never runs past 1.
+            self._y_top = min(1.0, peak * 1.25)
             self.plot.setYRange(0, self._y_top, padding=0)
         self.marker.setValue(value)
         self.marker.show()
         where = f"pixel ({row}, {col})" + (f" · {CHANNEL_NAMES[channel]}" if channels == 3 else "")
         self.title.setText(f"Sample {sample + 1} · {where}")
         p = float(probs[value])
-        bits = -np.log2(p) if p > 0 else float("inf")
+        bits = max(0.0, -np.log2(p)) if p > 0 else float("inf")     # never "-0.00 bits" at p = 1
         self.caption.setText(f"Sampled level {value}  ·  p = {p:.3f}  ·  {bits:.2f} bits "
                              f"(after temperature)")

@@ -12,22 +12,34 @@ playing the growth or toggling overlays never waits on a computation.
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QFileDialog, QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from ..core import ModelConfig
 from ..core.field_export import (compose_picture, describe_layer, field_stats, hover_text, pixel_field,
-                                 save_field_png, save_growth_gif, visible_channels)
+                                 visible_channels)
 from .explorer_canvas import FieldCanvas
+from .explorer_export import FieldExports
 from .explorer_fields import STACKS, FieldStore
+from .explorer_lesson import LessonPair, lesson_sentence
 from .explorer_panel import EXPLANATION, ControlPanel, legend_label
 from .explorer_worker import EffectiveJob, FieldWorker
 
 PLAY_INTERVAL_MS = 800
 DEFAULT_CONFIG = ModelConfig(image_size=28, channels=1, hidden=32, layers=6, kernel_size=5)
+
+
+def how_to_get(message: str) -> str:
+    """The ways to get a missing dataset from its error, for a user: no source-tree scripts, and
+    the home folder written as ~."""
+    ways = [line.split(":", 1)[1].strip() for line in message.splitlines()
+            if line.strip().startswith(("Get it with:", "or:")) and ":" in line]
+    ways = [w.replace(str(Path.home()), "~") for w in ways if "scripts/" not in w and "source tree" not in w]
+    return (" To get them: " + "; or ".join(ways) + ".") if ways else ""
 
 
 def _stop_worker(worker) -> None:
@@ -37,7 +49,7 @@ def _stop_worker(worker) -> None:
         pass
 
 
-class ReceptiveFieldExplorer(QWidget):
+class ReceptiveFieldExplorer(FieldExports, QWidget):
     """`ReceptiveFieldExplorer(checkpoint)` or `(config=..., model=...)`; `set_model` to switch."""
 
     def __init__(self, checkpoint=None, *, config=None, model=None, class_names=None, parent=None):
@@ -89,8 +101,12 @@ class ReceptiveFieldExplorer(QWidget):
         self._explanation_area.setWidgetResizable(True)
         self._explanation_area.setFrameShape(QFrame.Shape.NoFrame)
         self._explanation_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The lesson: this view's field and, beside it, the other network's at the same target and layer.
+        self.lesson = LessonPair(self.canvas)
+        self.lesson.other_canvas.pixel_clicked.connect(self.set_target)
+        self.lesson.other_canvas.pixel_hovered.connect(self._on_hover)
         left = QVBoxLayout()
-        left.addWidget(self.canvas, 1)
+        left.addWidget(self.lesson, 1)
         left.addWidget(self._explanation_area)
         panel = self.panel = ControlPanel()
         # The tests and the main window reach the controls through these names.
@@ -113,6 +129,8 @@ class ReceptiveFieldExplorer(QWidget):
         panel.gif_button.clicked.connect(lambda: self._ask_and_export("gif"))
         panel.large_text.toggled.connect(self.set_large_text)
         panel.explain_toggle.toggled.connect(self._explanation_area.setVisible)
+        panel.compare_toggle.toggled.connect(self._on_compare)
+        self._explanation_area.setVisible(panel.explain_toggle.isChecked())
         self._scroll = QScrollArea()
         self._scroll.setWidget(panel)
         self._scroll.setWidgetResizable(True)
@@ -143,6 +161,11 @@ class ReceptiveFieldExplorer(QWidget):
         self._variant = config.variant
         self._mode = "exact"
         self.panel.reset(config, dataset)
+        # The lesson starts at layer 1, where both networks still agree; → shows them part.
+        self._layer = 1
+        self.layer_slider.blockSignals(True)
+        self.layer_slider.setValue(1)
+        self.layer_slider.blockSignals(False)
         self._update_enabled()
         self._refresh()
 
@@ -216,8 +239,22 @@ class ReceptiveFieldExplorer(QWidget):
         self._refresh()
 
     def set_palette(self, pal) -> None:
-        """The grid's background follows the window's theme."""
+        """The grids' backgrounds follow the window's theme."""
         self.canvas.set_theme(pal)
+        self.lesson.other_canvas.set_theme(pal)
+
+    @property
+    def comparing(self) -> bool:
+        return self.panel.compare_toggle.isChecked() and self._mode == "exact"
+
+    def _on_compare(self, on: bool) -> None:
+        self._update_enabled()
+        self._redraw()
+
+    def step_layer(self, delta: int) -> None:
+        """←/→ on the tab: one layer down or up (the output comes after the last layer)."""
+        slider = self.layer_slider
+        slider.setValue(min(slider.maximum(), max(slider.minimum(), slider.value() + delta)))
 
     def set_large_text(self, large: bool) -> None:
         # An empty QFont sets nothing, so the view goes back to following the app's font; the
@@ -227,7 +264,9 @@ class ReceptiveFieldExplorer(QWidget):
             base = (self.parentWidget() or QApplication.instance()).font()
             font.setPointSizeF(base.pointSizeF() * 1.5)
         self.setFont(font)
+        self.panel.large_text.blockSignals(True)
         self.panel.large_text.setChecked(large)
+        self.panel.large_text.blockSignals(False)
         self._update_enabled()
 
     # -- fields --------------------------------------------------------------------------------
@@ -291,7 +330,9 @@ class ReceptiveFieldExplorer(QWidget):
             return
         if key[-1] == "test":
             # Test images live on the machine that trained the model; samples always work.
-            self._status.setText(f"Test images unavailable ({message.split(': ', 1)[-1]}); using samples.")
+            name = Path(self._dataset.split(":", 1)[-1]).name if ":" in self._dataset else self._dataset
+            self._status.setText(f"The test images of {name} are not on this machine, so samples are "
+                                 f"used.{how_to_get(message)}")
             self.panel.source_combo.setCurrentIndex(0)
         else:
             self._status.setText(f"Could not compute the effective field: {message}")
@@ -342,6 +383,7 @@ class ReceptiveFieldExplorer(QWidget):
         if not waiting or self.canvas.picture() is None:
             self.canvas.set_picture(picture)
         self.canvas.set_busy(waiting)
+        self._redraw_lesson(fields)
         self.panel.layer_label.setText(describe_layer(self._layer, self._config.layers).capitalize())
         if fields is not None:
             stats = field_stats(pixel_field(fields["combined"]), self._target)
@@ -359,6 +401,28 @@ class ReceptiveFieldExplorer(QWidget):
             note = " Conditioned on the zero embedding." if self._config.embedding_dim else ""
             self._stats.setText(f"Mean |gradient| of the target's logit over {count} {source} images. "
                                 f"Brighter pixels move the prediction more.{note}")
+
+    def _redraw_lesson(self, fields) -> None:
+        """The other network beside this one, and one sentence under each (exact fields only)."""
+        comparing = self.comparing
+        self.lesson.set_comparing(comparing)
+        main, other = self.lesson.main, self.lesson.other
+        main.caption.setVisible(self._mode == "exact")
+        if self._mode != "exact":
+            return
+        layers = self._config.layers
+        if fields is not None:
+            stats = field_stats(pixel_field(fields["combined"]), self._target)
+            main.caption.setText(lesson_sentence(self._variant, stats, self._layer, layers))
+        if not comparing:
+            return
+        variant = "original" if self._variant == "gated" else "gated"
+        other_fields = self.fields_at(self._layer, variant)
+        if other_fields is not None:
+            other.canvas.set_picture(self.picture(variant=variant, exact=True))
+            stats = field_stats(pixel_field(other_fields["combined"]), self._target)
+            other.caption.setText(lesson_sentence(variant, stats, self._layer, layers))
+        other.canvas.set_busy(other_fields is None)
 
     def _on_hover(self, row, col) -> None:
         picture = self.canvas.picture()
@@ -392,45 +456,6 @@ class ReceptiveFieldExplorer(QWidget):
         following = None if self._layer >= self._config.layers else self._layer + 1
         if self.fields_at(following) is not None:       # wait for a layer rather than skip it
             self.set_layer(following)
-
-    # -- export --------------------------------------------------------------------------------
-    def export_png(self, path) -> np.ndarray | None:
-        """Write the picture now on show, with caption and legend; returns the RGB array written,
-        or None (nothing written) while the field on show is still being computed."""
-        picture = self.picture()
-        if picture is None or (not picture.fields and picture.heat is None):
-            self._status.setText("Still computing this field: save again in a moment.")
-            return None
-        rgb = save_field_png(path, picture)
-        self._status.setText(f"Saved {path}")
-        return rgb
-
-    def export_gif(self, path) -> bool:
-        """Write the growth over layers 1..L, one frame each; False (and written later) while
-        some layer is still being computed."""
-        pictures = [self.picture(layer, exact=True) for layer in range(1, self._config.layers + 1)]
-        if any(p.fields == {} for p in pictures):
-            self._pending_gif = path
-            self._status.setText("The GIF is written as soon as every layer is computed.")
-            return False
-        save_growth_gif(path, pictures)
-        self._status.setText(f"Saved {path}")
-        return True
-
-    def _ask_and_export(self, kind: str) -> None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-        name = f"receptive-field-{self._variant}.{kind}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Save {kind.upper()}", f"{folder}/{name}",
-                                              "PNG image (*.png)" if kind == "png" else "GIF animation (*.gif)")
-        if not path:
-            return
-        try:
-            if kind == "png":
-                self.export_png(path)
-            else:
-                self.export_gif(path)
-        except OSError as exc:
-            self._status.setText(f"Could not save {path}: {exc.strerror or exc}")
 
     # -- lifetime --------------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -11,7 +11,20 @@ from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..core.field_export import FieldPicture, render_grid
+from ..core.field_export import EARLIER, GRID, LATER, FieldPicture, render_grid
+
+# The field grid's neutral cells in the light theme (the stacks' colours stay as they are).
+LIGHT_NEUTRALS = {LATER: (236, 238, 242), EARLIER: (196, 201, 211), GRID: (255, 255, 255)}
+
+
+def themed(rgb: np.ndarray, light: bool) -> np.ndarray:
+    """The rendered grid with its dark neutral cells swapped for light ones in the light theme."""
+    if not light:
+        return rgb
+    out = rgb.copy()
+    for dark, bright in LIGHT_NEUTRALS.items():
+        out[np.all(rgb == np.array(dark, dtype=np.uint8), axis=-1)] = bright
+    return out
 
 
 class FieldCanvas(QWidget):
@@ -23,7 +36,7 @@ class FieldCanvas(QWidget):
         super().__init__(parent)
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(280, 280)
+        self.setMinimumSize(160, 160)
         self.setCursor(Qt.CursorShape.CrossCursor)
         # Arrow keys move the target: a presenter can walk it across the image from the keyboard.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -118,7 +131,8 @@ class FieldCanvas(QWidget):
         if self._picture is None or cell < 1:
             return None
         if self._rendered is None or self._rendered[0] != cell:
-            rgb = np.ascontiguousarray(render_grid(self._picture, cell))
+            light = self._theme is not None and self._theme.name == "light"
+            rgb = np.ascontiguousarray(themed(render_grid(self._picture, cell), light))
             image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888)
             self._rendered = (cell, image, rgb)
         return self._rendered[1]

@@ -18,6 +18,13 @@ from ..core.field_export import (BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EAR
                                  STACK_LABELS, TARGET, VIRIDIS)
 
 STACKS = ("vertical", "horizontal", "combined")     # the order of the legend
+STACK_NOTES = {
+    "vertical": "What the vertical stack sees: whole rows above the target, as wide left as right.",
+    "horizontal": "What the horizontal stack would see on its own, without the link from the vertical "
+                  "stack: only the pixels to the left in the target's row. The link joins the two.",
+    "combined": "The horizontal stack with the vertical stack's output added at every layer: what the "
+                "prediction actually sees.",
+}
 
 EXPLANATION = (
     "<b>Why two stacks?</b> A PixelCNN predicts each pixel from the pixels before it in raster "
@@ -168,10 +175,14 @@ class ControlPanel(QWidget):
             self.mode_group.addButton(button)
             modes.addWidget(button)
         grid.addLayout(modes)
+        self.compare_toggle = QCheckBox("Side by side with the other network")
+        self.compare_toggle.setChecked(True)
+        self.compare_toggle.setToolTip("The gated and the original PixelCNN at the same target and layer")
         self.original_toggle = QCheckBox("Original PixelCNN, same depth and kernel")
         self.log_toggle = QCheckBox("Log scale (effective field)")
         self.source_combo = QComboBox()
         self.source_combo.setToolTip("The images the effective field's gradients are averaged over")
+        grid.addWidget(self.compare_toggle)
         grid.addWidget(self.original_toggle)
         grid.addWidget(self.log_toggle)
         grid.addWidget(self.source_combo)
@@ -211,6 +222,7 @@ class ControlPanel(QWidget):
         self.stack_rows = []
         for stack in STACKS:
             self.stack_boxes[stack] = stack_checkbox(STACK_LABELS[stack])
+            self.stack_boxes[stack].setToolTip(STACK_NOTES[stack])
             self.stack_rows.append(swatch_row(STACK_COLOURS[stack], self.stack_boxes[stack]))
         self.blind_row = swatch_row(BLIND_SPOT, legend_label("blind spot: earlier, in reach, never seen"), True)
         self.heat_row = QWidget()
@@ -247,8 +259,8 @@ class ControlPanel(QWidget):
         side.addLayout(buttons)
         self.large_text = QCheckBox("Large text")
         # On a small projector the paragraph can take the grid's room; the talk can hide it.
-        self.explain_toggle = QCheckBox("Show the explanation")
-        self.explain_toggle.setChecked(True)
+        self.explain_toggle = QCheckBox("Details: why two stacks")
+        self.explain_toggle.setChecked(False)
         side.addWidget(self.large_text)
         side.addWidget(self.explain_toggle)
         side.addStretch(1)
@@ -295,6 +307,7 @@ class ControlPanel(QWidget):
         self.source_combo.setVisible(effective)
         # The effective field is the trained output's: layers and the other variant do not apply.
         self.original_toggle.setVisible(not effective)
+        self.compare_toggle.setVisible(not effective)
         self.layer_box.setVisible(not effective)
         for stack, row in zip(STACKS, self.stack_rows):
             row.setVisible(not effective and (not original or stack == "combined"))

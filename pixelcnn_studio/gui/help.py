@@ -1,6 +1,8 @@
 """Help → About and Help → Keyboard shortcuts: non-modal windows, so nothing waits on them."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout
 
@@ -8,21 +10,40 @@ from .theme import app_icon
 
 SHORTCUTS = (
     ("Space", "Start, pause or resume sampling (after a finished run: new images)"),
-    ("→", "Sample one sub-pixel"),
-    ("← / End", "Look one step back on the timeline / back to the live view"),
+    ("→", "Sample one sub-pixel (R, then G, then B); on Receptive fields: the next layer"),
+    ("←", "Look one step back on the timeline; on Receptive fields: the previous layer"),
+    ("End", "Back to the live view"),
     ("R", "Restart with the same seed"),
     ("N", "New random seed and restart"),
-    ("1 … 9, 0", "Pick class 1 … 10"),
-    ("Ctrl+1, Ctrl+2, Ctrl+3", "Sampling view, receptive-field view, interpolation view"),
-    ("F11", "Presentation mode (full screen, large type)"),
-    ("Esc", "Leave presentation mode"),
+    ("DIGITS", ""),                     # filled in for the model loaded: by name or by position
+    ("S", "Stage view: one sample large, its receptive field and distribution"),
+    ("F", "Receptive-field overlay on the sampling grid"),
+    ("F2, F3, F4", "Sampling tab, Receptive fields tab, Interpolation tab"),
+    ("F11", "Presentation mode (full screen, large type, a badge with model, class, seed, step)"),
+    ("Esc", "Leave presentation mode; else stop loading a checkpoint; in a field: back to the view"),
+    ("Enter", "In a field: take the value and give the keys back to the view"),
+    ("Ctrl+1 … 9", "Store a scene: model, class, seed, temperature, step, tab and view"),
+    ("Alt+1 … 9", "Recall a scene (scenes are kept between sessions)"),
+    ("Ctrl+L", "Large text on every tab"),
     ("Ctrl+O", "Open a checkpoint"),
     ("Ctrl+Shift+O", "Open a portrait (portrait and auto-encoder models)"),
     ("Ctrl+E", "Export the grid as PNG"),
     ("Ctrl+Shift+E", "Export the sampling as GIF"),
     ("Ctrl+T", "Switch between dark and light theme"),
+    ("F1", "This sheet"),
     ("Ctrl+Q", "Quit"),
 )
+
+
+def digit_keys_text(state) -> tuple[str, str]:
+    """What the digit keys do with the model loaded: pick by class name, or by position."""
+    if state is None or not state.num_classes:
+        return "1 … 9, 0", "Pick a class (this model has none)"
+    if state.digit_names:
+        return "0 … 9", "Pick the class named by the digit (this model's classes are digits: 7 is \"7\")"
+    last = min(10, state.num_classes)
+    return "1 … 9, 0", f"Pick class 1 … {last} by position (1 is {state.class_names[0]!r})"
+
 
 CITATION = ("Aäron van den Oord, Nal Kalchbrenner, Oriol Vinyals, Lasse Espeholt, Alex Graves, "
             "Koray Kavukcuoglu. <i>Conditional Image Generation with PixelCNN Decoders</i>. "
@@ -70,7 +91,12 @@ def about_dialog(parent, version: str) -> QDialog:
     return _dialog(parent, "About PixelCNN Studio", body)
 
 
+def shortcut_rows(state=None) -> list[tuple[str, str]]:
+    return [digit_keys_text(state) if key == "DIGITS" else (key, text) for key, text in SHORTCUTS]
+
+
 def shortcuts_dialog(parent) -> QDialog:
-    rows = "".join(f"<tr><td style='padding:3px 18px 3px 0'><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+    rows = "".join(f"<tr><td style='padding:3px 18px 3px 0'><b>{k}</b></td><td>{html.escape(v)}</td></tr>"
+                   for k, v in shortcut_rows(getattr(parent, "state", None)))
     body = f"<h3>Keyboard shortcuts</h3><table>{rows}</table>"
     return _dialog(parent, "Keyboard shortcuts", body, width=420)

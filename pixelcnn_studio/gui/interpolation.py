@@ -20,6 +20,7 @@ from ..core.export import make_grid, save_png
 from ..core.interpolate import interpolation_streams
 from ..embed.gallery import gallery_of
 from . import settings
+from .elided import ElidedLabel
 from .embed_worker import EmbedWorker
 from .export_actions import png_scale
 from .jobs import BackgroundJob
@@ -94,7 +95,8 @@ class Endpoint(QFrame):
         self.letter = letter
         self.vector: np.ndarray | None = None
         self.label = ""
-        self.title = section_title(f"{letter}: —")
+        self.title = ElidedLabel(f"{letter}: —")      # a long file name is cut, never widens the tab
+        self.title.setObjectName("sectionTitle")
         self.drop = DropZone(f"Drop a picture for {letter}", height=150)
         self.use_portrait = QPushButton("Current portrait")
         self.use_portrait.setToolTip("The portrait in the panel on the left")
@@ -182,16 +184,18 @@ class InterpolationPanel(QWidget):
         settings_row.addWidget(self.seed, 0, 3)
         settings_row.addWidget(QLabel("Rows"), 0, 4)
         settings_row.addWidget(self.rows, 0, 5)
-        settings_row.addWidget(self.generate, 0, 6)
-        settings_row.addWidget(self.stop_button, 0, 7)
-        settings_row.addWidget(self.export_button, 0, 8)
-        settings_row.addWidget(self.progress, 0, 9)
-        settings_row.setColumnStretch(9, 1)
+        settings_row.setColumnStretch(6, 1)
+        # The buttons on a row of their own: one row of everything was wider than a projector.
+        buttons_row = QHBoxLayout()
+        for button in (self.generate, self.stop_button, self.export_button):
+            buttons_row.addWidget(button)
+        buttons_row.addWidget(self.progress, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.explain)
         layout.addLayout(ends)
         layout.addLayout(settings_row)
+        layout.addLayout(buttons_row)
         layout.addWidget(self.status)
         layout.addSpacing(16)
         layout.addWidget(self.view)
@@ -217,6 +221,9 @@ class InterpolationPanel(QWidget):
         for w in self.controls:
             w.setEnabled(active)
         self.stop_button.setEnabled(False)
+        self.generate.setToolTip("Sample the rows between A and B" if active else
+                                 "Interpolation needs a model conditioned on a portrait or a picture's code; "
+                                 "this one is not")
         if loaded is None:
             self.explain.setText("Load a portrait or auto-encoder model to interpolate between two pictures.")
             return

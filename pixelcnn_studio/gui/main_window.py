@@ -2,27 +2,30 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from . import jobs, settings
+from .keys import FieldKeyGuard, Scenes
 from .binding import StateSignals
 from .canvas import SampleCanvas
 from .controls import SPEEDS, RunControls, StatsPanel
 from .distribution import DistributionView
+from .elided import ElidedLabel
 from .menus import build_menus
 from .model_loading import ModelLoading
 from .panels import Banner, ConditioningPanel, ModelPanel
 from .presentation import Presentation
 from .run_actions import RunActions
 from .session import SamplingSession
+from .stage import StageMode
 from .state import TABS, AppState, Settings
 from .theme import THEMES, app_icon, palette
 from .timeline import Timeline
 
 # Side panels, in units of the font's height: they grow with large type and never with a text.
 LEFT_EM, RIGHT_EM = 17, 20
-# In presentation mode the right panel takes at most this share of the width: the grid is the hero.
-PRESENTING_RIGHT_SHARE = 0.3
+# In presentation mode the side panels take at most these shares of the width: the grid is the hero.
+PRESENTING_LEFT_SHARE, PRESENTING_RIGHT_SHARE = 0.15, 0.2
 CLOSE_WAIT_S = 0.8           # what closing the window may spend waiting for background jobs
 
 
@@ -30,7 +33,7 @@ def em(widget) -> int:
     return widget.fontMetrics().height()
 
 
-class MainWindow(ModelLoading, RunActions, Presentation, QMainWindow):
+class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow):
     model_loaded = Signal(str)           # path
     load_failed = Signal(str, str)       # path, message
 
@@ -63,9 +66,12 @@ class MainWindow(ModelLoading, RunActions, Presentation, QMainWindow):
         self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
+        self.scenes = Scenes(self)
+        self._key_guard = FieldKeyGuard(self)
+        QApplication.instance().installEventFilter(self._key_guard)
         self.restore_window()
         self._restore_run_settings()
-        self.apply_theme(self.state.theme)
+        self._apply_type()
         self._update_title()
         self._show_empty()
 
@@ -83,15 +89,13 @@ class MainWindow(ModelLoading, RunActions, Presentation, QMainWindow):
         self.stats = StatsPanel()
         self.timeline = Timeline()
         self.banner = Banner()
-        self.headline = QLabel()
+        # A long class or file name is cut, never allowed to widen the window.
+        self.headline = ElidedLabel()
         self.headline.setObjectName("headline")
         self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # A long class or file name is cut, never allowed to widen the window.
-        self.headline.setMinimumWidth(1)
-        self.badge = QLabel()
+        self.badge = ElidedLabel()           # presentation mode: model, class, seed, temperature, step
         self.badge.setObjectName("badge")
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.badge.setMinimumWidth(1)
         self.badge.hide()
 
         self.left = self._side_panel(self.models, self.conditioning)
@@ -99,7 +103,8 @@ class MainWindow(ModelLoading, RunActions, Presentation, QMainWindow):
         centre.setContentsMargins(0, 0, 0, 0)
         centre.addWidget(self.headline)
         centre.addWidget(self.badge)
-        centre.addWidget(self.canvas, 1)
+        centre.addWidget(self.canvas, 3)
+        centre.addWidget(self.build_stage(), 1)
         centre.addWidget(self.timeline)
         centre.addWidget(self.controls)
         self.right = self._side_panel(self.distribution, self.stats)
@@ -174,6 +179,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, QMainWindow):
             settings.put("run/batch", self.state.batch)
         if "embedding" in names and "checkpoint" not in names:
             self.update_headline()
+        self.update_badge()
 
     def _side_panel(self, *widgets) -> QFrame:
         frame = QFrame()
@@ -185,26 +191,28 @@ class MainWindow(ModelLoading, RunActions, Presentation, QMainWindow):
         return frame
 
     def arrange_side_panels(self) -> None:
-        """Side panel widths from the type size (and, presenting, from the screen's width)."""
-        self.left.setFixedWidth(LEFT_EM * em(self.models) + 20)
-        self.arrange_right_panel()
-
-    def arrange_right_panel(self) -> None:
-        width = RIGHT_EM * em(self.stats) + 20
+        """Side panel widths from the type size; presenting, also capped by a share of the screen,
+        so that the images keep at least 60% of its width."""
+        left, right = LEFT_EM * em(self.models) + 20, RIGHT_EM * em(self.stats) + 20
         if self.presenting:
             screen = self.screen()
-            screen_width = screen.geometry().width() if screen is not None else self.width()
-            width = min(int(width * 1.25), int(screen_width * PRESENTING_RIGHT_SHARE))
-        self.right.setFixedWidth(width)
+            width = screen.geometry().width() if screen is not None else self.width()
+            left = min(left, int(width * PRESENTING_LEFT_SHARE))
+            right = min(int(right * 1.25), int(width * PRESENTING_RIGHT_SHARE))
+        self.left.setFixedWidth(left)
+        self.right.setFixedWidth(right)
 
     def _tab_changed(self, index: int) -> None:
         self.state.update(tab=TABS[min(index, len(TABS) - 1)])
+        self.portraits.arrange_left_panel()
         if index == 1 and self.explorer is None:
             from .explorer import ReceptiveFieldExplorer
             self.explorer = ReceptiveFieldExplorer()
             self._explorer_page.layout().addWidget(self.explorer)
             self.explorer.set_large_text(self.presenting or self.state.large_text)
             self.explorer.set_palette(palette(self.state.theme))
+            # One "Large text" for the whole window: the tab's own box follows and sets it.
+            self.explorer.panel.large_text.toggled.connect(self.set_large_text)
             if self.loaded is not None:
                 self.explorer.set_checkpoint(self.loaded)
 
@@ -243,5 +251,6 @@ class MainWindow(ModelLoading, RunActions, Presentation, QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_window()
+        QApplication.instance().removeEventFilter(self._key_guard)
         self.shutdown()
         event.accept()

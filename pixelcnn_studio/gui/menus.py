@@ -42,6 +42,16 @@ def _nudge_timeline(window, delta) -> None:
     slider.setValue(slider.maximum() if delta is None else max(slider.minimum(), slider.value() + delta))
 
 
+def _arrow(window, delta: int) -> None:
+    """→ and ←: on the Receptive fields tab one layer up or down; elsewhere a sampling step, or a look back."""
+    if window.tabs.currentIndex() == 1 and window.explorer is not None:
+        window.explorer.step_layer(delta)
+    elif delta > 0:
+        window.step()
+    else:
+        _nudge_timeline(window, -1)
+
+
 def build_menus(window) -> dict:
     actions = {}
 
@@ -73,17 +83,20 @@ def build_menus(window) -> dict:
 
     run = bar.addMenu("&Sampling")
     act(run, "start", "&Start / pause", window.start_or_pause, "Space")
-    act(run, "step", "S&tep one sub-pixel", window.step, "Right")
-    act(run, "step_back", "Look one step &back", lambda: _nudge_timeline(window, -1), "Left")
+    act(run, "step", "S&tep one sub-pixel (next layer on Receptive fields)", lambda: _arrow(window, 1), "Right")
+    act(run, "step_back", "Look one step &back (previous layer on Receptive fields)", lambda: _arrow(window, -1),
+        "Left")
     act(run, "live", "Back to the &live view", lambda: _nudge_timeline(window, None), "End")
     act(run, "stop", "St&op", window.stop)
     act(run, "restart", "&Restart (same seed)", window.restart, "R")
     act(run, "new_seed", "&New seed", window.new_seed, "N")
 
     view = bar.addMenu("&View")
-    act(view, "tab_sampling", "&Sampling", lambda: window.show_tab(0), "Ctrl+1")
-    act(view, "tab_explorer", "&Receptive fields", lambda: window.show_tab(1), "Ctrl+2")
+    # Tabs on F2, F3, F4: Ctrl+digits store scenes.
+    act(view, "tab_sampling", "&Sampling", lambda: window.show_tab(0), "F2")
+    act(view, "tab_explorer", "&Receptive fields", lambda: window.show_tab(1), "F3")
     view.addSeparator()
+    act(view, "stage_view", "S&tage view of one sample", window.toggle_stage_view, "S", checkable=True)
     act(view, "presentation", "&Presentation mode", lambda on: window.set_presentation(on), "F11", checkable=True)
     act(None, "leave_presentation", "Leave presentation mode",
         window.escape, "Esc")
@@ -96,6 +109,15 @@ def build_menus(window) -> dict:
         group.addAction(a)
     act(view, "toggle_theme", "&Switch theme", window.toggle_theme, "Ctrl+T")
 
+    scenes = bar.addMenu("S&cenes")
+    for slot in range(1, 10):
+        act(scenes, f"scene_store_{slot}", f"Store scene {slot}", lambda _=False, k=slot: window.scenes.store(k),
+            f"Ctrl+{slot}")
+    scenes.addSeparator()
+    for slot in range(1, 10):
+        act(scenes, f"scene_recall_{slot}", f"Recall scene {slot}", lambda _=False, k=slot: window.scenes.recall(k),
+            f"Alt+{slot}")
+
     help_menu = bar.addMenu("&Help")
     act(help_menu, "shortcuts", "&Keyboard shortcuts", lambda: shortcuts_dialog(window).show(),
         QKeySequence.StandardKey.HelpContents)
@@ -103,6 +125,5 @@ def build_menus(window) -> dict:
     act(help_menu, "about", "&About PixelCNN Studio", lambda: about_dialog(window, __version__).show())
 
     for digit in range(10):
-        index = (digit - 1) % 10          # keys 1..9 are classes 1..9, 0 is the tenth
-        act(None, f"class_{digit}", f"Class {index + 1}", lambda _=False, i=index: window.select_class(i), str(digit))
+        act(None, f"class_{digit}", f"Class key {digit}", lambda _=False, d=digit: window.pick_class_key(d), str(digit))
     return actions

@@ -6,8 +6,9 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from ..paths import bundled_models
+from ..safe_text import one_line, shown
 from . import settings
-from .worker import CardReader, load_job
+from .worker import UNUSABLE_MARK, CardReader, load_job
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -62,8 +63,9 @@ class ModelLoading:
     def _on_loaded(self, loaded) -> None:
         self.session.shutdown()
         self.model_path = str(Path(loaded.path).resolve())
-        self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder)
         self.state.set_checkpoint(loaded)
+        self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder,
+                                    keys=[self.state.key_for_class(i) for i in range(self.state.num_classes)])
         self.banner.hide()
         settings.put("models/last", self.model_path)
         settings.add_recent(self.model_path)
@@ -78,9 +80,20 @@ class ModelLoading:
         self.model_loaded.emit(loaded.path)
 
     def _load_error(self, path: str, message: str) -> None:
-        keep = f" {Path(self.loaded.path).name} stays loaded." if self.loaded is not None else ""
-        self.show_error(f"Could not open {Path(path).name}: {message.split(': ', 1)[-1] if ': ' in message else message}"
-                        f".{keep}".replace("..", "."))
+        keep = f" {shown(Path(self.loaded.path).name, 60)} stays loaded." if self.loaded is not None else ""
+        # The loader's message starts with the path, which the banner already names.
+        reason = message[len(path) + 2:] if message.startswith(f"{path}: ") else message
+        self.show_error(f"Could not open {shown(Path(path).name, 60)}: {one_line(reason, 300)}.{keep}".replace("..", "."))
+        # A listed (recent) model that no longer loads says so under its name, also after the list
+        # is refreshed (the card reader reads structure only, and would not see, say, NaN weights).
+        mark = f"{UNUSABLE_MARK} cannot be opened: {shown(reason, 70)}"
+        cache = self.__dict__.setdefault("_card_cache", {})
+        for listed in {path, str(Path(path).resolve())}:
+            self.models.set_summary(listed, mark)
+            try:
+                cache[(listed, Path(listed).stat().st_mtime)] = mark
+            except OSError:
+                pass
         if self.loaded is None:
             self._show_empty()
         self.load_failed.emit(path, message)
@@ -102,7 +115,8 @@ class ModelLoading:
         for path in self.models.listed_paths():
             try:
                 key = (path, Path(path).stat().st_mtime)
-            except OSError:
+            except OSError as exc:
+                self.models.set_summary(path, f"{UNUSABLE_MARK} cannot be opened: {shown(exc.strerror or exc, 70)}")
                 continue
             if key in cache:
                 self.models.set_summary(path, cache[key])
@@ -137,7 +151,7 @@ class ModelLoading:
             self.refresh_model_list()
 
     def _update_title(self) -> None:
-        name = Path(self.loaded.path).name if self.loaded is not None else "no model"
+        name = shown(Path(self.loaded.path).name, 60) if self.loaded is not None else "no model"
         self.setWindowTitle(f"{name} — PixelCNN Studio")
 
     # -- drag and drop ----------------------------------------------------------------------------------

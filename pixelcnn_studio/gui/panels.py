@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel
                                QPushButton, QVBoxLayout, QWidget)
 
 from ..paths import bundled_models_dir
+from ..safe_text import shown
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -47,7 +48,7 @@ def model_card(loaded) -> str:
     """An HTML summary of a loaded checkpoint for the model panel."""
     cfg, meta = loaded.config, loaded.metadata or {}
     dataset = meta.get("dataset") or {}
-    name = dataset.get("name") or Path(loaded.path).stem
+    name = shown(dataset.get("name") or Path(loaded.path).stem, 60)
     params = sum(p.numel() for p in loaded.model.parameters())
     colour = "RGB" if cfg.channels == 3 else "greyscale"
     rows = [("Data", html.escape(str(name)) + (f" · {dataset['train_size']:,} images"
@@ -56,12 +57,13 @@ def model_card(loaded) -> str:
             ("Network", f"{cfg.variant} · {cfg.layers} layers × {cfg.hidden} · {params / 1e6:.2f} M parameters"),
             ("Conditioning", html.escape(describe_conditioning(cfg, loaded.embedder)))]
     if loaded.class_names:
-        names = ", ".join(loaded.class_names[:6]) + (" …" if len(loaded.class_names) > 6 else "")
+        names = ", ".join(shown(n, 30) for n in loaded.class_names[:6]) + (" …" if len(loaded.class_names) > 6 else "")
         rows.append(("Classes", html.escape(names)))
     bpd = metric_bits_per_dim(meta.get("metrics") or {})
     rows.append(("Bits/dim", f"{bpd[1]:.3f} ({html.escape(bpd[0])})" if bpd else "not recorded"))
     body = "".join(f"<tr><td style='padding-right:8px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-    return f"<div style='font-size:large'><b>{html.escape(Path(loaded.path).name)}</b></div><table>{body}</table>"
+    title = html.escape(shown(Path(loaded.path).name, 60))
+    return f"<div style='font-size:large'><b>{title}</b></div><table>{body}</table>"
 
 
 class ModelPanel(QWidget):
@@ -105,7 +107,7 @@ class ModelPanel(QWidget):
         if others:
             self._header("Recent")
             for path in others:
-                self._entry(Path(path).name, path, tooltip=path)
+                self._entry(shown(Path(path).name, 60), path, tooltip=shown(path, 300))
 
     def _header(self, text: str) -> None:
         item = QListWidgetItem(text.upper())
@@ -138,9 +140,9 @@ class ModelPanel(QWidget):
             item = self.list.item(i)
             if item.data(PATH_ROLE) == path:
                 label = item.text().split("\n")[0]
-                shown = text[len(label) + 3:] if text.startswith(label + " · ") else text   # no "mnist · mnist"
-                item.setText(f"{label}\n{shown}")
-                item.setToolTip(f"{path}\n{text}")
+                summary = text[len(label) + 3:] if text.startswith(label + " · ") else text   # no "mnist · mnist"
+                item.setText(f"{label}\n{summary}")
+                item.setToolTip(f"{shown(path, 300)}\n{text}")
 
     def listed_paths(self) -> list[str]:
         return [p for p in (self.list.item(i).data(PATH_ROLE) for i in range(self.list.count())) if p]
@@ -160,8 +162,11 @@ class ConditioningPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.combo = QComboBox()
-        self.combo.setToolTip("The class every image is sampled from (keys 1–9, 0). "
-                              "Changing it restarts a run that is under way.")
+        # Sized by a few characters, not by the longest class name (which may be very long).
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(8)
+        self.combo.setToolTip("The class every image is sampled from (the digit keys pick one: see "
+                              "Help → Keyboard shortcuts). Changing it restarts a run that is under way.")
         self.per_row = QCheckBox("One row per class")
         self.per_row.setToolTip("Sample every class at once, one row each")
         self.note = QLabel()
@@ -183,7 +188,8 @@ class ConditioningPanel(QWidget):
         self.combo.setEnabled(bool(self._names) and not self.per_row.isChecked())
         self.changed.emit()
 
-    def set_model(self, config, class_names, embedder=None) -> None:
+    def set_model(self, config, class_names, embedder=None, keys=None) -> None:
+        """`keys`: the digit key that picks each class (or None), shown before its name."""
         self._config = config
         self.combo.blockSignals(True)
         self.per_row.blockSignals(True)
@@ -193,8 +199,10 @@ class ConditioningPanel(QWidget):
         if config is not None and config.num_classes:
             self._names = list(class_names or [f"class {i}" for i in range(config.num_classes)])
             for i, name in enumerate(self._names):
-                key = f"{(i + 1) % 10}  ·  " if i < 10 else ""
-                self.combo.addItem(f"{key}{name}")
+                key = keys[i] if keys and i < len(keys) else None
+                # Names from the file: escaped and elided, so none can widen the panel or break a line.
+                self.combo.addItem(f"{key}  ·  {shown(name, 40)}" if key is not None else shown(name, 40))
+                self.combo.setItemData(i, shown(name, 300), Qt.ItemDataRole.ToolTipRole)
         self.combo.blockSignals(False)
         self.per_row.blockSignals(False)
         has_classes = bool(self._names)

@@ -226,6 +226,11 @@ class PortraitPanel(QWidget):
     def is_face_model(self) -> bool:
         return self.active and (self.loaded.embedder or {}).get("name") != "autoencoder"
 
+    @property
+    def word(self) -> str:
+        """What this panel takes: a face model a portrait, an auto-encoder any picture."""
+        return "portrait" if self.is_face_model or not self.active else "picture"
+
     def set_checkpoint(self, loaded) -> None:
         """Follow the window's model: shown for embedding-conditioned ones, its embedder made ready behind."""
         self.loaded, self.embedder, self.result, self.vector = loaded, None, None, None
@@ -241,18 +246,23 @@ class PortraitPanel(QWidget):
         self.title.setText("Portrait" if face else "Picture to encode")
         self.drop.clear("Drop a portrait here\n\nany picture file, or an image dragged from another "
                         "application\n(File → Open portrait…)" if face else
-                        "Drop any picture here\n\nthe model's encoder turns it into a code\n(File → Open portrait…)")
+                        "Drop any picture here\n\nthe model's encoder turns it into a code\n(File → Open picture…)")
+        # An auto-encoder takes any picture: its panel never speaks of portraits.
+        self.open_button.setText("Open portrait…" if face else "Open picture…")
+        self.reset_button.setToolTip(f"Forget the {self.word}: condition on the average training "
+                                     f"{'embedding' if face else 'code'}")
         self.crop_box.hide()
         self._show_average()
         self._start(None, False)                   # resolve the embedder now: a missing one is said at once
 
     def _show_average(self) -> None:
         what = "training images" if self._gallery is None or len(self._gallery[0]) != 1 else "training image"
+        code = "embedding" if self.is_face_model else "code"
         if self._gallery is not None:
-            self.note.setText(f"No portrait yet: samples use the average embedding of {len(self._gallery[0])} "
+            self.note.setText(f"No {self.word} yet: samples use the average {code} of {len(self._gallery[0])} "
                               f"{what}.")
         else:
-            self.note.setText("No portrait yet: samples use the zero embedding.")
+            self.note.setText(f"No {self.word} yet: samples use the zero {code}.")
         self._show_neighbours(nearest(self._gallery, self.sampling_vector(), NEIGHBOURS)
                               if self._gallery is not None else [])
 

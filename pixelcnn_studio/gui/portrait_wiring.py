@@ -70,7 +70,7 @@ class PortraitTools(QObject):
         open_portrait.setToolTip("A picture to condition a portrait or auto-encoder model on")
         open_portrait.triggered.connect(self.open_portrait)
         show_tab = QAction("&Interpolation", w)
-        show_tab.setShortcut(QKeySequence("Ctrl+3"))
+        show_tab.setShortcut(QKeySequence("F4"))
         show_tab.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         show_tab.triggered.connect(self.show_interpolation)
         placed = ((open_portrait, "open", "open_portrait"), (show_tab, "tab_explorer", "tab_interpolation"))
@@ -91,7 +91,8 @@ class PortraitTools(QObject):
         window, active = self.window, self.panel.active
         presenting = window.presenting
         loaded = window.loaded
-        window.left.setVisible(not presenting or active)
+        # Presenting, only the sampling tab keeps the portrait: the other tabs give it to their hero.
+        window.left.setVisible(not presenting or (active and window.state.tab == "sampling"))
         window.arrange_side_panels()
         window.models.setVisible(not presenting)
         self.scroll.setVisible(active)
@@ -108,7 +109,9 @@ class PortraitTools(QObject):
         self._publish_embedding()
         self.interpolation.set_checkpoint(loaded)
         self.interpolation.seed.setValue(self.window.state.seed)
-        self.window.actions_by_name["open_portrait"].setEnabled(self.panel.active)
+        action = self.window.actions_by_name["open_portrait"]
+        action.setEnabled(self.panel.active)
+        action.setText(f"Open &{self.panel.word}…")
 
     def _run_options(self) -> dict:
         state = self.window.state

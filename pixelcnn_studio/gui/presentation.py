@@ -78,7 +78,7 @@ class Presentation:
         self.menuBar().setMaximumHeight(0 if on else 16777215)
         self.stats.set_compact(on)
         self.badge.setVisible(on)
-        self.arrange_right_panel()
+        self.arrange_side_panels()
         self.actions_by_name["presentation"].setChecked(on)
         self._apply_type()
         if on:

@@ -121,6 +121,7 @@ class RunActions:
         if frame.state != "running" or now - self._stats_shown >= 0.1:
             self._stats_shown = now
             self.stats.show_frame(frame, self._position_text(frame))
+            self.update_badge()
         if self._hover[0] >= 0:
             self._on_hover(*self._hover)
         if frame.state == "done":
@@ -144,8 +145,9 @@ class RunActions:
         if frame is None or frame.step_probs is None:
             return
         s = min(self.canvas.selected, frame.step_probs.shape[0] - 1)
-        self.distribution.show_step(s, frame.step_position, frame.image.shape[1], frame.step_probs[s],
-                                    int(frame.step_values[s]))
+        shown = (s, frame.step_position, frame.image.shape[1], frame.step_probs[s], int(frame.step_values[s]))
+        self.distribution.show_step(*shown)
+        self.show_stage_distribution(*shown)
 
     def _select_sample(self, index: int) -> None:
         self.stats.set_selected(index)

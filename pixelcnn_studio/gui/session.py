@@ -80,6 +80,10 @@ class SamplingSession(QObject):
         if self.worker is not None:
             self.worker.stop()
 
+    def run_until(self, step: int) -> None:
+        if self.worker is not None:
+            self.worker.run_until(step)
+
     def fork(self, index: int, *, seed: int | None = None, temperature: float | None = None,
              resume: bool = True) -> None:
         if self.worker is not None:

@@ -155,6 +155,29 @@ class AppState:
                         embedding=embedding, seed=s.seed, temperature=s.temperature, greedy=s.greedy,
                         method=s.method)
 
+    def class_for_key(self, digit: int) -> int | None:
+        """The class a digit key picks: the class named by that digit where the names are digits
+        (MNIST: 7 is "7"), else by position (1 is the first class, 0 the tenth)."""
+        names = self.class_names
+        if not names:
+            return None
+        if self.digit_names:
+            return names.index(str(digit)) if str(digit) in names else None
+        index = (digit - 1) % 10
+        return index if index < len(names) else None
+
+    @property
+    def digit_names(self) -> bool:
+        """Whether the digit keys pick classes by name (some class is called "0" … "9")."""
+        return any(name.strip() in tuple("0123456789") for name in self.class_names)
+
+    def key_for_class(self, index: int) -> str | None:
+        """The digit key that picks class `index`, or None."""
+        for digit in range(10):
+            if self.class_for_key(digit) == index:
+                return str(digit)
+        return None
+
     def describe(self) -> str:
         """What the next run draws, in a few words, e.g. "fashion-mnist · Sneaker"."""
         if self.checkpoint is None:
@@ -162,11 +185,13 @@ class AppState:
         from pathlib import Path
         meta = getattr(self.checkpoint, "metadata", None) or {}
         name = (meta.get("dataset") or {}).get("name") or Path(self.checkpoint.path).stem
-        parts = [str(name)]
+        # Names from the file, shown escaped and short: this is a one-line heading.
+        from ..safe_text import shown
+        parts = [shown(name, 40)]
         if self.num_classes:
-            parts.append("one row per class" if self.settings.per_class else str(self.class_name))
+            parts.append("one row per class" if self.settings.per_class else shown(self.class_name, 40))
         if self.config.embedding_dim:
-            parts.append(self.embedding_label or "average embedding")
+            parts.append(shown(self.embedding_label, 40) if self.embedding_label else "average embedding")
         return "  ·  ".join(parts)
 
     def snapshot(self) -> dict:

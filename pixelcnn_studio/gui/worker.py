@@ -63,6 +63,7 @@ class SamplingWorker(BackgroundJob):
         self._cond = threading.Condition()
         self._paused, self._stopped, self._shutdown = paused, False, False
         self._step_requests = 0
+        self._stop_at: int | None = None
         self._fork = None
         self._speed = speed
         self._mail_lock = threading.Lock()
@@ -95,6 +96,10 @@ class SamplingWorker(BackgroundJob):
 
     def stop(self) -> None:
         self._command(_stopped=True, _step_requests=0)
+
+    def run_until(self, step: int) -> None:
+        """Sample at full speed, showing nothing, until `step` sub-pixels are done; then pause there."""
+        self._command(_paused=False, _stop_at=int(step), _due=time.perf_counter())
 
     def set_speed(self, steps_per_second: float | None) -> None:
         self._command(_speed=steps_per_second, _due=time.perf_counter())
@@ -153,6 +158,8 @@ class SamplingWorker(BackgroundJob):
             if self._speed:
                 interval = 1.0 / self._speed
                 self._due = max(self._due + interval, now - interval)
+            if action == "quiet":
+                continue
             if action == "single" or now - last_post >= FRAME_INTERVAL or stream.next_index >= stream.total:
                 self._post(stream, step)
                 # Counted from when the GUI has shown the frame, so each frame is followed by a
@@ -179,6 +186,11 @@ class SamplingWorker(BackgroundJob):
         if self._step_requests > 0:
             self._step_requests -= 1
             return "single", None
+        if self._stop_at is not None:
+            if stream.next_index >= self._stop_at or state != "running":
+                self._stop_at, self._paused = None, True
+                return "post", None
+            return "quiet", None
         if state != self._posted_state:
             return "post", None
         if state != "running":
@@ -272,24 +284,36 @@ class CardReader(BackgroundJob):
         self.paths = list(paths)
 
     def run(self) -> None:
-        from ..core.checkpoint import read_checkpoint_dict
-        from ..core.config import ModelConfig
+        from ..core.checkpoint import inspect_checkpoint
         for path in self.paths:
             if self.cancelled:
                 return
+            # Only the file's structure is read (no weights); a file that no longer loads is marked
+            # with the reason instead, and nothing in a file can end this thread.
             try:
-                payload = read_checkpoint_dict(path)
-                config = ModelConfig.from_dict(dict(payload["config"]))
-            except Exception:  # noqa: BLE001 - a bad file shows no summary; opening it explains why
-                continue
+                skeleton = inspect_checkpoint(path)
+                text = summary_line(skeleton.config, skeleton.payload)
+            except Exception as exc:  # noqa: BLE001 - every failure is a reason shown under the entry
+                text = unusable_line(exc)
             if not self.cancelled:
-                self.card_ready.emit(path, summary_line(config, payload))
+                self.card_ready.emit(path, text)
+
+
+UNUSABLE_MARK = "⚠"
+
+
+def unusable_line(exc: Exception) -> str:
+    """The second line of a listed model that cannot be opened, e.g. "⚠ cannot be opened: no such file"."""
+    from ..safe_text import shown
+    reason = getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
+    return f"{UNUSABLE_MARK} cannot be opened: {shown(reason, 70)}"
 
 
 def summary_line(config, payload: dict) -> str:
     """e.g. "fashion-mnist · 28×28 grey · 10 classes · 3.13 bits/dim"."""
     from .panels import metric_bits_per_dim
-    parts = [str((payload.get("dataset") or {}).get("name") or "")]
+    from ..safe_text import shown
+    parts = [shown((payload.get("dataset") or {}).get("name") or "", 30)]
     parts.append(f"{config.height}×{config.width} {'RGB' if config.channels == 3 else 'grey'}")
     if config.num_classes:
         parts.append(f"{config.num_classes} classes")

@@ -4,8 +4,7 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
-
+from ..core.likelihood import nll_from_logits
 from ..core.surprise import class_log_likelihoods as nats_per_class
 from .distributed import DistContext, all_sum
 
@@ -49,7 +48,7 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
         e = None if embeddings is None else embeddings[chunk].to(ctx.device)
         with torch.autocast(ctx.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
             logits = model(x, class_ids=y, embedding=e)
-        nll = F.cross_entropy(logits.float(), x.long(), reduction="sum")
+        nll = nll_from_logits(logits.float(), x, reduction="sum")
         total += float(nll)
         count += x.numel()
     total, count = all_sum([total, float(count)], ctx)
@@ -111,14 +110,15 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
 
 
 def run_eval(args) -> int:
-    import json
     import time
+
+    from ..safe_text import json_text
     t0 = time.perf_counter()
     result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit,
                                  classify=getattr(args, "classify", False))
     result["seconds"] = round(time.perf_counter() - t0, 2)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json_text(result))
     else:
         print(f"{result['bits_per_dim']:.4f} bits/dim on {result['images']} {args.split} images of "
               f"{args.data} ({result['nats_per_image']:.1f} nats/image, {result['seconds']:.1f} s)")

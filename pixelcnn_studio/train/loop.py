@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch.utils.data.distributed import DistributedSampler
 
 from ..core import ModelConfig, build_model, save_checkpoint
@@ -29,7 +28,10 @@ from .evaluate import heldout_nll
 from .optim_state import load_optimizer_state, optimizer_state_by_name
 from .regularise import add_dropout, augment
 from .metrics import MetricsLog, StopSignals, progress_bar
-from .schedule import ema_decay, lr_at, update_ema
+from .schedule import ema_decay, lr_at
+from .budget import BestWeights, TimeBudget
+from .run_data import dataset_metadata, load_data
+from .step import TrainStep, compile_model, cpu_has_native_bf16, make_optimizer
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
 
 LN2 = math.log(2.0)
@@ -37,29 +39,6 @@ SYNC_EVERY = 25      # steps between read-backs of the training loss on a GPU
 GALLERY_SIZE = 256   # training images (with embeddings) kept in checkpoints of embedding-conditioned models
 DEBUG_INDICES_ENV = "PIXELCNN_STUDIO_DEBUG_INDICES"   # a folder: each rank logs the indices it trains on
 DEBUG_STOP_ENV = "PIXELCNN_STUDIO_DEBUG_STOP_AT_STEP"  # act as if Ctrl-C came after this step (tests)
-
-
-def load_data(s: TrainSettings):
-    from ..data import load_dataset
-    train_set = load_dataset(s.data, "train", image_size=s.image_size)
-    test_set = load_dataset(s.data, "test", image_size=train_set.image_size, channels=train_set.channels)
-    if s.limit_train:
-        train_set.keep_first(s.limit_train)
-    test_set.info = {**(test_set.info or {}), "full_size": len(test_set)}
-    if s.eval_limit:
-        test_set.keep_first(s.eval_limit)
-    return train_set, test_set
-
-
-def dataset_metadata(s, train_set, test_set) -> dict:
-    info = train_set.info or {}
-    meta = {"spec": s.data, "name": train_set.name, "train_size": len(train_set),
-            "test_size": test_set.info.get("full_size", len(test_set)), "eval_images": len(test_set),
-            "image_size": list(train_set.image_size), "channels": train_set.channels}
-    for key in ("source", "licence", "split_rule"):
-        if key in info:
-            meta[key] = info[key]
-    return meta
 
 
 def train(settings: TrainSettings | dict, explicit: dict | None = None) -> dict:
@@ -101,15 +80,17 @@ class _Run:
         if s.threads:
             torch.set_num_threads(s.threads)
         # Data first: a missing dataset should be the only line the user sees.
-        self.train_set, self.test_set = load_data(s)
+        self.train_set, self.test_set, self.full_test = load_data(s)
         self.say(f"device: {ctx.device}" + (f", {ctx.world_size} processes ({ctx.backend})" if ctx.enabled else "")
                  + f", {torch.get_num_threads()} thread(s) per process")
         cuda = ctx.device.type == "cuda"
-        if (s.bf16 or s.compile) and not cuda:
-            wanted = [what for what, on in (("bf16 autocast", s.bf16), ("torch.compile", s.compile)) if on]
-            self.say(f"note: {' and '.join(wanted)} (CUDA only) left off on {ctx.device.type}; "
+        cpu_bf16 = not cuda and s.cpu_bf16 and ctx.device.type == "cpu" and cpu_has_native_bf16()
+        if not cuda and s.bf16 and not cpu_bf16:
+            self.say(f"note: --bf16 (CUDA; --cpu-bf16 on a CPU with native bf16) left off on {ctx.device.type}; "
                      "training in float32")
-        self.autocast = torch.bfloat16 if (s.bf16 and cuda) else None
+        if s.cpu_bf16 and not cpu_bf16 and not cuda:
+            self.say("note: this CPU has no native bf16 arithmetic: training in float32")
+        self.autocast = torch.bfloat16 if ((s.bf16 and cuda) or cpu_bf16) else None
 
         torch.manual_seed(s.seed)
         self.kind = resolve_kind(s.conditioning, s.unconditional, self.train_set)
@@ -143,7 +124,7 @@ class _Run:
         self.model = model.to(ctx.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         add_dropout(self.model, s.dropout)       # after the copy: the EMA model never drops
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+        self.opt = make_optimizer(self.model, s.lr, s.weight_decay)
         self.images = self.train_set.images.to(ctx.device)
         self.labels = self.train_set.labels.to(ctx.device) if conditional else None
         self.test_labels = self.test_set.labels if conditional else None
@@ -160,6 +141,12 @@ class _Run:
         # Position and bookkeeping; restored on resume.
         self.epoch = self.batch_in_epoch = self.step = self.last_eval_step = 0
         self.best_bpd, self.elapsed_before = float("inf"), 0.0
+        self.best, self.best_metrics = BestWeights(), {}
+        # The best weights are scored again on the whole held-out split at the end when the
+        # curve was drawn on a part of it (class-conditional and unconditional models).
+        self.final_images = len(self.full_test[0]) if (s.final_full_eval and self.kind in ("class", "none")
+                                                       and len(self.full_test[0]) > len(self.test_set)) else 0
+        self.budget = TimeBudget(s.max_minutes, self.final_images)
         self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
         # Summed batch losses not yet read back from the device (see `run`).
         self.pending_nll: torch.Tensor | float = 0.0
@@ -169,8 +156,10 @@ class _Run:
             self._restore(resume_state, ema_state)
 
         self.net = D.wrap_model(self.model, ctx)
-        if s.compile and cuda:
-            self.net = torch.compile(self.net)
+        if s.compile:
+            self.net = compile_model(self.net, self.say)
+        self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
+                                 autocast_dtype=self.autocast, device_type=ctx.device.type)
         self.params = sum(p.numel() for p in self.model.parameters())
         self.metrics = MetricsLog(self.out / "metrics.csv", append=resume_state is not None) if ctx.is_main else None
         self.debug_dir = os.environ.get(DEBUG_INDICES_ENV)
@@ -281,9 +270,24 @@ class _Run:
         # last.pt keeps full-precision EMA weights: resume must continue from them exactly.
         save_checkpoint(self.out / "last.pt", self._sampling_model(), **meta)
 
-    def save_best(self, metrics: dict) -> None:
+    def save_best(self, metrics: dict, model=None) -> None:
         if self.ctx.is_main:
-            save_checkpoint(self.out / "best.pt", self._sampling_model(), half=True, **self._metadata(metrics))
+            save_checkpoint(self.out / "best.pt", model or self._sampling_model(), half=True,
+                            **self._metadata(metrics))
+
+    def score_best_on_full_split(self) -> None:
+        """The best weights on every held-out image; the figure goes into best.pt's metrics."""
+        best = self.best.model_like(self.ema)
+        if best is None:
+            return
+        images, labels = self.full_test
+        started = time.monotonic()
+        bpd = heldout_nll(best, images, labels, self.ctx)
+        self.say(f"best weights (step {self.best_metrics.get('step')}) on all {len(images)} held-out images: "
+                 f"{bpd:.4f} bits/dim ({time.monotonic() - started:.0f} s)")
+        self.best_metrics.update(test_bpd_full=round(bpd, 5), test_images_full=len(images))
+        self.last_metrics.update(test_bpd_full=round(bpd, 5), test_images_full=len(images))
+        self.save_best(self.best_metrics, best)
 
     # -- evaluation --------------------------------------------------------------------------
     def flush_pending_loss(self) -> dict:
@@ -297,8 +301,12 @@ class _Run:
         nll, count, images, secs = D.all_sum([self.interval["nll"], float(self.interval["count"]),
                                               float(self.interval["images"]), 0.0], self.ctx)
         secs = self.interval["seconds"]
+        started = time.monotonic()
+        # CPU evaluations stay in float32 even when training in bf16: the curve is exact.
         test_bpd = heldout_nll(self.ema, self.test_set.images, self.test_labels, self.ctx,
-                               autocast_dtype=self.autocast, embeddings=self.test_embeddings)
+                               autocast_dtype=self.autocast if self.ctx.device.type == "cuda" else None,
+                               embeddings=self.test_embeddings)
+        self.budget.note_evaluation(len(self.test_set), time.monotonic() - started)
         row = {"epoch": round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3), "step": self.step,
                "train_bpd": round(nll / max(count, 1) / LN2, 5), "test_bpd": round(test_bpd, 5),
                "images_per_s": round(images / max(secs, 1e-9), 2), "seconds": round(self.elapsed(), 3)}
@@ -314,7 +322,10 @@ class _Run:
                  f"{row['test_bpd']:.4f} bits/dim (EMA){'  * best' if improved else ''}  "
                  f"{row['images_per_s']:.1f} img/s")
         if improved:
-            self.save_best(dict(self.last_metrics))
+            self.best_metrics = dict(self.last_metrics)
+            if self.final_images:
+                self.best.keep(self.ema)
+            self.save_best(self.best_metrics)
         self.save_last()
         return row
 
@@ -323,23 +334,16 @@ class _Run:
         x = augment(self.images[idx], flip=self.s.flip, shift=self.s.shift, seed=self.s.seed, step=self.step)
         y = None if self.labels is None else self.labels[idx]
         e = None if self.embeddings is None else self.embeddings[idx]
-        for group in self.opt.param_groups:
-            group["lr"] = lr_at(self.step, self.total_steps, self.s)
-        with torch.autocast(self.ctx.device.type, dtype=self.autocast, enabled=self.autocast is not None):
-            logits = self.net(x, class_ids=y, embedding=e)
-        loss = F.cross_entropy(logits.float(), x.long())
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.s.grad_clip:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.s.grad_clip)
-        self.opt.step()
-        update_ema(self.ema, self.model, ema_decay(self.step, self.s.ema))
-        return loss.detach()
+        # Ranks would read their clocks apart and step with different rates: steps only under DDP.
+        fraction = self.budget.fraction() if self.s.time_schedule and not self.ctx.enabled else None
+        return self.step_fn(x, y, e, lr=lr_at(self.step, self.total_steps, self.s, time_fraction=fraction),
+                            ema_decay=ema_decay(self.step, self.s.ema))
 
     def run(self) -> dict:
         s, ctx = self.s, self.ctx
         self.started = time.monotonic()
-        budget = None if s.max_minutes is None else s.max_minutes * 60.0
+        self.budget = TimeBudget(s.max_minutes, self.final_images)
+        first_step = self.step
         self.say(f"{self.params:,} parameters; {len(self.train_set)} train / {len(self.test_set)} held-out images; "
                  f"{self.steps_per_epoch} steps per epoch of {s.batch_size}x{ctx.world_size}; "
                  f"stopping at step {self.total_steps}")
@@ -385,7 +389,9 @@ class _Run:
                         self.evaluate_and_record()
                     if self.debug_stop == self.step:
                         signals.requested = True
-                    out_of_time = budget is not None and time.monotonic() - self.started > budget
+                    if s.compile and self.step == first_step + 1:
+                        self.say(f"first step, with torch.compile compiling: {dt:.1f} s")
+                    out_of_time = self.budget.out_of_time()
                     if D.any_rank(signals.requested or out_of_time, ctx):
                         stop = "signal" if D.any_rank(signals.requested, ctx) else "time budget"
                         break
@@ -394,6 +400,8 @@ class _Run:
                     self.epoch, self.batch_in_epoch = self.epoch + 1, 0
                 if stop != "signal" and self.last_eval_step != self.step:
                     self.evaluate_and_record()
+        if stop != "signal" and self.final_images:
+            self.score_best_on_full_split()
         if stop == "signal":
             self.save_last()
             self.say(f"interrupted at step {self.step}: saved a resumable {self.out / 'last.pt'} "

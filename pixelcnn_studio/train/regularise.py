@@ -16,20 +16,26 @@ from torch import nn
 from ..core.model import CausalLayer
 
 
+class _DropoutHandle:
+    """Takes a layer's dropout off again (the interface of a hook handle)."""
+
+    def __init__(self, layer: CausalLayer):
+        self.layer = layer
+
+    def remove(self) -> None:
+        self.layer.product_dropout = 0.0
+
+
 def add_dropout(model: nn.Module, rate: float) -> list:
-    """Register the dropout on every causal layer inside `model` (wrappers included); returns the
-    hook handles (`handle.remove()` takes it off again)."""
+    """Turn the dropout on in every causal layer inside `model` (wrappers included); returns one
+    handle per layer (`handle.remove()` takes it off again)."""
     if rate <= 0.0:
         return []
-
-    def drop(module, args):
-        return (F.dropout(args[0], rate, module.training),) + tuple(args[1:])
-
     handles = []
     for layer in model.modules():
         if isinstance(layer, CausalLayer):
-            for product in (layer.residual, layer.skip):
-                handles.append(product.register_forward_pre_hook(drop))
+            layer.product_dropout = float(rate)
+            handles.append(_DropoutHandle(layer))
     return handles
 
 

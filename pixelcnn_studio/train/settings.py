@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, fields
 from .presets import DEFAULTS, get_preset
 
 # Flags that may change when resuming: how long to run and where, not what is trained.
-RESUME_OVERRIDABLE = ("epochs", "steps", "max_minutes", "threads", "eval_every", "device", "bf16", "compile")
+RESUME_OVERRIDABLE = ("epochs", "steps", "max_minutes", "threads", "eval_every", "device", "bf16", "compile",
+                      "cpu_bf16")
 
 
 @dataclass
@@ -50,6 +51,12 @@ class TrainSettings:
     device: str | None = None
     bf16: bool = False
     compile: bool = False
+    # bf16 autocast on a CPU that multiplies bf16 natively (AVX-512 BF16, AMX); float32 elsewhere.
+    cpu_bf16: bool = False
+    # Decay the learning rate over --max-minutes as well as over the steps (whichever ends first).
+    time_schedule: bool = False
+    # Score the best weights on the whole held-out split at the end (when --eval-limit cut it).
+    final_full_eval: bool = False
     resume: str | None = None
     command: str = ""
 

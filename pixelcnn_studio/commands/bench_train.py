@@ -1,0 +1,211 @@
+"""`pixelcnn-studio bench --train`: images/s of a whole training step, current against previous path.
+
+Every path of one shape runs in the same process, and their timed steps take turns (previous,
+current, current + bf16, ...), so a load that comes and goes on the machine slows all of them
+alike: the ratios hold even where the absolute figures do not. A step is what the trainer does
+(train/step.py): gather a batch, forward, loss, backward, clipping, Adam, EMA.
+
+`--profile` splits one step into phases (wall clock) and the forward + backward into kinds of
+operation (the profiler's self time per operator).
+"""
+from __future__ import annotations
+
+import copy
+import os
+import platform
+import statistics
+import time
+
+import torch
+
+from ..core.config import ModelConfig
+from ..core.model import build_model
+from ..train.step import TrainStep, compile_model, cpu_has_native_bf16, make_optimizer, set_fast_path
+
+POOL = 512      # random training images the batches are drawn from (data handling is part of a step)
+
+
+def train_shapes(quick: bool) -> list[tuple[str, ModelConfig]]:
+    """The bundled class-conditional shapes, the size of a common reference model, the small CPU shape."""
+    if quick:
+        return [("tiny 8x8 grey (8x2)", ModelConfig(image_size=8, hidden=8, layers=2, kernel_size=3,
+                                                    output_hidden=16, num_classes=2))]
+    from ..train.presets import PRESETS
+    from .bench import bench_configs
+    shapes = [(name, config) for name, config in bench_configs(False) if "paper" not in name]
+    # 851,456 parameters: the size of the PyTorch Gated PixelCNN of the UvA deep-learning
+    # tutorial 12 (852,160), the reference the training speed was first compared against.
+    shapes.append(("28x28 grey, 48x9 (peer size)",
+                   ModelConfig(image_size=28, hidden=48, layers=9, kernel_size=5, output_hidden=128, num_classes=10)))
+    cpu = PRESETS.get("cpu-quick")
+    if cpu:
+        shapes.append((f"cpu-quick ({cpu['hidden']}x{cpu['layers']})",
+                       ModelConfig(image_size=28, hidden=cpu["hidden"], layers=cpu["layers"],
+                                   kernel_size=cpu["kernel_size"], output_hidden=cpu["output_hidden"],
+                                   num_classes=10)))
+    return shapes
+
+
+def paths(compile_too: bool) -> list[dict]:
+    out = [{"name": "previous", "fast": False, "bf16": False, "compile": False},
+           {"name": "current", "fast": True, "bf16": False, "compile": False}]
+    if cpu_has_native_bf16():
+        out.append({"name": "current + bf16", "fast": True, "bf16": True, "compile": False})
+    if compile_too:
+        out.append({"name": "current + compile", "fast": True, "bf16": False, "compile": True})
+    return out
+
+
+class _Trainer:
+    """One path's model, optimiser and EMA on one shape, from the same initial weights as the others."""
+
+    def __init__(self, config: ModelConfig, path: dict, state: dict, batch: int):
+        model = build_model(config)
+        model.load_state_dict(state)
+        set_fast_path(model, path["fast"])
+        ema = copy.deepcopy(model).eval().requires_grad_(False)
+        opt = make_optimizer(model, 1e-4, 0.0, fast=path["fast"])
+        net = compile_model(model) if path["compile"] else model
+        self.step_fn = TrainStep(net, model, opt, ema, grad_clip=1.0, fast=path["fast"],
+                                 autocast_dtype=torch.bfloat16 if path["bf16"] else None)
+        generator = torch.Generator().manual_seed(0)
+        self.images = torch.randint(0, config.levels, (POOL, config.channels, config.height, config.width),
+                                    generator=generator, dtype=torch.uint8)
+        self.labels = torch.randint(0, max(1, config.num_classes), (POOL,), generator=generator)
+        self.conditional = bool(config.num_classes)
+        self.batch, self.generator = batch, generator
+        self.first_step_s = self.step()     # first-call set-up (and compilation) is not the steady state
+
+    def step(self) -> float:
+        idx = torch.randint(0, POOL, (self.batch,), generator=self.generator)
+        t0 = time.perf_counter()
+        x, y = self.images[idx], (self.labels[idx] if self.conditional else None)
+        loss = self.step_fn(x, y, lr=1e-4, ema_decay=0.999)
+        float(loss)
+        return time.perf_counter() - t0
+
+
+def bench_shape(config: ModelConfig, batch: int, steps: int, compile_too: bool) -> dict:
+    torch.manual_seed(0)
+    state = build_model(config).state_dict()
+    trainers = {p["name"]: _Trainer(config, p, state, batch) for p in paths(compile_too)}
+    for t in trainers.values():
+        t.step()
+    times = {name: [] for name in trainers}
+    for _ in range(steps):
+        for name, t in trainers.items():
+            times[name].append(t.step())
+    previous = statistics.median(times["previous"])
+    result = {"parameters": sum(p.numel() for p in build_model(config).parameters()), "paths": {}}
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        result["paths"][name] = {"images_per_s": batch / med, "step_s": med, "speed_up": previous / med,
+                                 "first_step_s": trainers[name].first_step_s}
+    return result
+
+
+def run_train_benchmarks(quick: bool = False, batch: int = 64, steps: int = 5, threads: int | None = None,
+                         compile_too: bool = False) -> dict:
+    threads = threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    rows = []
+    for name, config in train_shapes(quick):
+        rows.append({"model": name, **bench_shape(config, batch, steps, compile_too)})
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                        "threads": threads, "torch": torch.__version__, "native_bf16": cpu_has_native_bf16(),
+                        "load_average_after": [round(v, 2) for v in load] if load else None},
+            "batch": batch, "steps": steps, "training": rows}
+
+
+def format_train_table(result: dict) -> str:
+    m = result["machine"]
+    lines = [f"training step, batch {result['batch']}: {m['cores']} cores ({m['cpu']}), {m['threads']} torch "
+             f"thread(s), torch {m['torch']}; median of {result['steps']} interleaved steps per path; "
+             f"load average after: {m['load_average_after']}",
+             "",
+             "| model | parameters | path | images/s | step | vs previous | first step |",
+             "|---|---:|---|---:|---:|---:|---:|"]
+    for r in result["training"]:
+        for name, p in r["paths"].items():
+            lines.append(f"| {r['model']} | {r['parameters']:,} | {name} | {p['images_per_s']:,.1f} | "
+                         f"{p['step_s'] * 1000:,.0f} ms | {p['speed_up']:.2f}x | {p['first_step_s']:.1f} s |")
+    return "\n".join(lines)
+
+
+# -- where a step's time goes -------------------------------------------------------------------
+
+OP_KINDS = {
+    "convolutions, forward": ("aten::mkldnn_convolution", "aten::_slow_conv2d_forward", "aten::thnn_conv2d"),
+    "convolutions, backward": ("aten::convolution_backward", "aten::_slow_conv2d_backward"),
+    "gates (tanh, sigmoid), fwd + bwd": ("aten::tanh", "aten::sigmoid", "aten::tanh_backward",
+                                         "aten::sigmoid_backward"),
+    "softmax + cross-entropy, fwd + bwd": ("aten::_log_softmax", "aten::_log_softmax_backward_data",
+                                           "aten::nll_loss_forward", "aten::nll_loss_backward",
+                                           "aten::nll_loss2d_forward", "aten::nll_loss2d_backward"),
+}
+
+
+def profile_step(config: ModelConfig, batch: int, fast: bool, bf16: bool = False, steps: int = 3) -> dict:
+    """Milliseconds per step by phase (wall clock) and by kind of operator (profiler self time)."""
+    torch.manual_seed(0)
+    t = _Trainer(config, {"name": "", "fast": fast, "bf16": bf16, "compile": False},
+                 build_model(config).state_dict(), batch)
+    phases: dict[str, list] = {}
+    clock = [0.0]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        phases.setdefault(name, []).append((now - clock[0]) * 1000)
+        clock[0] = now
+
+    def one_step():
+        clock[0] = time.perf_counter()
+        idx = torch.randint(0, POOL, (batch,), generator=t.generator)
+        x, y = t.images[idx], (t.labels[idx] if t.conditional else None)
+        lap("data")
+        t.step_fn(x, y, lr=1e-4, ema_decay=0.999, lap=lap)
+
+    for _ in range(steps):
+        one_step()
+    wall = {k: statistics.median(v) for k, v in phases.items()}
+    from torch.profiler import profile
+    with profile() as prof:
+        for _ in range(steps):
+            one_step()
+    self_ms = {e.key: e.self_cpu_time_total / 1000 / steps for e in prof.key_averages()}
+    kinds = {kind: sum(self_ms.get(op, 0.0) for op in ops) for kind, ops in OP_KINDS.items()}
+    named = {op for ops in OP_KINDS.values() for op in ops}
+    kinds["everything else (adds, copies, pads, ...)"] = sum(v for k, v in self_ms.items() if k not in named
+                                                            and k.startswith("aten::"))
+    return {"phases_ms": wall, "operators_ms": kinds}
+
+
+def format_profile(config_name: str, batch: int, profiles: dict) -> str:
+    names = list(profiles)
+    head = "| " + " | ".join(["part of the step"] + [f"{n} ms" for n in names]) + " |"
+    lines = [f"{config_name}, batch {batch}", "", head, "|---|" + "---:|" * len(names)]
+    for key in profiles[names[0]]["phases_ms"]:
+        lines.append(f"| {key} | " + " | ".join(f"{profiles[n]['phases_ms'][key]:,.1f}" for n in names) + " |")
+    total = {n: sum(profiles[n]["phases_ms"].values()) for n in names}
+    lines.append("| **whole step** | " + " | ".join(f"**{total[n]:,.0f}**" for n in names) + " |")
+    lines += ["", "| operators (profiler self time) | " + " | ".join(f"{n} ms" for n in names) + " |",
+              "|---|" + "---:|" * len(names)]
+    for key in profiles[names[0]]["operators_ms"]:
+        lines.append(f"| {key} | " + " | ".join(f"{profiles[n]['operators_ms'][key]:,.1f}" for n in names) + " |")
+    return "\n".join(lines)
+
+
+def run_profiles(quick: bool, batch: int, threads: int | None) -> str:
+    threads = threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    out = [f"{threads} torch thread(s); load average before: {[round(v, 2) for v in os.getloadavg()]}"]
+    for name, config in train_shapes(quick):
+        if "emoji" in name:
+            continue            # the same kinds of work as fashion-mnist, only more of it
+        profiles = {"previous": profile_step(config, batch, fast=False),
+                    "current": profile_step(config, batch, fast=True)}
+        if cpu_has_native_bf16():
+            profiles["current + bf16"] = profile_step(config, batch, fast=True, bf16=True)
+        out += ["", format_profile(name, batch, profiles)]
+    return "\n".join(out)

@@ -1,0 +1,72 @@
+"""The stage: one sample shown large with its receptive field and distribution, the presenter's
+badge, and the digit keys. Mixed into MainWindow.
+"""
+from __future__ import annotations
+
+from .distribution import CHANNEL_NAMES, DistributionView
+
+
+def badge_text(state, frame) -> str:
+    """Model, class, seed, temperature and step, for the audience (presentation mode)."""
+    parts = [state.describe().replace("  ·  ", " · ")] if state.checkpoint is not None else []
+    parts += [f"seed {state.seed}", f"T {state.temperature:.2f}"]
+    if frame is not None:
+        step = f"step {frame.done_steps:,} / {frame.total:,}"
+        if frame.step_index >= 0 and frame.image.shape[1] == 3:
+            step += f" ({CHANNEL_NAMES[frame.step_position[2]]})"
+        parts.append(step)
+    return "  ·  ".join(parts)
+
+
+class StageMode:
+    """Mixed into MainWindow (state, canvas, distribution, actions_by_name, session)."""
+
+    def build_stage(self) -> DistributionView:
+        """The stage's own distribution, large, under the one sample (hidden in the grid view)."""
+        self.stage_distribution = DistributionView()
+        self.stage_distribution.set_large(True)
+        self.stage_distribution.caption.setObjectName("callout")
+        self.stage_distribution.hide()
+        self._overlay_before_stage = False
+        return self.stage_distribution
+
+    @property
+    def stage_view(self) -> bool:
+        return self.state.view == "stage"
+
+    def toggle_stage_view(self) -> None:
+        self.set_view("grid" if self.stage_view else "stage")
+
+    def set_view(self, view: str) -> None:
+        """"grid" (every sample) or "stage" (the selected sample large, its field tinted, its
+        distribution large beneath it)."""
+        entering = view == "stage" and not self.stage_view
+        leaving = view == "grid" and self.stage_view
+        self.state.update(view=view)
+        self.canvas.set_stage(view == "stage")
+        self.stage_distribution.setVisible(view == "stage")
+        overlay = self.actions_by_name.get("field_overlay")
+        if overlay is not None:
+            if entering:
+                self._overlay_before_stage = overlay.isChecked()
+                overlay.setChecked(True)
+            elif leaving:
+                overlay.setChecked(self._overlay_before_stage)
+        self.actions_by_name["stage_view"].setChecked(view == "stage")
+        self._show_distribution()
+
+    def show_stage_distribution(self, sample, position, channels, probs, value) -> None:
+        if self.stage_view:
+            self.stage_distribution.show_step(sample, position, channels, probs, value)
+
+    def pick_class_key(self, digit: int) -> None:
+        """A digit key: the class named by the digit, or at that position (see the shortcuts sheet)."""
+        index = self.state.class_for_key(digit)
+        if index is not None:
+            self.select_class(index)
+        elif self.state.num_classes:
+            self.statusBar().showMessage(f"No class for key {digit} in this model.", 3000)
+
+    def update_badge(self) -> None:
+        if self.presenting:
+            self.badge.setText(badge_text(self.state, self.session.frame))

@@ -1,0 +1,90 @@
+"""One optimisation step: forward, loss, backward, clipping, Adam and the EMA of the weights.
+
+The training loop and `pixelcnn-studio bench --train` share it, so the benchmark times the
+step that trains. `fast=False` is the previous path (plain NCHW model, the loss over the
+strided logits, a per-parameter Adam loop), kept selectable so that the benchmark can compare
+the two in one process under the same load.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..core.likelihood import nll_from_logits
+from ..core.model import PixelCNN
+from .schedule import update_ema
+
+
+def set_fast_path(module: torch.nn.Module, on: bool) -> None:
+    """Switch every PixelCNN inside `module` (wrappers included) to the fast or the plain path."""
+    for inner in module.modules():
+        if isinstance(inner, PixelCNN):
+            inner.fast_path = on
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bf16 in hardware (AVX-512 BF16 or AMX); emulated bf16 is slower."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, fast: bool = True):
+    # foreach: one multi-tensor kernel per Adam operation instead of one per parameter.
+    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, foreach=True if fast else None)
+
+
+def compile_model(net: torch.nn.Module, say=None):
+    """torch.compile `net`, or return it unchanged where compiling is not possible here.
+
+    Compilation itself happens on the first call, which is why the benchmark reports first steps.
+    """
+    try:
+        return torch.compile(net, dynamic=False)
+    except Exception as exc:          # no compiler tool chain, unsupported platform, ...
+        if say:
+            say(f"note: torch.compile unavailable ({type(exc).__name__}: {exc}); running eagerly")
+        return net
+
+
+class TrainStep:
+    """The work of one step on a batch; returns the loss as a 0-d tensor (not read back)."""
+
+    def __init__(self, net, model, opt, ema, *, grad_clip: float, autocast_dtype=None,
+                 device_type: str = "cpu", fast: bool = True):
+        self.net, self.model, self.opt, self.ema = net, model, opt, ema
+        self.grad_clip, self.autocast_dtype, self.device_type = grad_clip, autocast_dtype, device_type
+        self.fast = fast
+        self.params = [p for p in model.parameters()]
+
+    def __call__(self, x, class_ids=None, embedding=None, *, lr: float, ema_decay: float,
+                 lap=None) -> torch.Tensor:
+        """`lap(phase)`, if given, is called as each phase ends (the profiler times them)."""
+        lap = lap or _no_lap
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        with torch.autocast(self.device_type, dtype=self.autocast_dtype, enabled=self.autocast_dtype is not None):
+            logits = self.net(x, class_ids=class_ids, embedding=embedding)
+        lap("forward")
+        if self.fast:
+            loss = nll_from_logits(logits.float(), x)
+        else:
+            loss = F.cross_entropy(logits.float(), x.long())
+        lap("loss")
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        lap("backward")
+        if self.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.params, self.grad_clip, foreach=True if self.fast else None)
+        lap("clipping")
+        self.opt.step()
+        lap("optimiser")
+        if self.ema is not None:
+            update_ema(self.ema, self.model, ema_decay)
+        lap("EMA")
+        return loss.detach()
+
+
+def _no_lap(phase: str) -> None:
+    pass

@@ -1,0 +1,81 @@
+"""Does the window fit a projector? Opens each checkpoint on a virtual screen (offscreen, W×H) and
+reports, for every tab in normal and presentation mode, the window's minimum size and the share of
+the window the hero (the sample grid, or the field grid) gets. Prints one JSON object per line.
+
+    python scripts/check_layout.py [--size 1280x720] [CHECKPOINT ...]   (default: every bundled model)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def virtual_screen(width: int, height: int) -> None:
+    config = Path(tempfile.mkdtemp(prefix="pixelcnn-layout-")) / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "projector", "x": 0, "y": 0, "width": width,
+                                               "height": height, "logicalDpi": 96, "logicalBaseDpi": 96,
+                                               "dpr": 1}]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+    os.environ.setdefault("PIXELCNN_STUDIO_SETTINGS", "test")
+
+
+def settle(app, seconds: float = 0.25) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def share(widget, window) -> tuple[float, float]:
+    return round(widget.width() / window.width(), 3), round(widget.height() / window.height(), 3)
+
+
+def probe(path, app) -> list[dict]:
+    from pixelcnn_studio.gui.app import create_window
+    window = create_window(path)
+    deadline = time.perf_counter() + 30
+    while window.loaded is None and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    rows = []
+    for presenting in (False, True):
+        window.set_presentation(presenting)
+        settle(app, 0.4)
+        for tab in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(tab)
+            settle(app)
+            hint = window.minimumSizeHint().expandedTo(window.minimumSize())
+            hero = window.canvas if tab == 0 else (window.explorer.lesson if tab == 1 else None)
+            rows.append({"model": Path(path).stem, "presenting": presenting, "tab": window.tabs.tabText(tab),
+                         "min_width": hint.width(), "min_height": hint.height(),
+                         "window": [window.width(), window.height()],
+                         "hero_share": share(hero, window) if hero is not None else None})
+        window.set_presentation(False)
+        settle(app, 0.3)
+    window.close()
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoints", nargs="*")
+    parser.add_argument("--size", default="1280x720")
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.split("x"))
+    virtual_screen(width, height)
+    from pixelcnn_studio.gui.app import ensure_app
+    from pixelcnn_studio.paths import bundled_models
+    app = ensure_app()
+    for path in args.checkpoints or bundled_models():
+        for row in probe(path, app):
+            print(json.dumps(row), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""The Studio on stage: a projector-sized window for every bundled model, presenter keys that never
+fire inside a field, scenes, the stage view, and the fixes a talk ran into."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+import pixelcnn_studio  # noqa: E402
+from pixelcnn_studio import ModelConfig, build_model, save_checkpoint  # noqa: E402
+from test_gui import run_to_end, wait_state, write_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = sorted((Path(pixelcnn_studio.__file__).parent / "models").glob("*.pt"))
+DIGITS = [str(d) for d in range(10)]
+
+
+def digit_model(path, classes=DIGITS):
+    torch.manual_seed(0)
+    cfg = ModelConfig(image_size=4, channels=1, hidden=4, layers=1, kernel_size=3, num_classes=len(classes))
+    save_checkpoint(path, build_model(cfg), class_names=classes, dataset={"name": "digits"})
+    return path
+
+
+def press(qtbot, widget, key):
+    """A real key press, through the shortcut machinery (the window must be the active one)."""
+    window = widget.window()
+    with warnings.catch_warnings():
+        # Deprecated, but the one way to make a window active on the offscreen platform.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        QApplication.setActiveWindow(window)
+    widget.setFocus()
+    qtbot.keyClick(widget, key)
+
+
+# -- fits a projector -------------------------------------------------------------------------------
+
+def test_every_tab_fits_1280x720_for_every_bundled_model_and_long_class_lists(tmp_path):
+    torch.manual_seed(0)
+    names = [f"class {i}: " + "a very long class name " * 8 for i in range(40)]
+    cfg = ModelConfig(image_size=8, channels=1, hidden=4, layers=2, kernel_size=3, num_classes=40)
+    long = tmp_path / ("long-" + "n" * 100 + ".pt")
+    save_checkpoint(long, build_model(cfg), class_names=names, dataset={"name": "d" * 150})
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_layout.py"), str(long),
+                          *map(str, BUNDLED)], capture_output=True, text=True, timeout=400,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    assert len(rows) == 6 * (1 + len(BUNDLED)), out.stderr[-2000:]
+    for row in rows:
+        where = f"{row['model'][:20]} {row['tab']} {'F11' if row['presenting'] else 'normal'}"
+        # Normal mode leaves room for a title bar; full screen has the whole screen.
+        assert row["min_width"] <= 1280 and row["min_height"] <= (720 if row["presenting"] else 680), where
+        if row["presenting"] and row["hero_share"] is not None:
+            assert min(row["hero_share"]) >= 0.6, f"{where}: hero gets {row['hero_share']}"
+
+
+# -- keys ------------------------------------------------------------------------------------------
+
+def test_digit_keys_pick_the_class_named_by_the_digit(open_window, qtbot, tmp_path):
+    window = open_window(digit_model(tmp_path / "digits.pt", ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"]))
+    press(qtbot, window.canvas, Qt.Key.Key_7)
+    assert window.state.class_name == "7" and window.conditioning.combo.currentText().endswith("7")
+    assert window.conditioning.combo.currentText().startswith("7")
+    from pixelcnn_studio.gui.help import shortcut_rows
+    assert any("named by the digit" in text for _, text in shortcut_rows(window.state))
+
+
+@pytest.mark.skipif(not any(p.stem == "mnist" for p in BUNDLED), reason="the bundled MNIST model is not here")
+def test_seven_on_the_bundled_mnist_model_selects_seven(open_window, qtbot):
+    window = open_window(next(p for p in BUNDLED if p.stem == "mnist"))
+    press(qtbot, window.canvas, Qt.Key.Key_7)
+    assert window.state.class_name == "7"
+
+
+def test_digits_pick_by_position_where_names_are_not_digits(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "shapes.pt"))
+    press(qtbot, window.canvas, Qt.Key.Key_2)
+    assert window.state.class_name == "square"
+    from pixelcnn_studio.gui.help import shortcut_rows
+    assert any("by position" in text for _, text in shortcut_rows(window.state))
+
+
+def test_typing_in_a_number_field_never_fires_a_shortcut(open_window, qtbot, tmp_path):
+    window = open_window(digit_model(tmp_path / "digits.pt"))
+    window.select_class(3)
+    box = window.controls.batch
+    box.lineEdit().selectAll()
+    press(qtbot, box, Qt.Key.Key_8)
+    assert window.state.class_index == 3                      # the digit went into the box
+    assert box.text() == "8" or box.cleanText() == "8"
+    press(qtbot, box, Qt.Key.Key_Space)
+    assert window.session.state == "idle"                     # Space did not start a run either
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert window.state.batch == 8 and window.canvas.hasFocus()   # Enter: keys back to the view
+
+
+def test_arrows_on_the_fields_tab_step_the_layer(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "shapes.pt", layers=3))
+    window.show_tab(1)
+    explorer = window.explorer
+    assert explorer.layer == 1
+    press(qtbot, explorer.canvas, Qt.Key.Key_Right)
+    assert explorer.layer == 2 and window.session.state == "idle"   # no hidden sampling run stepped
+    press(qtbot, explorer.canvas, Qt.Key.Key_Left)
+    assert explorer.layer == 1
+
+
+def test_large_text_enlarges_the_fields_tab(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "shapes.pt"))
+    window.show_tab(1)
+    label = window.explorer.panel.title
+    before = label.fontInfo().pointSizeF()
+    window.explorer.panel.large_text.setChecked(True)
+    qtbot.waitUntil(lambda: label.fontInfo().pointSizeF() > before * 1.2)
+    assert window.state.large_text and window.actions_by_name["large_text"].isChecked()
+    window.set_large_text(False)
+    qtbot.waitUntil(lambda: label.fontInfo().pointSizeF() <= before + 0.01)
+
+
+# -- scenes, stage view, badge -------------------------------------------------------------------------
+
+def test_a_scene_comes_back_after_a_restart(open_window, qtbot, tmp_path):
+    path = write_model(tmp_path / "shapes.pt")
+    window = open_window(path)
+    window.select_class(2)
+    window.state.update(seed=77, temperature=0.8, batch=2)
+    window.step()
+    qtbot.waitUntil(lambda: window.session.frame is not None and window.session.frame.done_steps == 1)
+    for _ in range(4):
+        window.step()
+    qtbot.waitUntil(lambda: window.session.frame.done_steps == 5)
+    window.actions_by_name["scene_store_3"].trigger()
+    window.close()
+    again = open_window(write_model(tmp_path / "other.pt", seed=3))
+    again.actions_by_name["scene_recall_3"].trigger()
+    qtbot.waitUntil(lambda: again.loaded is not None and again.loaded.path.endswith("shapes.pt"), timeout=10000)
+    qtbot.waitUntil(lambda: again.session.frame is not None and again.session.frame.done_steps == 5
+                    and again.session.state == "paused", timeout=10000)
+    assert (again.state.class_index, again.state.seed, again.state.temperature) == (2, 77, 0.8)
+
+
+def test_stage_view_shows_one_sample_large_with_its_field_and_distribution(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "shapes.pt", size=(8, 8)))
+    window.state.update(batch=4)
+    window.step()
+    qtbot.waitUntil(lambda: window.session.frame is not None and window.session.frame.done_steps == 1)
+    window.actions_by_name["stage_view"].trigger()
+    assert window.state.view == "stage" and window.canvas.staged
+    assert window.actions_by_name["field_overlay"].isChecked()          # its receptive field, tinted
+    assert window.stage_distribution.isVisible() and "p = " in window.stage_distribution.caption.text()
+    geo = window.canvas._geometry()
+    assert geo[0] == geo[1] == 1                                          # one tile, as large as fits
+    window.set_presentation(True)
+    window.update_badge()
+    assert "seed" in window.badge.text() and "step 1" in window.badge.text()
+    window.set_presentation(False)
+    window.actions_by_name["stage_view"].trigger()
+    assert window.state.view == "grid" and not window.actions_by_name["field_overlay"].isChecked()
+
+
+# -- fixes -------------------------------------------------------------------------------------------
+
+def test_progress_reads_the_new_plan_after_a_model_change(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "a.pt", size=(6, 6)))
+    run_to_end(qtbot, window, n=2)
+    window.open_checkpoint(str(write_model(tmp_path / "b.pt", size=(5, 5))))
+    qtbot.waitUntil(lambda: window.loaded.path.endswith("b.pt"))
+    assert window.stats.progress.value() == 0 and window.stats.progress.format().startswith("0 / 25 ")
+    window.state.update(batch=3)
+    assert window.stats.progress.format().startswith("0 / 25 ")
+
+
+def test_a_certain_draw_reads_zero_bits_and_the_axis_stops_at_one(qtbot):
+    from pixelcnn_studio.gui.distribution import DistributionView
+    view = DistributionView()
+    qtbot.addWidget(view)
+    view.set_levels(4)
+    view.show_step(0, (0, 0, 0), 1, np.array([0, 0, 1.0, 0], dtype=np.float32), 2)
+    assert "0.00 bits" in view.caption.text() and "-0.00" not in view.caption.text()
+    top = view.plot.getPlotItem().viewRange()[1][1]
+    assert top <= 1.0 + 1e-9
+
+
+def test_the_field_grid_follows_the_light_theme(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "shapes.pt"))
+    window.show_tab(1)
+    qtbot.waitUntil(lambda: window.explorer.canvas.picture() is not None and window.explorer.is_idle(), timeout=10000)
+    dark = window.explorer.canvas._image().copy()
+    window.apply_theme("light")
+    light = window.explorer.canvas._image()
+    # The neutral cells are light: the mean brightness of the grid rises.
+    def mean(image):
+        ptr = image.constBits()
+        return np.frombuffer(ptr, dtype=np.uint8, count=image.sizeInBytes()).mean()
+    assert mean(light) > mean(dark) + 40
+
+
+def test_generate_says_why_it_is_off_on_a_class_only_model(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "shapes.pt"))
+    generate = window.portraits.interpolation.generate
+    assert not generate.isEnabled() and "not" in generate.toolTip()
