@@ -9,30 +9,16 @@ comes from it.
 """
 from __future__ import annotations
 
-import io
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from crafted import argument_cases, build_all  # noqa: E402
+from test_checkpoint import retag_storages  # noqa: E402
 from test_crafted_inputs import problems_of, run_capped  # noqa: E402
-
-
-def cuda_tagged_copy(source: Path, target: Path) -> None:
-    """The file as if its tensors had been saved on a GPU (the storages' location tag rewritten)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename.endswith("data.pkl"):
-                old = b"X" + len(b"cpu").to_bytes(4, "little") + b"cpu"
-                data = data.replace(old, b"X" + len(b"cuda:0").to_bytes(4, "little") + b"cuda:0")
-            dst.writestr(info, data)
-    target.write_bytes(out.getvalue())
 
 
 def main() -> int:
@@ -42,7 +28,8 @@ def main() -> int:
     cases = build_all(folder)
     loads = {f"bundled {name}": (bundled_model(name), 0) for name in bundled_model_names()}
     cuda = folder / "cuda-saved.pt"
-    cuda_tagged_copy(bundled_model("fashion-mnist"), cuda)
+    cuda.write_bytes(bundled_model("fashion-mnist").read_bytes())
+    retag_storages(cuda, b"cuda:0")             # as if its tensors had been saved on a GPU
     loads["bundled fashion-mnist saved on CUDA"] = (cuda, 0)
     everything = {**cases, **loads}
     # A real face, so that the bundled portrait model (a face network) samples too.
@@ -66,7 +53,7 @@ def main() -> int:
         print(f"| {kind} | {status} | {info['status'] if not info['crash'] else 'crash'} | "
               f"{sample['status'] if not sample['crash'] else 'crash'} | "
               f"{max(info['seconds'], sample['seconds']):.2f} | {reason}{' **' + '; '.join(found) + '**' if found else ''} |")
-    arguments = argument_cases(cases["valid class model"][0], folder / "arguments")
+    arguments = argument_cases(cases["valid class model"][0], cases["valid auto-encoder"][0], folder / "arguments")
     print("\n| command line | exit | reason given |\n|---|---|---|")
     for result in run_capped([[kind, argv] for kind, (argv, _) in arguments.items()]):
         found = problems_of(result, 2) + ([] if arguments[result["label"]][1] in result["stderr"] else ["wrong reason"])

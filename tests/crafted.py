@@ -202,12 +202,18 @@ def _zip_bytes(entries: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def argument_cases(model: Path, folder: Path) -> dict[str, tuple[list[str], str]]:
+def argument_cases(model: Path, portrait_model: Path, folder: Path) -> dict[str, tuple[list[str], str]]:
     """Command lines a careless user types, each with words its one-line error must contain."""
     blocked = folder / "file.txt"
     blocked.write_text("x")
+    pipe = folder / "picture.png"
+    os.mkfifo(pipe)
     sample = ["sample", str(model)]
     return {
+        "sample --portrait a named pipe": (["sample", str(portrait_model), "--portrait", str(pipe),
+                                            "--out", str(folder / "x.png")], "not a regular file"),
+        "surprise of a named pipe": (["surprise", str(model), str(pipe)], "not a regular file"),
+        "surprise --out is a folder": (["surprise", str(model), str(blocked), "--out", str(folder)], "is a folder"),
         "sample --out is a folder": ([*sample, "--out", str(folder)], "is a folder"),
         "sample --out of unknown kind": ([*sample, "--out", str(folder / "x.txt")], "must end in"),
         "sample --out under a file": ([*sample, "--out", str(blocked / "sub" / "x.png")], "is a file, not a folder"),

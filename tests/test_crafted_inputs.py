@@ -129,7 +129,7 @@ def test_real_processes_for_the_worst_files(crafted):
 
 def test_arguments_are_checked_before_any_work(crafted, tmp_path):
     _, cases = crafted
-    argument = argument_cases(cases["valid class model"][0], tmp_path)
+    argument = argument_cases(cases["valid class model"][0], cases["valid auto-encoder"][0], tmp_path)
     results = run_capped([[kind, argv] for kind, (argv, _) in argument.items()])
     for result in results:
         words = argument[result["label"]][1]

@@ -1,15 +1,14 @@
 """`pixelcnn-studio surprise`: how a model sees a picture (bits per sub-pixel, bits/dim, class posterior)."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import torch
 
 from ..core.checkpoint import load_checkpoint
-from ..core.export import save_png
+from ..core.export import check_output_path, save_png
 from ..core.surprise import map_picture
 from ..embed.scoring import class_label, score_picture
+from ..safe_text import json_text, shown
 
 
 def score_named_class(loaded, source, class_name: str | None = None):
@@ -38,10 +37,10 @@ def report(loaded, result) -> dict:
 def format_report(loaded, prepared, result) -> str:
     lines = [f"bits/dim: {result.bits_per_dim:.3f}", f"picture: {prepared.note}"]
     if result.class_posterior is not None:
-        lines.append(f"class: {class_label(loaded, result.class_id)}")
+        lines.append(f"class: {shown(class_label(loaded, result.class_id), 40)}")
         order = torch.argsort(result.class_posterior, descending=True)[:3].tolist()
         lines.append("p(class | picture): " + ", ".join(
-            f"{class_label(loaded, k)} {float(result.class_posterior[k]):.3f}" for k in order))
+            f"{shown(class_label(loaded, k), 40)} {float(result.class_posterior[k]):.3f}" for k in order))
     per_pixel = result.bits_per_pixel
     row, col = divmod(int(per_pixel.argmax()), per_pixel.shape[1])
     lines.append(f"most surprising pixel: row {row}, column {col} ({float(per_pixel.max()):.1f} bits)")
@@ -50,11 +49,7 @@ def format_report(loaded, prepared, result) -> str:
 
 def run_surprise(args) -> int:
     from ..errors import UserError
-    out = Path(args.out) if args.out else None
-    if out is not None and out.suffix.lower() != ".png":
-        raise UserError(f"--out must end in .png, got {out.name!r}")
-    if out is not None and out.parent.exists() and not out.parent.is_dir():
-        raise UserError(f"--out: {out.parent} is not a folder")
+    out = check_output_path(args.out, (".png",)) if args.out else None
     from ..embed.images import open_image
     picture = open_image(args.image)      # a bad picture fails before the model is loaded
     loaded = load_checkpoint(args.checkpoint)
@@ -65,7 +60,7 @@ def run_surprise(args) -> int:
         except OSError as exc:
             raise UserError(f"cannot write {out}: {exc.strerror or exc}") from exc
     if args.json:
-        print(json.dumps(report(loaded, result)))
+        print(json_text(report(loaded, result), indent=None))
     else:
         print(format_report(loaded, prepared, result))
         if out is not None:

@@ -35,6 +35,9 @@ def open_image(source) -> Image.Image:
                 raise ImageInputError(f"{path}: no such file")
             if path.is_dir():
                 raise ImageInputError(f"{path}: is a folder, not an image")
+            if not path.is_file():
+                # A named pipe or a device would block the reader, or never end.
+                raise ImageInputError(f"{path}: not a regular file")
             image = Image.open(path)
         width, height = image.size
         if width * height > MAX_PIXELS:
