@@ -1,7 +1,6 @@
 """`pixelcnn-studio surprise`: how a model sees a picture (bits per sub-pixel, bits/dim, class posterior)."""
 from __future__ import annotations
 
-
 import torch
 
 from ..core.checkpoint import load_checkpoint
