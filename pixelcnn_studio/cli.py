@@ -10,6 +10,7 @@ import os
 import sys
 
 
+from . import __version__
 from .errors import UserError  # noqa: F401  (re-exported: scripts catch cli.UserError)
 
 # The argument names under which sub-commands take a checkpoint (`open` calls it a path).
@@ -40,6 +41,11 @@ def cmd_bench(args) -> int:
     return run_bench(args)
 
 
+def cmd_models(args) -> int:
+    from .commands.models import run_models
+    return run_models(args)
+
+
 def cmd_surprise(args) -> int:
     from .commands.surprise import run_surprise
     return run_surprise(args)
@@ -56,11 +62,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_open(args) -> int:
-    import torch
-    # The app samples in many tiny steps; one thread is fastest and never starves the GUI.
-    torch.set_num_threads(1)
+    # No torch here: the app shows its window first and imports torch behind it.
     from .gui.app import run_app
-    return run_app(getattr(args, "path", None))
+    return run_app(getattr(args, "path", None), device=args.device, threads=args.threads)
 
 
 def cmd_install_desktop(args) -> int:
@@ -68,10 +72,27 @@ def cmd_install_desktop(args) -> int:
     return install()
 
 
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")      # the same as core.devices, without importing torch
+
+
+def add_device_options(parser, *, threads_help: str) -> None:
+    """--device and --threads, for every command that runs a model (and the app)."""
+    parser.add_argument("--device", default="auto", metavar="|".join(DEVICE_CHOICES),
+                        help="where the model runs (default auto: CUDA, then MPS, then the CPU; "
+                             "cuda:N for another GPU)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N", help=threads_help)
+
+
+SAMPLING_THREADS = ("torch CPU threads (default: chosen for the model and batch: one for small steps, "
+                    "more for big ones)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pixelcnn-studio",
         description="Explore Gated PixelCNN image generators. With no command, opens the app.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_device_options(parser, threads_help=SAMPLING_THREADS + " (the app, when no command is given)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("info", help="show a checkpoint's config, classes, embedder and metrics")
@@ -91,27 +112,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["cached", "naive"], default="cached")
     p.add_argument("--scale", type=int, default=4, help="pixel scale of PNG/GIF output (default 4)")
     p.add_argument("--out", required=True, help="FILE.png (grid), FILE.npy (raw) or FILE.gif (animation)")
+    add_device_options(p, threads_help=SAMPLING_THREADS)
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("surprise", help="how a model sees a picture: bits per sub-pixel, bits/dim, class posterior",
                        description="Score one picture: the bits the model pays for every sub-pixel, their mean "
                                    "(bits/dim) and, for a class-conditional model, p(class | picture) under a "
                                    "uniform prior. Without --class the most probable class is scored.")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="a .pt checkpoint or a bundled model's name")
     p.add_argument("image", help="a picture (any size and depth; prepared as the model's kind asks)")
     p.add_argument("--class", dest="class_", metavar="NAME|ID", help="score under this class")
     p.add_argument("--json", action="store_true",
                    help="print bits_per_dim, class, class_posterior and the bits of every sub-pixel as JSON")
     p.add_argument("--out", metavar="MAP.png", help="write the picture and its heat map side by side")
+    add_device_options(p, threads_help="torch CPU threads (default: every free core)")
     p.set_defaults(func=cmd_surprise)
 
     p = sub.add_parser("bench", help="measure sampler and likelihood throughput (prints a table)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--quick", action="store_true", help="small models only (a smoke run)")
     p.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is reported")
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch threads (default 1 for the samplers, whose small steps run fastest on one; "
-                        "every core for --train)")
+    add_device_options(p, threads_help="torch CPU threads for every row (default: chosen per model, batch and "
+                                       "work, as the commands do; every core for --train)")
     p.add_argument("--train", action="store_true",
                    help="time a training step instead: images/s of the current against the previous path")
     p.add_argument("--profile", action="store_true",
@@ -193,10 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also use a class-conditional model as a classifier (argmax over classes of "
                         "log p(x | class)) and report its accuracy; one pass per class")
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_device_options(p, threads_help="torch CPU threads (default: every core)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("models", help="list the bundled models: name, description, size, test bits/dim")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("open", help="open the app with this checkpoint loaded")
     p.add_argument("path", help="a .pt checkpoint or a bundled model's name")
+    add_device_options(p, threads_help=SAMPLING_THREADS)
     p.set_defaults(func=cmd_open)
 
     p = sub.add_parser("install-desktop",
@@ -214,8 +242,6 @@ def main(argv=None) -> int:
     try:
         _resolve_bundled_names(args)
         return int(args.func(args) or 0)
-    except _user_error_types() as exc:
-        return _fail(str(exc))
     except MemoryError:
         # Sizes are checked against memory first; this is the rare request that slipped past them.
         return _fail("not enough memory for this request; try fewer or smaller images")
@@ -228,6 +254,10 @@ def main(argv=None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except Exception as exc:
+        if not _is_user_error(exc):
+            raise
+        return _fail(str(exc))
 
 
 def _fail(message: str) -> int:
@@ -246,19 +276,26 @@ def _resolve_bundled_names(args) -> None:
             setattr(args, field, resolve_checkpoint(value))
 
 
-def _user_error_types() -> tuple:
-    """Every exception type that means "the input was wrong", not "the program is broken"."""
-    from .core import CheckpointError, ConditioningError
-    from .embed import EmbedderUnavailable
-    from .embed.images import ImageInputError
-    types = [UserError, CheckpointError, ConditioningError, EmbedderUnavailable, ImageInputError,
-             FileNotFoundError]
-    try:
-        from .data import DatasetError
-        types.append(DatasetError)
-    except ImportError:
-        pass
-    return tuple(types)
+# Exception types that mean "the input was wrong", not "the program is broken", by defining module.
+USER_ERROR_TYPES = (
+    ("pixelcnn_studio.core.checkpoint", "CheckpointError"),
+    ("pixelcnn_studio.core.conditioning", "ConditioningError"),
+    ("pixelcnn_studio.embed", "EmbedderUnavailable"),
+    ("pixelcnn_studio.embed.images", "ImageInputError"),
+    ("pixelcnn_studio.data", "DatasetError"),
+)
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    if isinstance(exc, (UserError, FileNotFoundError)):
+        return True
+    # Only modules already imported can have raised their errors: looking there never imports
+    # torch just to print a one-line message about a mistyped name.
+    for module_name, type_name in USER_ERROR_TYPES:
+        kind = getattr(sys.modules.get(module_name), type_name, None)
+        if isinstance(kind, type) and isinstance(exc, kind):
+            return True
+    return False
 
 
 if __name__ == "__main__":

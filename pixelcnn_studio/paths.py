@@ -110,35 +110,36 @@ def resolve_checkpoint(text: str) -> str:
 
 # -- the user's folders --------------------------------------------------------------------
 
-def _xdg(variable: str, fallback: str) -> Path:
-    value = os.environ.get(variable, "")
+# kind -> (folder under ~/Library on macOS, Windows variable and its usual folder, XDG variable and its default)
+_HOMES = {
+    "data": ("Application Support", "APPDATA", "AppData/Roaming", "XDG_DATA_HOME", ".local/share"),
+    "cache": ("Caches", "LOCALAPPDATA", "AppData/Local", "XDG_CACHE_HOME", ".cache"),
+    "config": ("Preferences", "APPDATA", "AppData/Roaming", "XDG_CONFIG_HOME", ".config"),
+}
+
+
+def _platform_home(kind: str) -> Path:
+    mac, win_variable, win_default, xdg_variable, xdg_default = _HOMES[kind]
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / mac
+    if sys.platform == "win32":
+        return Path(os.environ.get(win_variable) or Path.home() / win_default)
+    value = os.environ.get(xdg_variable, "")
     # The XDG spec says a relative or empty value is to be ignored.
-    return Path(value) if value and os.path.isabs(value) else Path.home() / fallback
+    return Path(value) if value and os.path.isabs(value) else Path.home() / xdg_default
 
 
 def data_home() -> Path:
     """The platform's folder for user data (launcher entries live under it on Linux)."""
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support"
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    return _xdg("XDG_DATA_HOME", ".local/share")
+    return _platform_home("data")
 
 
 def cache_home() -> Path:
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches"
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    return _xdg("XDG_CACHE_HOME", ".cache")
+    return _platform_home("cache")
 
 
 def config_home() -> Path:
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Preferences"
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    return _xdg("XDG_CONFIG_HOME", ".config")
+    return _platform_home("config")
 
 
 def user_data_dir() -> Path:

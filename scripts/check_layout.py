@@ -55,6 +55,16 @@ def probe(path, app) -> list[dict]:
                          "min_width": hint.width(), "min_height": hint.height(),
                          "window": [window.width(), window.height()],
                          "hero_share": share(hero, window) if hero is not None else None})
+        # The stage view: one sample, whose height is what counts.
+        window.show_tab(0)
+        window.set_view("stage")
+        settle(app)
+        scale, height = window.canvas._geometry()[2], window.loaded.config.height
+        rows.append({"model": Path(path).stem, "presenting": presenting, "tab": "Sampling, stage view",
+                     "min_width": window.minimumSizeHint().width(), "min_height": window.minimumSizeHint().height(),
+                     "window": [window.width(), window.height()], "hero_share": None,
+                     "stage_height_share": round(scale * height / window.height(), 3)})
+        window.set_view("grid")
         window.set_presentation(False)
         settle(app, 0.3)
     window.close()

@@ -3,16 +3,24 @@ sub-pixel after Start, to a whole grid at full speed, and the longest pause of t
 meanwhile (a 10 ms timer that should tick on time while the worker thread samples).
 
     python scripts/measure_app.py fashion-mnist --batch 16 --repeats 3
+    python scripts/measure_app.py --startup --repeats 5
 
 Runs offscreen; the figures in docs/benchmarks.md come from it. Each repeat is a fresh run in
 the same window; the table shows the median and the worst of the repeats.
+
+--startup instead launches the real command (`python -m pixelcnn_studio`) afresh for every repeat
+and times it from process start: `--help` to its exit, then the app to its first window and to the
+default model being ready (the app reports both when PIXELCNN_STUDIO_TIMING is set).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -50,13 +58,60 @@ def one_run(app, window, timeout: float) -> dict:
     return {"first": first, "grid": time.perf_counter() - started, "worst_gap": max(gaps)}
 
 
+def launch_once(command: list[str], timeout: float) -> dict:
+    """One fresh start of the app: seconds from process start to its first window and to the model."""
+    env = {**os.environ, "PIXELCNN_STUDIO_TIMING": "1",
+           "PIXELCNN_STUDIO_SETTINGS": os.path.join(tempfile.mkdtemp(prefix="measure-app-"), "settings.ini")}
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    found: dict[str, float] = {}
+    deadline = time.perf_counter() + timeout
+    try:
+        for line in proc.stderr:
+            match = re.match(r"startup: (window shown|model ready) ([0-9.]+) s", line)
+            if match:
+                found[match.group(1)] = float(match.group(2))
+            if len(found) == 2 or time.perf_counter() > deadline:
+                break
+    finally:
+        proc.kill()
+        proc.wait()
+    if len(found) < 2:
+        raise TimeoutError(f"the app did not report its start-up in time: {found}")
+    return {"window": found["window shown"], "model": found["model ready"]}
+
+
+def time_help(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command + ["--help"], stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
+
+
+def measure_startup(repeats: int, timeout: float) -> int:
+    command = [sys.executable, "-m", "pixelcnn_studio"]
+    helps = [time_help(command) for _ in range(repeats)]
+    starts = [launch_once(command, timeout) for _ in range(repeats)]
+    load = os.getloadavg()
+    print(f"{repeats} fresh starts of {' '.join(command[1:])}, offscreen; load average {load[0]:.1f} "
+          f"(cores: {os.cpu_count()})\n")
+    print("| from process start | median | worst |")
+    print("|---|---:|---:|")
+    for label, values in (("`--help` printed and exited", helps),
+                          ("first window shown", [s["window"] for s in starts]),
+                          ("default model ready", [s["model"] for s in starts])):
+        print(f"| {label} | {statistics.median(values):.2f} s | {max(values):.2f} s |")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkpoint", help="a .pt file or a bundled model's name")
+    parser.add_argument("checkpoint", nargs="?", default="fashion-mnist", help="a .pt file or a bundled model's name")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--startup", action="store_true", help="time start-up from process start instead")
     args = parser.parse_args()
+    if args.startup:
+        return measure_startup(args.repeats, args.timeout)
 
     from PySide6.QtWidgets import QApplication
     app = QApplication(sys.argv[:1])

@@ -22,7 +22,8 @@ import torch
 
 from pixelcnn_studio import load_checkpoint
 from pixelcnn_studio.core.sampling import sample
-from pixelcnn_studio.core.surprise import class_log_likelihoods, map_picture, surprise
+from pixelcnn_studio.core.surprise import class_log_likelihoods, surprise
+from pixelcnn_studio.render.surprise_map import map_picture
 from pixelcnn_studio.embed import embedder_for_checkpoint
 from pixelcnn_studio.embed.images import open_image
 from pixelcnn_studio.paths import bundled_model

@@ -11,9 +11,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 
 from pixelcnn_studio import ModelConfig, build_model, receptive_field
-from pixelcnn_studio.core.field_export import (EARLIER, LATER, TARGET, blind_spot, compose_picture, export_cell,
-                                               field_stats, pixel_field, render_field, render_grid,
-                                               visible_channels)
+from pixelcnn_studio.core.field_analysis import blind_spot, field_stats, pixel_field, visible_channels
+from pixelcnn_studio.render.colours import EARLIER, LATER, TARGET
+from pixelcnn_studio.render.field_picture import compose_picture, export_cell, render_field, render_grid
 
 
 def order_index(config, row, col, channel):

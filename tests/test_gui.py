@@ -215,16 +215,24 @@ def test_dropping_a_bad_file_shows_the_error_and_keeps_the_model(open_window, qt
     assert frame.image.shape == (1, 1, 5, 6)
 
 
-def test_open_command_runs_the_app_on_that_path(qtbot, ckpt, models_dir, monkeypatch):
+def test_open_command_shows_a_window_at_once_then_the_app_on_that_path(qtbot, ckpt, models_dir, monkeypatch):
     from pixelcnn_studio import cli
+    from pixelcnn_studio.gui.main_window import MainWindow
+    from pixelcnn_studio.gui.startup import StartupWindow
     threads = torch.get_num_threads()
     monkeypatch.setattr(QApplication, "exec", lambda self=None: 0)    # build everything, skip the loop
+
+    def shown(kind):
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
     try:
-        assert cli.main(["open", str(ckpt)]) == 0
-        windows = [w for w in QApplication.topLevelWidgets() if w.objectName() == "studio" and w.isVisible()]
-        window = windows[-1]
-        qtbot.waitUntil(lambda: window.loaded is not None, timeout=10000)
+        assert cli.main(["open", str(ckpt), "--device", "cpu", "--threads", "2"]) == 0
+        # The start-up window is on screen before torch and the model have been dealt with.
+        assert shown(StartupWindow) and "Loading" in shown(StartupWindow)[-1].status.text()
+        qtbot.waitUntil(lambda: bool(shown(MainWindow)) and shown(MainWindow)[-1].loaded is not None, timeout=20000)
+        window = shown(MainWindow)[-1]
+        assert not shown(StartupWindow)                   # it made way for the main window
         assert window.loaded.path == str(ckpt)
+        assert window.devices.device.type == "cpu" and window.devices.threads == 2
         window.close()
     finally:
         torch.set_num_threads(threads)

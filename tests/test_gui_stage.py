@@ -57,14 +57,16 @@ def test_every_tab_fits_1280x720_for_every_bundled_model_and_long_class_lists(tm
                           *map(str, BUNDLED)], capture_output=True, text=True, timeout=400,
                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    # every tab, in normal and presentation mode
-    assert len(rows) == 2 * len(TABS) * (1 + len(BUNDLED)), out.stderr[-2000:]
+    # every tab and the stage view, in normal and presentation mode
+    assert len(rows) == 2 * (len(TABS) + 1) * (1 + len(BUNDLED)), out.stderr[-2000:]
     for row in rows:
         where = f"{row['model'][:20]} {row['tab']} {'F11' if row['presenting'] else 'normal'}"
         # Normal mode leaves room for a title bar; full screen has the whole screen.
         assert row["min_width"] <= 1280 and row["min_height"] <= (720 if row["presenting"] else 680), where
         if row["presenting"] and row["hero_share"] is not None:
             assert min(row["hero_share"]) >= 0.6, f"{where}: hero gets {row['hero_share']}"
+        if row["presenting"] and "stage_height_share" in row:
+            assert row["stage_height_share"] >= 0.6, f"{where}: the sample gets {row['stage_height_share']}"
 
 
 # -- keys ------------------------------------------------------------------------------------------
@@ -212,3 +214,44 @@ def test_generate_says_why_it_is_off_on_a_class_only_model(open_window, qtbot, t
     window = open_window(write_model(tmp_path / "shapes.pt"))
     generate = window.portraits.interpolation.generate
     assert not generate.isEnabled() and "not" in generate.toolTip()
+
+
+# -- linked views -------------------------------------------------------------------------------------
+
+def test_hovering_or_scrubbing_shows_the_distribution_drawn_from_and_its_field(open_window, qtbot, tmp_path):
+    from pixelcnn_studio.core.sampling import SampleStream
+    window = open_window(write_model(tmp_path / "shapes.pt", size=(6, 6)))
+    frame = run_to_end(qtbot, window, n=2, class_index=1, seed=4)
+    stream = SampleStream(window.loaded.model, 2, class_ids=torch.ones(2, dtype=torch.long), seed=4)
+    drawn = {}
+    while (step := stream.step()) is not None:
+        drawn[step.index] = step.probs.numpy().copy()
+    assert np.array_equal(stream.image.numpy(), frame.image)
+    window.canvas.hovered.emit(1, 1, 2)                        # sample 2, pixel (1, 2): step 8
+    sample, position, _, probs, value = window.distribution.last
+    assert (sample, position, value) == (1, (1, 2, 0), int(frame.image[1, 0, 1, 2]))
+    np.testing.assert_allclose(probs, drawn[8][1], atol=2e-3)   # kept as float16
+    assert window.field_overlay.pinned == (1, 2, 0)
+    qtbot.waitUntil(lambda: window.canvas.field_overlay_shown, timeout=10000)
+    window.canvas.hovered.emit(-1, -1, -1)                     # off the images: back to the live step
+    assert window.field_overlay.pinned is None and not window.canvas.field_overlay_shown
+    window.timeline.set_value(20)                              # scrubbing: the step before the handle
+    assert window.distribution.last[1] == (3, 1, 0)
+    np.testing.assert_allclose(window.distribution.last[3], drawn[19][window.canvas.selected], atol=2e-3)
+
+
+def test_resample_from_here_keeps_the_old_branch_beside_the_new(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "shapes.pt", size=(6, 6)))
+    old = run_to_end(qtbot, window, n=2, seed=4).image.copy()
+    window.timeline.set_value(10)
+    window.timeline.resample.click()
+    assert window.branch.isVisible() and np.array_equal(window.branch_canvas._image, old)
+    assert "the same first 10 steps" in window.branch_title.text()
+    qtbot.waitUntil(lambda: window.session.frame.seed == window.state.seed != 4
+                    and window.session.state == "done", timeout=10000)
+    new = window.session.frame.image
+    flat = lambda image: image.transpose(0, 2, 3, 1).reshape(2, -1)
+    assert np.array_equal(flat(new)[:, :10], flat(old)[:, :10])      # the same past
+    assert not np.array_equal(new, old)                              # another future
+    window.restart()
+    assert not window.branch.isVisible()                            # a new run has another past

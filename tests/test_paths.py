@@ -1,4 +1,10 @@
 """Where the package finds its own files and the user's folders, and bundled models by name."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -72,3 +78,30 @@ def test_commands_take_a_bundled_name_from_any_folder(tmp_path, monkeypatch, cap
     assert main(["info", "no-such-model"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no bundled model" in err and "fashion-mnist" in err
+
+
+def test_models_lists_every_bundled_model_with_its_card(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "fashion-mnist (default)" in out and "Noto emoji, 9 categories, 32x32 RGB" in out
+    assert main(["models", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == set(paths.bundled_model_names())
+    for row in rows.values():
+        assert row["description"] and row["size_mb"] > 0 and 0 < row["test_bits_per_dim"] < 8
+
+
+QUICK_PATHS = [["--help"], ["--version"], ["sample", "--help"], ["sample"], ["sample", "x", "--n", "many"],
+               ["no-such-command"], ["info", "no-such-model"]]
+
+
+@pytest.mark.parametrize("argv", QUICK_PATHS, ids=" ".join)
+def test_help_version_and_mistakes_never_import_torch(argv):
+    code = ("import sys\nfrom pixelcnn_studio.cli import main\n"
+            f"try:\n    status = main({argv!r})\nexcept SystemExit as exit:\n    status = exit.code\n"
+            "print('torch' in sys.modules, status)")
+    env = {**os.environ, "PYTHONPATH": str(Path(paths.__file__).parents[1])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    imported, status = result.stdout.split()[-2:]
+    assert imported == "False", result.stderr
+    assert status == ("0" if argv[-1] in ("--help", "--version") else "2"), result.stderr

@@ -85,3 +85,42 @@ def test_batched_embedding_matches_one_at_a_time(face_embedder):
 def test_portraits_preset_needs_a_folder(tmp_path, capsys):
     assert main(["train", "--preset", "portraits", "--out", str(tmp_path / "x")]) == 2
     assert "--data" in capsys.readouterr().err
+
+
+class Brightness:
+    """A stand-in embedder: the picture's mean level, and which call embedded it."""
+    name, dim = "test-brightness", 2
+
+    def __init__(self):
+        self.seen = []
+
+    def embed(self, picture):
+        self.seen.append(picture)
+        return np.array([np.asarray(picture, dtype=np.float32).mean(), 0.0], dtype=np.float32)
+
+
+def test_processes_share_the_embedding_work_and_swap_vectors(embeddings_cache, monkeypatch):
+    import torch
+
+    from pixelcnn_studio import embed
+    from pixelcnn_studio.train.embeddings import dataset_embeddings, picture_keys
+    fake = Brightness()
+    monkeypatch.setitem(embed._FACTORIES, fake.name, lambda: fake)
+    monkeypatch.setitem(embed._INSTANCES, fake.name, fake)
+    images = torch.arange(10, dtype=torch.uint8).mul(20).view(10, 1, 1, 1).expand(10, 3, 4, 4).contiguous()
+    expected = images.float().mean(dim=(1, 2, 3))
+
+    # Rank 0 of 2 embeds the even pictures only; rank 1's odd ones arrive through the exchange.
+    keys = picture_keys(images)
+
+    def exchange(part):
+        odd = {keys[i]: (np.array([i * 20.0, 0.0], np.float32), False) for i in range(1, 10, 2)}
+        return [part, odd]
+
+    vectors = dataset_embeddings(images, fake.name, share=(0, 2), exchange=exchange, show_progress=False)
+    assert len(fake.seen) == 5 and [np.asarray(p).mean() for p in fake.seen] == [0.0, 40.0, 80.0, 120.0, 160.0]
+    assert torch.allclose(vectors[:, 0], expected)
+    # The first process saved all ten: a later single-process run embeds nothing.
+    fake.seen.clear()
+    again = dataset_embeddings(images, fake.name, show_progress=False)
+    assert fake.seen == [] and torch.equal(again, vectors)

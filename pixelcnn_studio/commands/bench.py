@@ -13,35 +13,18 @@ import platform
 import resource
 import statistics
 import time
-from pathlib import Path
 
 import torch
 
 from ..core.config import ModelConfig
+from ..core.devices import dense_threads, describe_device, prepare, sampling_threads, set_threads, synchronize
 from ..core.likelihood import bits_per_dim
 from ..core.model import build_model
 from ..core.sampling import SampleStream
 from ..safe_text import json_text
+from .bench_shapes import bench_configs
 
 NAIVE_STEPS = 6
-
-
-def bench_configs(quick: bool) -> list[tuple[str, ModelConfig]]:
-    """The shapes of the bundled models (their presets), plus one of the paper's size for scale."""
-    if quick:
-        return [("tiny 8x8 grey", ModelConfig(image_size=8, hidden=8, layers=2, num_classes=2))]
-    from ..train.presets import PRESETS
-    configs = []
-    for name, shape in (("fashion-mnist", dict(image_size=28, channels=1, num_classes=10)),
-                        ("emoji", dict(image_size=32, channels=3, num_classes=9))):
-        p = PRESETS[name]
-        configs.append((f"{name} ({p['hidden']}x{p['layers']})",
-                        ModelConfig(hidden=p["hidden"], layers=p["layers"], kernel_size=p["kernel_size"],
-                                    output_hidden=p["output_hidden"], **shape)))
-    configs.append(("28x28 grey, paper size (128x15)",
-                    ModelConfig(image_size=28, hidden=128, layers=15, kernel_size=5, output_hidden=256,
-                                num_classes=10)))
-    return configs
 
 
 def _rss_mb() -> float:
@@ -49,40 +32,52 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _measure(config: ModelConfig, method: str, batch: int, threads: int, queue) -> None:
+def _peak_mb(device: torch.device, start_rss: float) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return max(0.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - start_rss)
+
+
+def _measure(config: ModelConfig, method: str, batch: int, threads: int | None, device: str, queue) -> None:
     """Child process: time one sampler on one model and report throughput and memory."""
-    torch.set_num_threads(threads)
+    where = torch.device(device)
+    set_threads(threads if threads is not None else sampling_threads(config, batch))
     torch.manual_seed(0)
-    model = build_model(config).eval()
+    model = build_model(config).eval().to(where)
     ids = torch.arange(batch) % config.num_classes if config.num_classes else None
     start_rss = _rss_mb()
     stream = SampleStream(model, batch, class_ids=ids, seed=0, method=method)
     t0 = time.perf_counter()
     if method == "naive":
         stream.step()                     # warm-up: first-call allocations are not the steady state
+        synchronize(where)
         t0 = time.perf_counter()
         for _ in range(NAIVE_STEPS):
             stream.step()
+        synchronize(where)
         per_step = (time.perf_counter() - t0) / NAIVE_STEPS
         grid_s = per_step * stream.total
     else:
         stream.run()
+        synchronize(where)
         grid_s = time.perf_counter() - t0
         per_step = grid_s / stream.total
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put({"subpixels_per_s": batch / per_step, "grid_s": grid_s,
-               "peak_mb": max(0.0, peak_mb - start_rss)})
+    queue.put({"subpixels_per_s": batch / per_step, "grid_s": grid_s, "peak_mb": _peak_mb(where, start_rss),
+               "threads": torch.get_num_threads()})
 
 
-def _measure_likelihood(config: ModelConfig, threads: int, queue) -> None:
-    torch.set_num_threads(threads)
-    model = build_model(config).eval()
-    x = torch.randint(0, config.levels, (64, config.channels, config.height, config.width))
-    ids = torch.arange(64) % config.num_classes if config.num_classes else None
+def _measure_likelihood(config: ModelConfig, threads: int | None, device: str, queue) -> None:
+    where = torch.device(device)
+    set_threads(threads if threads is not None else dense_threads())
+    model = build_model(config).eval().to(where)
+    x = torch.randint(0, config.levels, (64, config.channels, config.height, config.width), device=where)
+    ids = torch.arange(64, device=where) % config.num_classes if config.num_classes else None
     bits_per_dim(model, x[:8], class_ids=ids[:8] if ids is not None else None)
+    synchronize(where)
     t0 = time.perf_counter()
     bits_per_dim(model, x, class_ids=ids, batch_size=64)
-    queue.put({"images_per_s": 64 / (time.perf_counter() - t0)})
+    synchronize(where)
+    queue.put({"images_per_s": 64 / (time.perf_counter() - t0), "threads": torch.get_num_threads()})
 
 
 def _in_child(target, *args) -> dict:
@@ -100,46 +95,54 @@ def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def run_benchmarks(quick: bool = False, repeats: int = 3, threads: int = 1) -> dict:
+def run_benchmarks(quick: bool = False, repeats: int = 3, threads: int | None = None, device: str = "cpu") -> dict:
+    """`threads` None: each row uses the count the commands would choose (core/devices.py)."""
     rows, likelihood = [], []
     for name, config in bench_configs(quick):
         for batch in (1, 16):
             row = {"model": name, "batch": batch}
             for method in ("naive", "cached"):
-                runs = [_in_child(_measure, config, method, batch, threads) for _ in range(repeats)]
+                runs = [_in_child(_measure, config, method, batch, threads, device) for _ in range(repeats)]
                 row[method] = {k: _median(runs, k) for k in runs[0]}
             row["speed-up"] = row["cached"]["subpixels_per_s"] / row["naive"]["subpixels_per_s"]
             rows.append(row)
-        runs = [_in_child(_measure_likelihood, config, threads) for _ in range(repeats)]
-        likelihood.append({"model": name, "images_per_s": _median(runs, "images_per_s")})
+        runs = [_in_child(_measure_likelihood, config, threads, device) for _ in range(repeats)]
+        likelihood.append({"model": name, "images_per_s": _median(runs, "images_per_s"),
+                           "threads": _median(runs, "threads")})
     return {
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                    "threads": threads, "torch": torch.__version__, "python": platform.python_version()},
+                    "threads": "per row" if threads is None else threads, "device": describe_device(device),
+                    "torch": torch.__version__, "python": platform.python_version()},
         "repeats": repeats, "sampling": rows, "likelihood": likelihood,
     }
 
 
 def format_table(result: dict) -> str:
     m = result["machine"]
-    lines = [f"machine: {m['cores']} cores ({m['cpu']}), {m['threads']} torch threads, torch {m['torch']}; "
-             f"median of {result['repeats']} runs",
+    lines = [f"machine: {m['cores']} cores ({m['cpu']}), device {m['device']}, torch threads {m['threads']}, "
+             f"torch {m['torch']}; median of {result['repeats']} runs",
              "",
-             "| model | batch | naive sub-px/s | cached sub-px/s | speed-up | cached grid | naive grid | "
+             "| model | batch | threads | naive sub-px/s | cached sub-px/s | speed-up | cached grid | naive grid | "
              "cached peak MB | naive peak MB |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in result["sampling"]:
         n, c = r["naive"], r["cached"]
-        lines.append(f"| {r['model']} | {r['batch']} | {n['subpixels_per_s']:,.0f} | {c['subpixels_per_s']:,.0f} | "
-                     f"{r['speed-up']:.0f}x | {c['grid_s']:.2f} s | ~{n['grid_s']:.0f} s | "
+        lines.append(f"| {r['model']} | {r['batch']} | {c['threads']:.0f} | {n['subpixels_per_s']:,.0f} | "
+                     f"{c['subpixels_per_s']:,.0f} | {r['speed-up']:.0f}x | {c['grid_s']:.2f} s | "
+                     f"~{n['grid_s']:.0f} s | "
                      f"{c['peak_mb']:.0f} | {n['peak_mb']:.0f} |")
-    lines += ["", "| model | likelihood (bits/dim) images/s, batch 64 |", "|---|---:|"]
+    lines += ["", "| model | threads | likelihood (bits/dim) images/s, batch 64 |", "|---|---:|---:|"]
     for r in result["likelihood"]:
-        lines.append(f"| {r['model']} | {r['images_per_s']:,.0f} |")
+        lines.append(f"| {r['model']} | {r['threads']:.0f} | {r['images_per_s']:,.0f} |")
     return "\n".join(lines)
 
 
 def run_bench(args) -> int:
+    device = prepare(args.device, args.threads)     # a bad --device or --threads fails before any run
     if getattr(args, "train", False) or getattr(args, "profile", False):
+        if args.device not in ("auto", "cpu"):
+            from ..errors import UserError
+            raise UserError("--train and --profile time the training step on the CPU; drop --device")
         from .bench_train import format_train_table, run_profiles, run_train_benchmarks
         threads = args.threads
         if args.profile:
@@ -149,6 +152,6 @@ def run_bench(args) -> int:
                                       threads=threads, compile_too=args.compile)
         print(json_text(result) if args.json else format_train_table(result))
         return 0
-    result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=max(1, args.threads or 1))
+    result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=args.threads, device=str(device))
     print(json_text(result) if args.json else format_table(result))
     return 0

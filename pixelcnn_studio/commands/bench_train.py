@@ -31,7 +31,7 @@ def train_shapes(quick: bool) -> list[tuple[str, ModelConfig]]:
         return [("tiny 8x8 grey (8x2)", ModelConfig(image_size=8, hidden=8, layers=2, kernel_size=3,
                                                     output_hidden=16, num_classes=2))]
     from ..train.presets import PRESETS
-    from .bench import bench_configs
+    from .bench_shapes import bench_configs
     shapes = [(name, config) for name, config in bench_configs(False) if "paper" not in name]
     # 851,456 parameters: the size of the PyTorch Gated PixelCNN of the UvA deep-learning
     # tutorial 12 (852,160), the reference the training speed was first compared against.

@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from ..core.checkpoint import load_checkpoint
+from ..core.devices import prepare, sampling_threads, set_threads
 from ..core.export import check_output_path, frame_schedule, grid_shape, make_grid, save_gif, save_npy, save_png
 from ..core.memory import fits, format_bytes, limit_text
 from ..core.plan import plan_run
@@ -104,11 +105,11 @@ def check_sizes(args, config, kind: str, columns: int) -> None:
 def run_sample(args) -> int:
     from ..errors import UserError
     out, kind = check_arguments(args)
-    # One sub-pixel is a handful of tiny matrix products: one thread is fastest, and extra
-    # threads spinning against a busy machine slow each step down by orders of magnitude.
-    torch.set_num_threads(1)
+    device = prepare(args.device, args.threads)
     loaded = load_checkpoint(args.checkpoint)
     cfg = loaded.config
+    if args.threads is None:
+        set_threads(sampling_threads(cfg, args.n))
     # Checked on a square grid before the plan lists every image, then on the plan's own grid.
     check_sizes(args, cfg, kind, int(math.ceil(math.sqrt(args.n))))
     try:
@@ -118,13 +119,13 @@ def run_sample(args) -> int:
                         seed=args.seed, temperature=args.temperature, greedy=args.greedy, method=args.method)
         columns = plan.grid_columns
         check_sizes(args, cfg, kind, columns)
-        stream = SampleStream(loaded.model, plan.n, **plan.sampler_arguments())
+        stream = SampleStream(loaded.model.to(device), plan.n, **plan.sampler_arguments())
     except ValueError as exc:
         raise UserError(str(exc)) from exc
     frames, marks = [], set(frame_schedule(stream.total, GIF_FRAMES)) if kind == ".gif" else set()
     while (step := stream.step()) is not None:
         if step.index + 1 in marks:
-            frames.append(make_grid(stream.image, columns=columns, scale=args.scale))
+            frames.append(make_grid(stream.image.cpu(), columns=columns, scale=args.scale))
     images = stream.image.cpu()
     if kind == ".npy":
         save_npy(out, images)

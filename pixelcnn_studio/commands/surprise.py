@@ -4,9 +4,10 @@ from __future__ import annotations
 import torch
 
 from ..core.checkpoint import load_checkpoint
+from ..core.devices import dense_threads, prepare, set_threads
 from ..core.export import check_output_path, save_png
-from ..core.surprise import map_picture
 from ..embed.scoring import class_label, score_picture
+from ..render.surprise_map import map_picture
 from ..safe_text import json_text, shown
 
 
@@ -51,7 +52,11 @@ def run_surprise(args) -> int:
     out = check_output_path(args.out, (".png",)) if args.out else None
     from ..embed.images import open_image
     picture = open_image(args.image)      # a bad picture fails before the model is loaded
+    device = prepare(args.device, args.threads)
     loaded = load_checkpoint(args.checkpoint)
+    if args.threads is None:
+        set_threads(dense_threads())      # one pass over whole pictures: big convolutions
+    loaded.model.to(device)               # in place: the scoring below runs where the model is
     prepared, result = score_named_class(loaded, picture, args.class_)
     if out is not None:
         try:

@@ -223,10 +223,6 @@ def check_metadata(payload: dict) -> None:
             continue
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
             raise ValueError(f"'{key}' must be a dict of named values, found a {type(value).__name__}")
-    for key, value in (payload.get("metrics") or {}).items():
-        if value is not None and not isinstance(value, (int, float, str)):
-            from ..safe_text import shown
-            raise ValueError(f"metric {shown(key, 40)} is a {type(value).__name__}, not a number")
 
 
 def check_gallery(gallery, config: ModelConfig) -> None:

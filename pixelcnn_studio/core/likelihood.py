@@ -24,10 +24,18 @@ def nll_from_logits(logits: torch.Tensor, x: torch.Tensor, reduction: str = "mea
 
 
 def nll_per_subpixel(model, x, class_ids=None, embedding=None) -> torch.Tensor:
-    """-log p(x_{i,c} | x_{<(i,c)}) in nats, shaped like x: (B, C, H, W)."""
+    """-log p(x_{i,c} | x_{<(i,c)}) in nats, shaped like x: (B, C, H, W), on the model's device.
+
+    The inputs may live anywhere: they are moved to the model's device. Sum the result in float64
+    after `.cpu()` (Apple's MPS has no float64).
+    """
     x = torch.as_tensor(x)
     if x.is_floating_point():
         raise TypeError("nll_per_subpixel needs integer levels (the targets of the softmax)")
+    device = next(model.parameters()).device
+    x = x.to(device)
+    class_ids = None if class_ids is None else torch.as_tensor(class_ids).to(device)
+    embedding = None if embedding is None else torch.as_tensor(embedding).to(device)
     logits = model(x, class_ids=class_ids, embedding=embedding)
     # bf16/fp16 logits (autocast) are widened; float64 stays float64 for exact comparisons.
     logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
@@ -50,7 +58,7 @@ def bits_per_dim(model, x, class_ids=None, embedding=None, batch_size: int = 256
                 if emb.dim() == 2 and emb.shape[0] == x.shape[0]:
                     emb = emb[start:stop]
             nll = nll_per_subpixel(model, x[start:stop], ids, emb)
-            total += float(nll.double().sum())
+            total += float(nll.cpu().double().sum())
             count += nll.numel()
     model.train(was_training)
     return total / count / math.log(2.0)

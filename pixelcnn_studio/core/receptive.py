@@ -16,7 +16,9 @@ from .config import ModelConfig
 from .layers import channel_groups
 from .model import build_model
 
-STACKS = ("vertical", "horizontal", "combined")
+# The three fields of a gated layer, named once for the core, the explorer and the exports.
+VERTICAL, HORIZONTAL, COMBINED = "vertical", "horizontal", "combined"
+STACKS = (VERTICAL, HORIZONTAL, COMBINED)
 
 
 def _probe_model(config: ModelConfig):
@@ -48,7 +50,7 @@ def _config_of(model_or_config) -> ModelConfig:
 
 
 def receptive_field(model_or_config, target, *, channel: int = 0, layers: int | None = None,
-                    stack: str = "combined") -> torch.Tensor:
+                    stack: str = COMBINED) -> torch.Tensor:
     """Bool (C, H, W): the input sub-pixels that can influence sub-pixel `channel` at
     `target=(row, col)` after `layers` layers (the output logits when None).
 
@@ -72,13 +74,13 @@ def receptive_field(model_or_config, target, *, channel: int = 0, layers: int | 
                    requires_grad=True)
     gated = config.variant == "gated"
     if layers is None:
-        logits = model.head(model.run_layers(x, None, link=(stack != "horizontal" or not gated)))
+        logits = model.head(model.run_layers(x, None, link=(stack != HORIZONTAL or not gated)))
         out = logits[0, :, channel, row, col].sum()
     else:
         trace = []
-        model.run_layers(x, None, upto=layers, link=(stack != "horizontal" or not gated), trace=trace)
+        model.run_layers(x, None, upto=layers, link=(stack != HORIZONTAL or not gated), trace=trace)
         last = trace[-1]
-        if gated and stack == "vertical":
+        if gated and stack == VERTICAL:
             out = last["pre_v"][0, :, row, col].sum()
         else:
             units = channel_groups(model.config.hidden, config.channels) == channel

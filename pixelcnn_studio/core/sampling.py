@@ -45,6 +45,8 @@ class SampleStream:
         self.temperature, self.greedy, self.method = float(temperature), bool(greedy), method
         param = next(model.parameters())
         self.dtype, self.device = param.dtype, param.device
+        # The distribution is drawn from in float64, which Apple's MPS lacks: there, on the CPU.
+        self.draw_device = torch.device("cpu") if self.device.type == "mps" else self.device
         with torch.no_grad():
             # Conditioning depends on the class or embedding only: computed once per run.
             self.terms = model.layer_terms(class_ids, embedding, batch=n)
@@ -126,7 +128,7 @@ class SampleStream:
         index = self.next_index
         row, col, channel = self.position(index)
         with torch.no_grad():
-            logits = self.engine.logits(row, col, channel).to(torch.float64)
+            logits = self.engine.logits(row, col, channel).to(self.draw_device, torch.float64)
             log_model = torch.log_softmax(logits, dim=1)
             if self.greedy:
                 probs = torch.zeros_like(logits)
@@ -138,7 +140,7 @@ class SampleStream:
                 u = self.uniforms[index].to(cdf.device).unsqueeze(1) * cdf[:, -1:]
                 values = torch.searchsorted(cdf, u, right=True).squeeze(1).clamp_(max=self.levels - 1)
             self.image[:, channel, row, col] = values.to(torch.uint8)
-            self.engine.update(row, col, channel, self._scaled(values))
+            self.engine.update(row, col, channel, self._scaled(values.to(self.device)))
         self.log_probs[index] = log_model.gather(1, values.unsqueeze(1)).squeeze(1).cpu()
         self.next_index = index + 1
         return SampleStep(index, row, col, channel, values.cpu(), probs.float().cpu(),

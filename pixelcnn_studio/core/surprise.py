@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from .likelihood import nll_per_subpixel
@@ -31,6 +30,11 @@ class Surprise:
         return self.bits.sum(dim=0)
 
 
+def _device_of(model) -> torch.device:
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
+
+
 def class_log_likelihoods(model, x, *, batch_size: int = 64) -> torch.Tensor:
     """log p(x_i | c) in nats for every image and class of a class-conditional model: float64 (B, K).
 
@@ -41,15 +45,16 @@ def class_log_likelihoods(model, x, *, batch_size: int = 64) -> torch.Tensor:
     x = torch.as_tensor(x)
     out = torch.empty(x.shape[0], classes, dtype=torch.float64)
     pairs = [(i, c) for i in range(x.shape[0]) for c in range(classes)]
+    device = _device_of(model)
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
             for start in range(0, len(pairs), batch_size):
                 chunk = pairs[start:start + batch_size]
-                images = x[[i for i, _ in chunk]]
-                ids = torch.tensor([c for _, c in chunk])
-                nll = nll_per_subpixel(model, images, ids).double().flatten(1).sum(1)
+                images = x[[i for i, _ in chunk]].to(device)
+                ids = torch.tensor([c for _, c in chunk], device=device)
+                nll = nll_per_subpixel(model, images, ids).cpu().double().flatten(1).sum(1)
                 for (i, c), value in zip(chunk, nll.tolist()):
                     out[i, c] = -value
     finally:
@@ -67,6 +72,11 @@ def surprise(model, x, *, class_id: int | None = None, embedding=None) -> Surpri
         x = x.unsqueeze(0)
     if x.shape[0] != 1:
         raise ValueError(f"surprise scores one picture, got a batch of {x.shape[0]}")
+    # Scored where the model is (a GPU with --device); the results come back to the CPU.
+    device = _device_of(model)
+    x = x.to(device)
+    if embedding is not None:
+        embedding = torch.as_tensor(embedding).to(device)
     was_training = model.training
     model.eval()
     try:
@@ -75,41 +85,15 @@ def surprise(model, x, *, class_id: int | None = None, embedding=None) -> Surpri
             if classes:
                 if class_id is not None and not 0 <= class_id < classes:
                     raise ValueError(f"class id {class_id} is out of range 0..{classes - 1}")
-                nll = nll_per_subpixel(model, x.expand(classes, *x.shape[1:]), torch.arange(classes)).double()
+                every_class = nll_per_subpixel(model, x.expand(classes, *x.shape[1:]), torch.arange(classes))
+                nll = every_class.cpu().double()
                 log_likelihood = -nll.flatten(1).sum(1)
                 posterior = torch.softmax(log_likelihood, dim=0)
                 chosen = int(posterior.argmax()) if class_id is None else int(class_id)
                 bits = nll[chosen] / LN2
             else:
                 posterior, chosen = None, None
-                bits = nll_per_subpixel(model, x, None, embedding)[0].double() / LN2
+                bits = nll_per_subpixel(model, x, None, embedding)[0].cpu().double() / LN2
     finally:
         model.train(was_training)
     return Surprise(bits=bits, bits_per_dim=float(bits.mean()), class_id=chosen, class_posterior=posterior)
-
-
-# -- pictures of it ----------------------------------------------------------------------------
-
-def heat_rgb(values, top: float) -> np.ndarray:
-    """(H, W) non-negative values as viridis colours, 0 -> dark purple, `top` and above -> yellow."""
-
-    from .field_export import VIRIDIS
-    level = np.clip(np.asarray(values, dtype=np.float64) / max(top, 1e-12), 0.0, 1.0) * (len(VIRIDIS) - 1)
-    low = np.floor(level).astype(int).clip(0, len(VIRIDIS) - 2)
-    frac = (level - low)[..., None]
-    return (VIRIDIS[low] * (1 - frac) + VIRIDIS[low + 1] * frac).round().astype(np.uint8)
-
-
-def map_picture(picture, result: Surprise, *, scale: int = 8, top: float | None = None) -> np.ndarray:
-    """The picture (uint8 (C, H, W)) and its bits-per-pixel heat map side by side, as one RGB array.
-
-    `top` fixes the bits that map to the brightest colour, so maps of different pictures compare;
-    by default it is this picture's largest value."""
-    picture = np.asarray(picture, dtype=np.uint8)
-    rgb = np.repeat(picture, 3, axis=0) if picture.shape[0] == 1 else picture
-    rgb = rgb.transpose(1, 2, 0)
-    per_pixel = result.bits_per_pixel.numpy()
-    heat = heat_rgb(per_pixel, float(per_pixel.max()) if top is None else top)
-    gap = np.full((rgb.shape[0], 1, 3), 255, np.uint8)
-    both = np.concatenate([rgb, gap, heat], axis=1)
-    return both.repeat(scale, axis=0).repeat(scale, axis=1)

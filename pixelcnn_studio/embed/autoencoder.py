@@ -14,12 +14,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import EmbedderMismatch, EmbedderUnavailable, get_embedder
+from .base import AUTOENCODER, EmbedderMismatch
 from .prepare import Preparation, PreparedPicture, prepare_picture, preparation_for
 
-NAME = "autoencoder"
-# Pretrained embedders that are optional extras, and the command that installs each.
-INSTALL_HINTS = {"face-dlib-128": "pip install 'pixelcnn-studio[faces]'"}
+NAME = AUTOENCODER
 CONFIG_KEYS = ("channels", "image_size", "dim", "width", "downsamples", "levels")
 
 
@@ -228,40 +226,12 @@ class AutoencoderEmbedder:
             return self.encoder(x)[0].float().cpu().numpy().astype(np.float32)
 
 
-def embedder_for_checkpoint(loaded):
-    """The embedder a loaded checkpoint expects (None when its model takes no embedding):
-    the checkpoint's own encoder for an auto-encoder, otherwise the named pretrained embedder."""
-    config, entry = loaded.config, loaded.embedder
-    wanted = int(getattr(config, "embedding_dim", 0) or 0)
-    where = f"{loaded.path}: " if getattr(loaded, "path", "") else ""
-    if not wanted:
-        return None
-    if not entry or not entry.get("name"):
-        raise EmbedderUnavailable(f"{where}the model takes a {wanted}-D embedding but the checkpoint does not "
-                                  "name its embedder")
-    name = str(entry["name"])
-    stored = entry.get("dim")
-    if stored is not None and int(stored) != wanted:
-        raise EmbedderMismatch(f"{where}the checkpoint's embedder {name!r} is {stored}-D but the model takes "
-                               f"{wanted}-D embeddings")
-    if name == NAME:
-        encoder = encoder_from_checkpoint_entry(entry)
-        if config.channels != encoder.channels or _pair(config.image_size) != encoder.image_size:
-            raise EmbedderMismatch(f"{where}the checkpoint's encoder takes {encoder.channels}-channel "
-                                   f"{encoder.image_size} pictures but the model makes {config.channels}-channel "
-                                   f"{_pair(config.image_size)} ones")
-        embedder = AutoencoderEmbedder(encoder, preparation_for(loaded))
-    else:
-        try:
-            embedder = get_embedder(name)
-        except EmbedderMismatch:
-            raise
-        except EmbedderUnavailable as exc:
-            hint = INSTALL_HINTS.get(name)
-            how = f"install it with: {hint}" if hint else str(exc)
-            raise EmbedderUnavailable(f"{where}this model is conditioned on the {name!r} embedder, which is not "
-                                      f"available here; {how}") from exc
-    if embedder.dim != wanted:
-        raise EmbedderMismatch(f"{where}the {name!r} embedder makes {embedder.dim}-D vectors but the model takes "
-                               f"{wanted}-D embeddings")
-    return embedder
+def embedder_from_checkpoint(loaded, where: str = "") -> AutoencoderEmbedder:
+    """The encoder an auto-encoder checkpoint carries, checked against the model's picture size."""
+    config = loaded.config
+    encoder = encoder_from_checkpoint_entry(loaded.embedder)
+    if config.channels != encoder.channels or _pair(config.image_size) != encoder.image_size:
+        raise EmbedderMismatch(f"{where}the checkpoint's encoder takes {encoder.channels}-channel "
+                               f"{encoder.image_size} pictures but the model makes {config.channels}-channel "
+                               f"{_pair(config.image_size)} ones")
+    return AutoencoderEmbedder(encoder, preparation_for(loaded))

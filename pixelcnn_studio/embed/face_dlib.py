@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import EmbedderUnavailable
+from .base import EmbedderUnavailable
 from .images import ImageInputError, open_image
 
 NAME = "face-dlib-128"

@@ -37,38 +37,84 @@ def ensure_app():
     return app
 
 
-def create_window(path=None, *, load_default: bool = True):
-    """The main window, shown, with `path` (or the bundled default model) loading behind it."""
-    import torch
-    # One thread: a sub-pixel's work is too small to split, and idle OpenMP threads spinning on
-    # two cores starve the GUI thread (sampling gets slower, not faster, with more).
-    torch.set_num_threads(1)
+def create_window(path=None, *, load_default: bool = True, device: str = "auto", threads: int | None = None,
+                  replaces=None):
+    """The main window, shown, with `path` (or the bundled default model) loading behind it.
+
+    `device` and `threads` are the command line's --device and --threads; `replaces` is the
+    start-up window, whose place (the same saved geometry, clamped the same way) it takes.
+    """
     ensure_app()
     from .main_window import MainWindow
+    from ..core.devices import set_threads
     from ..paths import default_model
+    # One thread until a run chooses its own: idle OpenMP threads spinning on a small machine
+    # starve the GUI thread.
+    set_threads(threads or 1)
     window = MainWindow()
+    window.devices.threads = threads
+    if replaces is not None:
+        # Closed just before, so that the window manager puts the new window where the old one was.
+        replaces.close()
     window.show()
+    if device != "auto":
+        window.devices.choose(device)
     target = path if path is not None else (default_model() if load_default else None)
     if target is not None:
         window.open_checkpoint(str(target))
     return window
 
 
-def run_app(path=None) -> int:
+def run_app(path=None, *, device: str = "auto", threads: int | None = None) -> int:
+    """The app: a window at once, PyTorch and the model loaded behind it (see startup.py)."""
+    from ..errors import UserError
+    from ..paths import default_model
     if path is not None and not Path(path).exists():
-        from ..core.checkpoint import CheckpointError
-        raise CheckpointError(path, "no such file")
+        raise UserError(f"{path}: no such file")
+    if threads is not None and threads < 1:
+        raise UserError(f"--threads must be at least 1, got {threads}")
     app = ensure_app()
-    window = create_window(path)
-    if os.environ.get("PIXELCNN_STUDIO_TIMING"):
-        _report_timing(window)
-    app.aboutToQuit.connect(window.shutdown)
+    from .startup import Preloader, StartupWindow
+    splash = StartupWindow()
+    splash.show_now()
+    # PIXELCNN_STUDIO_TIMING=1 reports the start-up; =exit also quits once the model is ready
+    # (scripted checks: scripts/measure_app.py, the installed-package test).
+    timing = os.environ.get("PIXELCNN_STUDIO_TIMING", "")
+    if timing:
+        _report("window shown", now=True)
+    target = str(path) if path is not None else (str(default_model()) if default_model() else None)
+    preloader = Preloader(target, threads)
+    windows = []
+
+    def open_main_window(loaded, error: str) -> None:
+        splash.set_status("Opening the studio…")
+        app.processEvents()
+        window = create_window(load_default=False, device=device, threads=threads, replaces=splash)
+        windows.append(window)
+        app.aboutToQuit.connect(window.shutdown)
+        if timing:
+            quit_after = timing == "exit"
+            window.model_loaded.connect(lambda _: _report("model ready", quit_after=quit_after))
+            if quit_after:
+                window.load_failed.connect(lambda *_: app.exit(1))
+        if target is not None:
+            window.adopt_checkpoint(target, loaded, error)
+
+    splash.follow(preloader)
+    splash.ready.connect(open_main_window)
+    preloader.start()
     return app.exec()
 
 
-def _report_timing(window) -> None:
-    """PIXELCNN_STUDIO_TIMING=1: print when the window is up and when the model is ready to sample."""
+def _report(event: str, now: bool = False, quit_after: bool = False) -> None:
+    """Print when the window is up and when the model is ready to sample (and quit, when asked)."""
+    def say():
+        print(f"startup: {event} {_process_age():.2f} s after launch", file=sys.stderr, flush=True)
+        if quit_after:
+            from PySide6.QtWidgets import QApplication
+            QApplication.instance().quit()
+    if now:
+        say()
+        return
     from PySide6.QtCore import QTimer
-    QTimer.singleShot(0, lambda: print(f"startup: window shown {_process_age():.2f} s after launch", file=sys.stderr))
-    window.model_loaded.connect(lambda _: print(f"startup: model ready {_process_age():.2f} s after launch",
-                                                file=sys.stderr))
+    QTimer.singleShot(0, say)        # on the next turn of the event loop, once it has been drawn

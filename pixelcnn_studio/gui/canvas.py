@@ -187,7 +187,7 @@ class SampleCanvas(QWidget):
             metrics = self.fontMetrics()
             # A long class name takes at most a fifth of the width; it is elided, not the images shrunk.
             label_w = min(max(metrics.horizontalAdvance(t) for t in self._row_labels), self.width() / 5) + 14
-        margin = 12.0
+        margin = 4.0 if staged else 12.0
         avail_w = max(1.0, self.width() - 2 * margin - label_w)
         avail_h = max(1.0, self.height() - 2 * margin)
         gap = max(3.0, min(12.0, min(avail_w / cols, avail_h / rows) * 0.05))
@@ -196,7 +196,9 @@ class SampleCanvas(QWidget):
         whole = math.floor(scale * dpr) / dpr
         # Whole device pixels per image pixel keep every pixel the same size; but where that would
         # waste more than a sixth of the room (small tiles: many images), size beats evenness.
-        if whole >= 1 and whole >= scale * (5 / 6):
+        # On stage one sample is shown as large as it fits: at 15 device pixels or more a cell, one
+        # pixel of unevenness does not show, and snapping would give up to a sixteenth of the height.
+        if whole >= 1 and whole >= scale * (5 / 6) and not (staged and whole >= 15):
             scale = whole
         scale = max(scale, 0.25)
         tile_w, tile_h = W * scale, H * scale

@@ -127,7 +127,7 @@ class StatsPanel(QWidget):
         self.rate = QLabel("–")
         self.position = QLabel("–")
         self.mean_bpd = QLabel("–")
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow("Progress", self.progress)
         form.addRow("Speed", self.rate)
         form.addRow("Now at", self.position)
@@ -161,6 +161,9 @@ class StatsPanel(QWidget):
         self._compact = on
         for w in self._details:
             w.setVisible(not on)
+        # Large type in a narrow panel: each value under its label rather than cut off beside it.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows if on else
+                                   QFormLayout.RowWrapPolicy.DontWrapRows)
 
     def set_palette(self, pal: Palette) -> None:
         self._pal = pal

@@ -55,6 +55,7 @@ class DistributionView(QWidget):
         self._levels = 0
         self.title = QLabel("Predictive distribution")
         self.title.setObjectName("sectionTitle")
+        self.title.setWordWrap(True)
         self.caption = QLabel("Start a run to see what the model predicts for each sub-pixel.")
         self.caption.setObjectName("muted")
         self.caption.setWordWrap(True)

@@ -20,26 +20,18 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from ..core import ModelConfig
-from ..core.field_export import (compose_picture, describe_layer, field_stats, hover_text, pixel_field,
-                                 visible_channels)
+from ..core.field_analysis import field_stats, pixel_field, visible_channels
+from ..core.receptive import COMBINED, STACKS
+from ..render.field_picture import compose_picture, describe_layer, hover_text
 from .explorer_canvas import FieldCanvas
 from .explorer_export import FieldExports
-from .explorer_fields import STACKS, FieldStore
-from .explorer_lesson import LessonPair, lesson_sentence
+from .explorer_fields import FieldStore
+from .explorer_lesson import LessonPair, LessonViews, how_to_get
 from .explorer_panel import EXPLANATION, ControlPanel, legend_label
 from .explorer_worker import EffectiveJob, FieldWorker
 
 PLAY_INTERVAL_MS = 800
 DEFAULT_CONFIG = ModelConfig(image_size=28, channels=1, hidden=32, layers=6, kernel_size=5)
-
-
-def how_to_get(message: str) -> str:
-    """The ways to get a missing dataset from its error, for a user: no source-tree scripts, and
-    the home folder written as ~."""
-    ways = [line.split(":", 1)[1].strip() for line in message.splitlines()
-            if line.strip().startswith(("Get it with:", "or:")) and ":" in line]
-    ways = [w.replace(str(Path.home()), "~") for w in ways if "scripts/" not in w and "source tree" not in w]
-    return (" To get them: " + "; or ".join(ways) + ".") if ways else ""
 
 
 def _stop_worker(worker) -> None:
@@ -49,7 +41,7 @@ def _stop_worker(worker) -> None:
         pass
 
 
-class ReceptiveFieldExplorer(FieldExports, QWidget):
+class ReceptiveFieldExplorer(FieldExports, LessonViews, QWidget):
     """`ReceptiveFieldExplorer(checkpoint)` or `(config=..., model=...)`; `set_model` to switch."""
 
     def __init__(self, checkpoint=None, *, config=None, model=None, class_names=None, parent=None):
@@ -243,19 +235,6 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
         self.canvas.set_theme(pal)
         self.lesson.other_canvas.set_theme(pal)
 
-    @property
-    def comparing(self) -> bool:
-        return self.panel.compare_toggle.isChecked() and self._mode == "exact"
-
-    def _on_compare(self, on: bool) -> None:
-        self._update_enabled()
-        self._redraw()
-
-    def step_layer(self, delta: int) -> None:
-        """←/→ on the tab: one layer down or up (the output comes after the last layer)."""
-        slider = self.layer_slider
-        slider.setValue(min(slider.maximum(), max(slider.minimum(), slider.value() + delta)))
-
     def set_large_text(self, large: bool) -> None:
         # An empty QFont sets nothing, so the view goes back to following the app's font; the
         # large one sets only the size, so the family still follows the app.
@@ -277,7 +256,7 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
     def current_field(self):
         """The combined field now on show (bool (C, H, W)), or None while it is computed."""
         fields = self.fields_at(self._layer)
-        return None if fields is None else fields["combined"]
+        return None if fields is None else fields[COMBINED]
 
     @property
     def blind_spot_count(self) -> int:
@@ -386,14 +365,14 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
         self._redraw_lesson(fields)
         self.panel.layer_label.setText(describe_layer(self._layer, self._config.layers).capitalize())
         if fields is not None:
-            stats = field_stats(pixel_field(fields["combined"]), self._target)
+            stats = field_stats(pixel_field(fields[COMBINED]), self._target)
             text = f"Target ({self._target[0]}, {self._target[1]}) sees {stats.seen} of {stats.earlier} earlier pixels."
             if self._variant == "original":
                 text += (f" <b>Blind spot: misses {stats.blind} of the {stats.in_reach} earlier pixels inside "
                          "its reach</b> (hatched); no depth fixes that.")
             self._stats.setText(text)
             if self._config.channels == 3:
-                self.chips.set_state(self._channel, visible_channels(fields["combined"], self._target))
+                self.chips.set_state(self._channel, visible_channels(fields[COMBINED], self._target))
         if self._mode == "effective" and picture.heat is not None:
             count = self._effective[self._effective_key()][1]
             source = self._source()
@@ -401,28 +380,6 @@ class ReceptiveFieldExplorer(FieldExports, QWidget):
             note = " Conditioned on the zero embedding." if self._config.embedding_dim else ""
             self._stats.setText(f"Mean |gradient| of the target's logit over {count} {source} images. "
                                 f"Brighter pixels move the prediction more.{note}")
-
-    def _redraw_lesson(self, fields) -> None:
-        """The other network beside this one, and one sentence under each (exact fields only)."""
-        comparing = self.comparing
-        self.lesson.set_comparing(comparing)
-        main, other = self.lesson.main, self.lesson.other
-        main.caption.setVisible(self._mode == "exact")
-        if self._mode != "exact":
-            return
-        layers = self._config.layers
-        if fields is not None:
-            stats = field_stats(pixel_field(fields["combined"]), self._target)
-            main.caption.setText(lesson_sentence(self._variant, stats, self._layer, layers))
-        if not comparing:
-            return
-        variant = "original" if self._variant == "gated" else "gated"
-        other_fields = self.fields_at(self._layer, variant)
-        if other_fields is not None:
-            other.canvas.set_picture(self.picture(variant=variant, exact=True))
-            stats = field_stats(pixel_field(other_fields["combined"]), self._target)
-            other.caption.setText(lesson_sentence(variant, stats, self._layer, layers))
-        other.canvas.set_busy(other_fields is None)
 
     def _on_hover(self, row, col) -> None:
         picture = self.canvas.picture()

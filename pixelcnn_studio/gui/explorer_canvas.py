@@ -1,6 +1,6 @@
 """The explorer's grid: the core's field picture, scaled by a whole number, and clickable.
 
-The picture is rendered by core.field_export at exactly the cell size that fits, so what is on
+The picture is rendered by render.field_picture at exactly the cell size that fits, so what is on
 screen is pixel for pixel what an export contains, and every image pixel is a square of equal
 device pixels, crisp when projected.
 """
@@ -11,7 +11,8 @@ from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..core.field_export import EARLIER, GRID, LATER, FieldPicture, render_grid
+from ..render.colours import EARLIER, GRID, LATER
+from ..render.field_picture import FieldPicture, render_grid
 
 # The field grid's neutral cells in the light theme (the stacks' colours stay as they are).
 LIGHT_NEUTRALS = {LATER: (236, 238, 242), EARLIER: (196, 201, 211), GRID: (255, 255, 255)}

@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog
 
-from ..core.field_export import save_field_png, save_growth_gif
+from ..render.field_picture import save_field_png, save_growth_gif
 
 
 class FieldExports:

@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import replace
 
+from ..core.receptive import COMBINED, STACKS, VERTICAL
 from .explorer_worker import ExactJob
 
-STACKS = ("vertical", "horizontal", "combined")
 # A 64x64 colour field is 12 KB; a few thousand of them is a few tens of MB at most.
 CACHE_LIMIT = 4000
 
 
 def stacks_of(variant: str) -> tuple:
-    return STACKS if variant == "gated" else ("combined",)
+    return STACKS if variant == "gated" else (COMBINED,)
 
 
 class FieldStore:
@@ -52,7 +52,7 @@ class FieldStore:
 
     def job(self, variant, target, channel, layer, stack) -> ExactJob:
         # The vertical stack has no output of its own: "output" shows it at the last layer.
-        layers = self.config.layers if (layer is None and stack == "vertical") else layer
+        layers = self.config.layers if (layer is None and stack == VERTICAL) else layer
         return ExactJob(self.key(variant, target, channel, layer, stack), self.configs[variant], tuple(target),
                         channel, layers, stack)
 

@@ -14,16 +14,16 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QGridLayout, 
                                QWidget)
 
 from ..core.export import make_grid
-from ..core.field_export import (BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, LATER, STACK_COLOURS,
-                                 STACK_LABELS, TARGET, VIRIDIS)
+from ..core.receptive import COMBINED, HORIZONTAL, STACKS, VERTICAL
+from ..render.colours import (BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, LATER, STACK_COLOURS, STACK_LABELS,
+                              TARGET, VIRIDIS)
 
-STACKS = ("vertical", "horizontal", "combined")     # the order of the legend
 STACK_NOTES = {
-    "vertical": "What the vertical stack sees: whole rows above the target, as wide left as right.",
-    "horizontal": "What the horizontal stack would see on its own, without the link from the vertical "
-                  "stack: only the pixels to the left in the target's row. The link joins the two.",
-    "combined": "The horizontal stack with the vertical stack's output added at every layer: what the "
-                "prediction actually sees.",
+    VERTICAL: "What the vertical stack sees: whole rows above the target, as wide left as right.",
+    HORIZONTAL: "What the horizontal stack would see on its own, without the link from the vertical "
+                "stack: only the pixels to the left in the target's row. The link joins the two.",
+    COMBINED: "The horizontal stack with the vertical stack's output added at every layer: what the "
+              "prediction actually sees.",
 }
 
 EXPLANATION = (
@@ -310,8 +310,8 @@ class ControlPanel(QWidget):
         self.compare_toggle.setVisible(not effective)
         self.layer_box.setVisible(not effective)
         for stack, row in zip(STACKS, self.stack_rows):
-            row.setVisible(not effective and (not original or stack == "combined"))
+            row.setVisible(not effective and (not original or stack == COMBINED))
         # The original network has one stack: its field is all there is to show.
-        self.stack_boxes["combined"].setText("field of the masked stack" if original else STACK_LABELS["combined"])
+        self.stack_boxes[COMBINED].setText("field of the masked stack" if original else STACK_LABELS[COMBINED])
         self.blind_row.setVisible(not effective and original)
         self.heat_row.setVisible(effective)

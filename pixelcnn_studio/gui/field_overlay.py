@@ -116,11 +116,27 @@ def attach_field_overlay(window) -> FieldOverlay:
     from PySide6.QtGui import QAction, QKeySequence
 
     overlay = FieldOverlay(window)
-    overlay.ready.connect(lambda mask: window.canvas.set_field_overlay(mask if overlay.enabled else None))
+    overlay.pinned = None          # (row, col, channel) pointed at (hover, timeline), shown even when off
+    overlay.ready.connect(lambda mask: window.canvas.set_field_overlay(
+        mask if overlay.enabled or overlay.pinned is not None else None))
 
     def follow(frame) -> None:
-        if overlay.enabled and frame.step_index >= 0:
+        if overlay.enabled and overlay.pinned is None and frame.step_index >= 0:
             overlay.request(*frame.step_position)
+
+    def pin(position) -> None:
+        """Tint the field of `position` (row, col, channel) until unpinned (None)."""
+        if position == overlay.pinned:
+            return
+        overlay.pinned = position
+        overlay.forget()
+        if position is not None:
+            overlay.request(*position)
+        elif overlay.enabled and window.session.frame is not None:
+            follow(window.session.frame)
+        else:
+            window.canvas.set_field_overlay(None)
+    overlay.pin = pin
 
     def toggle(on: bool) -> None:
         overlay.enabled = on

@@ -24,7 +24,7 @@ from .elided import ElidedLabel
 from .embed_worker import EmbedWorker
 from .export_actions import png_scale
 from .jobs import BackgroundJob
-from .pictures import crisp_pixmap, rgb_pixmap
+from .pictures import ask_for_picture, crisp_pixmap, rgb_pixmap
 from .portrait import DropZone
 from .panels import section_title
 
@@ -293,7 +293,6 @@ class InterpolationPanel(QWidget):
         self._status(f"{end.letter} unchanged: {text}", error=True)
 
     def _browse(self, end: Endpoint) -> None:
-        from .portrait_wiring import ask_for_picture
         path = ask_for_picture(self)
         if path:
             self.embed_endpoint(end, path)

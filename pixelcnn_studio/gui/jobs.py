@@ -36,6 +36,7 @@ class BackgroundJob(QObject):
         super().__init__(parent)
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
+        self.finished.connect(self._forget)      # queued: the job lives in the GUI thread
 
     def run(self) -> None:          # pragma: no cover - every job overrides it
         raise NotImplementedError
@@ -86,12 +87,24 @@ class BackgroundJob(QObject):
         try:
             self.run()
         finally:
-            with _running_lock:
-                _running.discard(self)
             try:
                 self.finished.emit()
             except RuntimeError:     # the application is gone: nobody is left to tell
                 pass
+
+    def _forget(self) -> None:
+        """In the GUI thread, once the thread has ended: only now may the registry let go. Were the
+        last reference dropped on the job's own thread, the QObject would be destroyed there, away
+        from the thread it lives in, with events for it perhaps still queued."""
+        thread = self._thread
+        if thread is not None:
+            # It has emitted `finished` and is returning: a moment at most. Still alive after that,
+            # it is a new run of a job started again (which keeps its place in the registry).
+            thread.join(0.05)
+            if thread.is_alive():
+                return
+        with _running_lock:
+            _running.discard(self)
 
 
 class FunctionJob(BackgroundJob):
@@ -128,8 +141,10 @@ class FunctionJob(BackgroundJob):
 
 
 def running_jobs() -> list[BackgroundJob]:
+    """Jobs whose thread is running (the registry may hold some a moment longer, until the GUI
+    thread has seen them end)."""
     with _running_lock:
-        return list(_running)
+        return [job for job in _running if job.isRunning()]
 
 
 def finishing_jobs() -> list[BackgroundJob]:

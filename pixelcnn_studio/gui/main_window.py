@@ -66,6 +66,8 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
+        from .device_menu import attach_device_menu
+        self.devices = attach_device_menu(self)           # Device → where runs sample
         self.scenes = Scenes(self)
         self._key_guard = FieldKeyGuard(self)
         QApplication.instance().installEventFilter(self._key_guard)
@@ -103,8 +105,11 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         centre.setContentsMargins(0, 0, 0, 0)
         centre.addWidget(self.headline)
         centre.addWidget(self.badge)
-        centre.addWidget(self.canvas, 3)
-        centre.addWidget(self.build_stage(), 1)
+        hero = QHBoxLayout()
+        hero.addWidget(self.canvas, 2)
+        hero.addWidget(self.build_branch(), 1)
+        centre.addLayout(hero, 1)
+        centre.addWidget(self.build_stage())
         centre.addWidget(self.timeline)
         centre.addWidget(self.controls)
         self.right = self._side_panel(self.distribution, self.stats)
@@ -210,6 +215,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             self.explorer = ReceptiveFieldExplorer()
             self._explorer_page.layout().addWidget(self.explorer)
             self.explorer.set_large_text(self.presenting or self.state.large_text)
+            self.explorer.set_panel_shown(not self.presenting)
             self.explorer.set_palette(palette(self.state.theme))
             # One "Large text" for the whole window: the tab's own box follows and sets it.
             self.explorer.panel.large_text.toggled.connect(self.set_large_text)
@@ -234,6 +240,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.state.update(speed=None if speed in (None, "max") else float(speed),
                           temperature=settings.get("run/temperature", 1.0, float) or 1.0,
                           batch=settings.get("run/batch", 16, int) or 16)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.arrange_stage()           # the stage's shares follow the window's height
 
     # -- closing --------------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -46,6 +46,13 @@ class ModelLoading:
             self._show_empty()
         return True
 
+    def adopt_checkpoint(self, path: str, loaded, error: str = "") -> None:
+        """Take what loading `path` gave before the window existed (at start-up): a checkpoint or an error."""
+        if loaded is not None:
+            self._on_loaded(loaded)
+        else:
+            self._load_error(path, error)
+
     def browse_checkpoint(self) -> None:
         folder = settings.get("models/folder", str(Path.home()))
         path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", folder, "PixelCNN checkpoints (*.pt);;All files (*)")

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 
+from ..core.card import metric_bits_per_dim
 from ..paths import bundled_models_dir
 from ..safe_text import shown
 
@@ -18,18 +19,6 @@ def section_title(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("sectionTitle")
     return label
-
-
-def metric_bits_per_dim(metrics: dict) -> tuple[str, float] | None:
-    """The most telling bits/dim figure in a checkpoint's metrics (test before validation before train)."""
-    found = {k: v for k, v in (metrics or {}).items()
-             if isinstance(v, (int, float)) and ("bits" in k.lower() or "bpd" in k.lower())}
-    for word in ("test", "val", "best", ""):
-        # The plainest name first: "test_bpd" rather than "best_test_bpd".
-        for key in sorted(found, key=lambda k: (len(k), k)):
-            if word in key.lower():
-                return key, float(found[key])
-    return None
 
 
 def describe_conditioning(config, embedder) -> str:

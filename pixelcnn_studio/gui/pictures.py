@@ -1,12 +1,31 @@
 """Pictures between numpy, PIL and Qt: pixmaps to show, and what a drag from another application carries."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QFileDialog
 
 from ..embed.images import ImageInputError
+from . import settings
+
+
+def picture_filter() -> str:
+    """A file-dialog filter of every extension Pillow can open here."""
+    extensions = sorted({ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN})
+    return f"Pictures ({' '.join('*' + e for e in extensions)});;All files (*)"
+
+
+def ask_for_picture(parent) -> str:
+    """A picture file chosen in a dialog that opens where the last one was found ('' when cancelled)."""
+    folder = settings.get("portraits/folder", str(Path.home()))
+    path, _ = QFileDialog.getOpenFileName(parent, "Open portrait", folder, picture_filter())
+    if path:
+        settings.put("portraits/folder", str(Path(path).parent))
+    return path
 
 
 def rgb_pixmap(rgb: np.ndarray) -> QPixmap:

@@ -4,31 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QFrame, QScrollArea
+from PySide6.QtWidgets import QFrame, QScrollArea
 
-from . import settings
 from .interpolation import InterpolationPanel
-from .pictures import mime_has_picture, picture_from_mime
+from .pictures import ask_for_picture, mime_has_picture, picture_from_mime
 from .portrait import PortraitPanel
 
 INTERPOLATION_TAB = "Interpolation"
-
-
-def picture_filter() -> str:
-    """A file-dialog filter of every extension Pillow can open here."""
-    extensions = sorted({ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN})
-    return f"Pictures ({' '.join('*' + e for e in extensions)});;All files (*)"
-
-
-def ask_for_picture(parent) -> str:
-    folder = settings.get("portraits/folder", str(Path.home()))
-    path, _ = QFileDialog.getOpenFileName(parent, "Open portrait", folder, picture_filter())
-    if path:
-        settings.put("portraits/folder", str(Path(path).parent))
-    return path
 
 
 class PortraitTools(QObject):

@@ -12,6 +12,8 @@ from . import settings
 from .theme import THEMES, palette, stylesheet
 
 FIRST_SIZE = (1400, 860)
+# On a large screen the first window takes most of it: the grid should not get a third of a 1920 px screen.
+FIRST_SHARE = 0.85
 
 
 def clamp_to_screen(rect: QRect, available: QRect) -> QRect:
@@ -77,7 +79,12 @@ class Presentation:
         # window managers (openbox) stuck in full screen on the way out.
         self.menuBar().setMaximumHeight(0 if on else 16777215)
         self.stats.set_compact(on)
+        if self.session.frame is not None:
+            self.stats.show_frame(self.session.frame, self._position_text(self.session.frame))
         self.badge.setVisible(on)
+        if self.explorer is not None:
+            self.explorer.set_panel_shown(not on)
+        self.arrange_stage()
         self.arrange_side_panels()
         self.actions_by_name["presentation"].setChecked(on)
         self._apply_type()
@@ -109,7 +116,10 @@ class Presentation:
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(*FIRST_SIZE)
+            screen = self.screen() or QApplication.primaryScreen()
+            room = screen.availableGeometry() if screen is not None else QRect(0, 0, *FIRST_SIZE)
+            self.resize(max(FIRST_SIZE[0], int(room.width() * FIRST_SHARE)),
+                        max(FIRST_SIZE[1], int(room.height() * FIRST_SHARE)))
         self.clamp_to_screen()
 
     def save_window(self) -> None:

@@ -26,6 +26,7 @@ class RunActions:
         self.canvas.set_layout(plan.n, cfg.channels, cfg.height, cfg.width, columns=plan.columns,
                                row_labels=list(plan.row_labels) if plan.row_labels else None, levels=cfg.levels)
         self.canvas.set_hint("Press Space or Start to sample")
+        self.dismiss_branch()                  # a new run has another past
         self.stats.reset(plan.n)
         self.stats.show_idle(self.loaded.config.channels * cfg.height * cfg.width)
         self.timeline.reset()
@@ -43,7 +44,7 @@ class RunActions:
         self.statusBar().clearMessage()
         plan = self.state.plan()
         self.session.set_speed(self.state.speed)
-        self.session.start(self.loaded.model, plan, paused=paused)
+        self.session.start(self.devices.model_for(self.loaded, plan.n), plan, paused=paused)
         self.show_state("paused" if paused else "running")
 
     def start_or_pause(self) -> None:
@@ -81,6 +82,8 @@ class RunActions:
         if self.session.worker is None or self.session.frame is None:
             return
         seed = random.randrange(0, 1_000_000)
+        # The old branch stays beside the new one: the same past, another future.
+        self.show_branch(self.session.frame, index)
         self.state.update(seed=seed)
         self.session.fork(index, seed=seed)
         self._scrub = None
@@ -142,8 +145,8 @@ class RunActions:
 
     def _show_distribution(self) -> None:
         frame = self.session.frame
-        if frame is None or frame.step_probs is None:
-            return
+        if frame is None or frame.step_probs is None or self.field_overlay.pinned is not None:
+            return                      # (a hovered pixel or a scrubbed step is on show instead)
         s = min(self.canvas.selected, frame.step_probs.shape[0] - 1)
         shown = (s, frame.step_position, frame.image.shape[1], frame.step_probs[s], int(frame.step_values[s]))
         self.distribution.show_step(*shown)
@@ -163,21 +166,57 @@ class RunActions:
             self.session.pause()
         self._scrub = index
         self.canvas.set_frame(image_before_step(frame.image, index), index, index - 1)
+        self.show_step_at(index - 1)
+
+    def show_step_at(self, index: int, sample: int | None = None) -> bool:
+        """The distribution step `index` was drawn from, and that sub-pixel's receptive field tinted
+        (linked views: a hovered pixel, a scrubbed timeline); False if that step is not known."""
+        frame, worker = self.session.frame, self.session.worker
+        if frame is None or worker is None or not frame.start <= index < frame.done_steps:
+            return False
+        probs = worker.probs_at(index)
+        if probs is None:
+            return False
+        _, C, H, W = frame.image.shape
+        pixel, channel = divmod(index, C)
+        row, col = divmod(pixel, W)
+        s = min(self.canvas.selected if sample is None else sample, probs.shape[0] - 1)
+        shown = (s, (row, col, channel), C, probs[s], int(frame.image[s, channel, row, col]))
+        self.distribution.show_step(*shown)
+        self.show_stage_distribution(*shown)
+        self.field_overlay.pin((row, col, channel))
+        return True
+
+    def _leave_linked(self) -> None:
+        """Back to the live step in the distribution and the overlay."""
+        self.field_overlay.pin(None)
+        self._show_distribution()
 
     def _leave_scrub(self) -> None:
         if self._scrub is None:
             return
         self._scrub = None
+        self._leave_linked()
         frame = self.session.frame
         if frame is not None:
             self.canvas.set_frame(frame.image, frame.done_steps, frame.done_steps - 1)
         self.timeline.set_value(self.timeline.slider.maximum())
 
     def _on_hover(self, sample: int, row: int, col: int) -> None:
+        moved = (sample, row, col) != self._hover
         self._hover = (sample, row, col)
         frame = self.session.frame
         if sample < 0 or frame is None or sample >= frame.image.shape[0]:
             self.stats.hover.setText("Hover over a sampled pixel to inspect it.")
+            if moved:
+                self._leave_linked() if self._scrub is None else self.show_step_at(self._scrub - 1)
             return
-        self.stats.hover.setText(hover_text(frame, sample, row, col,
-                                            frame.done_steps if self._scrub is None else self._scrub))
+        shown = frame.done_steps if self._scrub is None else self._scrub
+        self.stats.hover.setText(hover_text(frame, sample, row, col, shown))
+        if moved:
+            # The last sub-pixel of that pixel already drawn: its distribution and its field.
+            C, W = frame.image.shape[1], frame.image.shape[3]
+            first = (row * W + col) * C
+            last = min(first + C, shown) - 1
+            if last < first or not self.show_step_at(last, sample):
+                self._leave_linked()

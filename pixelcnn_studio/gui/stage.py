@@ -3,7 +3,11 @@ badge, and the digit keys. Mixed into MainWindow.
 """
 from __future__ import annotations
 
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from .canvas import SampleCanvas
 from .distribution import CHANNEL_NAMES, DistributionView
+from .theme import palette
 
 
 def badge_text(state, frame) -> str:
@@ -26,9 +30,48 @@ class StageMode:
         self.stage_distribution = DistributionView()
         self.stage_distribution.set_large(True)
         self.stage_distribution.caption.setObjectName("callout")
+        self.stage_distribution.title.hide()           # the sample and pixel are the picture above it
+        self.stage_distribution.plot.setMinimumHeight(60)
+        # A short strip: the callout below says the level and its p, so the axes' titles go, and
+        # the p axis (whose ticks would crowd) with them.
+        item = self.stage_distribution.plot.getPlotItem()
+        item.hideAxis("left")
+        item.setLabel("bottom", "")
         self.stage_distribution.hide()
         self._overlay_before_stage = False
         return self.stage_distribution
+
+    def build_branch(self) -> QWidget:
+        """Where the branch a "Resample from here" left behind is kept, beside the new one."""
+        self.branch = QWidget()
+        self.branch_title = QLabel()
+        self.branch_title.setObjectName("muted")
+        self.branch_title.setWordWrap(True)
+        self.branch_canvas = SampleCanvas()
+        self.branch_canvas.setMinimumSize(120, 120)
+        dismiss = QPushButton("Dismiss")
+        dismiss.setToolTip("Forget the old branch")
+        dismiss.clicked.connect(self.dismiss_branch)
+        layout = QVBoxLayout(self.branch)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.branch_title)
+        layout.addWidget(self.branch_canvas, 1)
+        layout.addWidget(dismiss)
+        self.branch.hide()
+        return self.branch
+
+    def show_branch(self, frame, index: int) -> None:
+        cfg = self.loaded.config
+        self.branch_canvas.set_palette(palette(self.state.theme))
+        self.branch_canvas.set_layout(frame.image.shape[0], cfg.channels, cfg.height, cfg.width,
+                                      columns=self.canvas.columns, levels=cfg.levels)
+        self.branch_canvas.set_frame(frame.image.copy(), frame.done_steps)
+        self.branch_title.setText(f"Before resampling (seed {frame.seed}): the same first {index:,} steps, "
+                                  "another future")
+        self.branch.show()
+
+    def dismiss_branch(self) -> None:
+        self.branch.hide()
 
     @property
     def stage_view(self) -> bool:
@@ -44,7 +87,7 @@ class StageMode:
         leaving = view == "grid" and self.stage_view
         self.state.update(view=view)
         self.canvas.set_stage(view == "stage")
-        self.stage_distribution.setVisible(view == "stage")
+        self.arrange_stage()
         overlay = self.actions_by_name.get("field_overlay")
         if overlay is not None:
             if entering:
@@ -54,6 +97,16 @@ class StageMode:
                 overlay.setChecked(self._overlay_before_stage)
         self.actions_by_name["stage_view"].setChecked(view == "stage")
         self._show_distribution()
+
+    def arrange_stage(self) -> None:
+        """On stage the sample keeps at least 60% of the height: its distribution gets a fifth, and
+        in presentation mode the badge stands in for the headline."""
+        on = self.stage_view
+        self.stage_distribution.setVisible(on)
+        self.stage_distribution.plot.setMaximumHeight(max(60, self.height() // 10) if on else 16777215)
+        presenting_stage = on and self.presenting
+        self.headline.setVisible(not presenting_stage)
+        self.tabs.tabBar().setVisible(not presenting_stage)     # F3 and friends still switch tabs
 
     def show_stage_distribution(self, sample, position, channels, probs, value) -> None:
         if self.stage_view:

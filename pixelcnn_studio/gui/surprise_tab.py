@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from ..core.surprise import map_picture
+from ..render.surprise_map import map_picture
 from ..embed.scoring import class_label, score_picture
 from .jobs import FunctionJob
 from .pictures import mime_has_picture, picture_from_mime, rgb_pixmap

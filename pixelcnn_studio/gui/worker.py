@@ -23,6 +23,8 @@ from PySide6.QtCore import Signal
 from .jobs import BackgroundJob, FunctionJob
 
 FRAME_INTERVAL = 1.0 / 60.0
+# The distributions of every step are kept (float16) for hovering and scrubbing, up to this size.
+HISTORY_BYTES = 96 * 2**20
 # How long the sampler waits for the GUI to finish showing a frame before it goes on regardless.
 ACK_TIMEOUT = 0.1
 
@@ -74,6 +76,7 @@ class SamplingWorker(BackgroundJob):
         self._temperature = temperature
         self._shown = threading.Event()
         self._last_step = None
+        self._history: np.ndarray | None = None     # (total, n, levels) float16: p of every step
 
     # -- commands (any thread) --------------------------------------------------------------
     def _command(self, **changes) -> None:
@@ -118,6 +121,14 @@ class SamplingWorker(BackgroundJob):
         """The GUI has drawn the last frame: sampling may take the GIL again."""
         self._shown.set()
 
+    def probs_at(self, index: int) -> np.ndarray | None:
+        """p over the levels of every sample at step `index` (n, levels), as it was drawn; None if
+        not kept. Rows are written once per step, so reading one while sampling goes on is safe."""
+        history = self._history
+        if history is None or not 0 <= index < history.shape[0]:
+            return None
+        return history[index].astype(np.float32)
+
     def take_frame(self) -> Frame | None:
         with self._mail_lock:
             frame, self._mail = self._mail, None
@@ -134,6 +145,9 @@ class SamplingWorker(BackgroundJob):
             return
         self._due = time.perf_counter()
         last_post = 0.0
+        size = stream.total * stream.n * stream.levels * 2
+        self._history = np.zeros((stream.total, stream.n, stream.levels), np.float16) \
+            if size <= HISTORY_BYTES else None
         while True:
             with self._cond:
                 action, arg = self._decide(stream)
@@ -153,6 +167,8 @@ class SamplingWorker(BackgroundJob):
             # Every step, not only the posted ones: a frame that follows a pause must show the
             # step the counter is at, not the last one that happened to be drawn.
             self._last_step = step
+            if self._history is not None:
+                self._history[step.index] = step.probs.numpy()
             now = time.perf_counter()
             self._rate_window.append((now, step.index))
             if self._speed:
@@ -284,6 +300,7 @@ class CardReader(BackgroundJob):
         self.paths = list(paths)
 
     def run(self) -> None:
+        from ..core.card import summary_line
         from ..core.checkpoint import inspect_checkpoint
         for path in self.paths:
             if self.cancelled:
@@ -307,19 +324,3 @@ def unusable_line(exc: Exception) -> str:
     from ..safe_text import shown
     reason = getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
     return f"{UNUSABLE_MARK} cannot be opened: {shown(reason, 70)}"
-
-
-def summary_line(config, payload: dict) -> str:
-    """e.g. "fashion-mnist · 28×28 grey · 10 classes · 3.13 bits/dim"."""
-    from .panels import metric_bits_per_dim
-    from ..safe_text import shown
-    parts = [shown((payload.get("dataset") or {}).get("name") or "", 30)]
-    parts.append(f"{config.height}×{config.width} {'RGB' if config.channels == 3 else 'grey'}")
-    if config.num_classes:
-        parts.append(f"{config.num_classes} classes")
-    if config.embedding_dim:
-        parts.append("portraits")
-    bpd = metric_bits_per_dim(payload.get("metrics") or {})
-    if bpd:
-        parts.append(f"{bpd[1]:.2f} bits/dim")
-    return " · ".join(p for p in parts if p)

@@ -90,3 +90,12 @@ def any_rank(flag: bool, ctx: DistContext) -> bool:
 def barrier(ctx: DistContext) -> None:
     if ctx.enabled:
         dist.barrier()
+
+
+def all_gather_objects(value, ctx: DistContext) -> list:
+    """Every rank's `value` (any picklable object), in rank order, on every rank."""
+    if not ctx.enabled:
+        return [value]
+    gathered = [None] * ctx.world_size
+    dist.all_gather_object(gathered, value)
+    return gathered

@@ -93,38 +93,54 @@ def _embed_batch(embedder, pictures) -> list[tuple[np.ndarray, bool]]:
 
 
 def dataset_embeddings(images: torch.Tensor, embedder_name: str, *, sources=None, cache_dir=None,
-                       show_progress: bool = True, label: str = "", batch: int = BATCH) -> torch.Tensor:
+                       show_progress: bool = True, label: str = "", batch: int = BATCH,
+                       share: tuple[int, int] = (0, 1), exchange=None) -> torch.Tensor:
     """(N, D) float32 embeddings of the dataset's pictures: `sources` (file paths, one per image) when
     given, else the uint8 images (N, C, H, W) themselves.
 
     Pictures in which no face is found are embedded from their centre crop (for tight face crops
-    that is the face itself) and counted.
+    that is the face itself) and counted. Under data-parallel training `share` is (rank, world
+    size): each process embeds every world-size-th missing picture, and `exchange` (an all-gather
+    of Python objects) hands every process the others' vectors; the first process saves the cache.
     """
     from tqdm import tqdm
 
     from ..embed import get_embedder
+    rank, world = share
     cache = EmbeddingCache(Path(cache_dir) if cache_dir else default_cache_dir(), embedder_name)
     keys = picture_keys(images, sources)
     todo = [i for i, key in enumerate(keys) if key not in cache.vectors]
-    if todo:
+    mine = todo[rank::world]
+    found: dict[str, tuple[np.ndarray, bool]] = {}
+    if mine:
         embedder = get_embedder(embedder_name)
         last_save = time.monotonic()
         what = f"embedding {label} pictures".replace("  ", " ")
         with tqdm(total=len(keys), initial=len(keys) - len(todo), desc=what, unit="img",
                   disable=not show_progress) as bar:
-            for start in range(0, len(todo), batch):
-                chunk = todo[start:start + batch]
+            for start in range(0, len(mine), batch):
+                chunk = mine[start:start + batch]
                 for i, (vector, centre) in zip(chunk, _embed_batch(embedder, _pictures(images, sources, chunk))):
-                    cache.vectors[keys[i]] = np.asarray(vector, dtype=np.float32)
-                    if centre:
-                        cache.centre_crops.add(keys[i])
-                bar.update(len(chunk))
-                if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
+                    found[keys[i]] = (np.asarray(vector, dtype=np.float32), centre)
+                bar.update(len(chunk) * world)
+                if world == 1 and time.monotonic() - last_save > SAVE_EVERY_SECONDS:
+                    _remember(cache, [found])
                     cache.save()
                     last_save = time.monotonic()
-        cache.save()
+    if todo:
+        _remember(cache, exchange(found) if world > 1 else [found])
+        if rank == 0:
+            cache.save()
     centre_crops = sum(key in cache.centre_crops for key in keys)
     if centre_crops and show_progress:
         tqdm.write(f"{centre_crops} of {len(keys)} {label} pictures had no detectable face; "
                    "their centre crop was embedded", file=sys.stderr)
     return torch.from_numpy(np.stack([cache.vectors[key] for key in keys]))
+
+
+def _remember(cache: EmbeddingCache, parts) -> None:
+    for part in parts:
+        for key, (vector, centre) in part.items():
+            cache.vectors[key] = vector
+            if centre:
+                cache.centre_crops.add(key)

@@ -78,11 +78,16 @@ def bayes_classification(scores: torch.Tensor, labels: torch.Tensor, class_names
 
 
 def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None = None,
-                        batch_size: int = 256, classify: bool = False) -> dict:
+                        batch_size: int = 256, classify: bool = False, device: str | None = "cpu",
+                        threads: int | None = None) -> dict:
     """Bits/dim of a checkpoint on a dataset split, with what was measured."""
     from ..errors import UserError
     from ..core import load_checkpoint
+    from ..core.devices import dense_threads, prepare, set_threads
     from ..data import load_dataset
+    where = prepare(device, threads)
+    if threads is None:
+        set_threads(dense_threads())
     loaded = load_checkpoint(path)
     cfg = loaded.config
     data = load_dataset(spec, split, image_size=(cfg.height, cfg.width), channels=cfg.channels)
@@ -99,12 +104,14 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
         embeddings = checkpoint_embeddings(loaded, data.images, sources=data.sources)
     if classify and not cfg.num_classes:
         raise UserError("--classify needs a class-conditional model; this one has no classes")
-    bpd = heldout_nll(loaded.model, data.images, labels, batch_size=batch_size, embeddings=embeddings)
-    result = {"checkpoint": str(path), "data": spec, "split": split, "images": len(data),
+    model = loaded.model.to(where)
+    bpd = heldout_nll(model, data.images, labels, DistContext(device=where), batch_size=batch_size,
+                      embeddings=embeddings)
+    result = {"checkpoint": str(path), "data": spec, "split": split, "images": len(data), "device": str(where),
               "bits_per_dim": bpd, "nats_per_image": bpd * math.log(2.0) * cfg.channels * cfg.height * cfg.width}
     if classify:
         names = list(loaded.class_names or [str(i) for i in range(cfg.num_classes)])
-        scores = class_log_likelihoods(loaded.model, data.images, cfg.num_classes)
+        scores = class_log_likelihoods(model, data.images, cfg.num_classes)
         result["classification"] = {"class_names": names, **bayes_classification(scores, labels, names)}
     return result
 
@@ -115,7 +122,7 @@ def run_eval(args) -> int:
     from ..safe_text import json_text
     t0 = time.perf_counter()
     result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit,
-                                 classify=getattr(args, "classify", False))
+                                 classify=getattr(args, "classify", False), device=args.device, threads=args.threads)
     result["seconds"] = round(time.perf_counter() - t0, 2)
     if args.json:
         print(json_text(result))

@@ -99,15 +99,13 @@ class _Run:
         self.embeddings = self.test_embeddings = None
         embedding_dim = s.code_dim if self.kind == "autoencoder" else 0
         if self.kind == "embedding":
-            # One process embeds and fills the per-user cache; the others then read it.
-            if not ctx.is_main:
-                D.barrier(ctx)
+            # Each process embeds its share of what the per-user cache lacks; they swap the vectors.
+            shared = {"show_progress": ctx.is_main, "share": (ctx.rank, ctx.world_size),
+                      "exchange": lambda part: D.all_gather_objects(part, ctx)}
             self.embeddings = dataset_embeddings(self.train_set.images, s.embedder, sources=self.train_set.sources,
-                                                 show_progress=ctx.is_main, label="training").to(ctx.device)
+                                                 label="training", **shared).to(ctx.device)
             self.test_embeddings = dataset_embeddings(self.test_set.images, s.embedder, sources=self.test_set.sources,
-                                                      show_progress=ctx.is_main, label="held-out")
-            if ctx.is_main:
-                D.barrier(ctx)
+                                                      label="held-out", **shared)
             embedding_dim = self.embeddings.shape[1]
         self.config = ModelConfig(image_size=self.train_set.image_size, channels=self.train_set.channels,
                                   hidden=s.hidden, layers=s.layers, kernel_size=s.kernel_size,

@@ -1,41 +1,22 @@
 """Receptive-field pictures as plain RGB arrays: what the explorer shows, exports and tests.
 
 Qt-free on purpose, so that the PNG and GIF exports (and the tests, and a script on a server)
-draw exactly the picture the app draws, without a screen. The colours are the Okabe-Ito set,
-chosen to stay distinct under the common colour-vision deficiencies; the blind spot is also
-hatched, so it reads even where its colour does not.
+draw exactly the picture the app draws, without a screen. The blind spot is hatched as well as
+coloured, so it reads even where its colour does not.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from .export import save_gif, save_png
-
-# Okabe & Ito (2008), "Color Universal Design".
-STACK_COLOURS = {
-    "combined": (0, 158, 115),      # bluish green
-    "vertical": (86, 180, 233),     # sky blue
-    "horizontal": (230, 159, 0),    # orange
-}
-STACK_LABELS = {"vertical": "vertical stack", "horizontal": "horizontal stack alone (no link from the vertical)",
-                "combined": "combined (what the output sees)"}
-BLIND_SPOT = (204, 121, 167)        # reddish purple
-TARGET = (240, 228, 66)             # yellow
-EARLIER = (64, 70, 84)              # an earlier pixel the field does not reach
-LATER = (28, 31, 38)                # at or after the target: no PixelCNN may look there
-GRID = (16, 18, 23)
-TEXT = (232, 235, 242)
-CHANNEL_COLOURS = ((230, 75, 75), (70, 190, 95), (80, 140, 255))
-CHANNEL_NAMES = "RGB"
-# Stacks painted later win where two overlap: the stacks' own colours on top of the union.
-PAINT_ORDER = ("combined", "vertical", "horizontal")
-# Viridis at nine evenly spaced stops; perceptually uniform and colour-blind safe.
-VIRIDIS = np.array([(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
-                     (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37)], dtype=np.float64)
-LOG_DECADES = 4.0
+from ..core.export import save_gif, save_png
+from ..core.field_analysis import blind_spot, earlier_pixels, field_stats, pixel_field, visible_channels
+from ..core.receptive import COMBINED, STACKS
+from .colours import (BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, GRID, LATER, PAINT_ORDER, STACK_COLOURS,
+                      TARGET, TEXT, VIRIDIS, heat_colours)
+from .text import caption_font, caption_size, wrap
 
 
 @dataclass
@@ -52,67 +33,6 @@ class FieldPicture:
     channel: int = 0                                  # the sub-pixel whose field this is
     caption: list = field(default_factory=list)       # lines of text under the grid in exports
     legend: list = field(default_factory=list)        # (rgb, label) swatches under the caption
-
-
-def pixel_field(field_chw) -> np.ndarray:
-    """Bool (C, H, W) -> bool (H, W): a pixel is in the field if any of its channels is."""
-    arr = field_chw.detach().cpu().numpy() if hasattr(field_chw, "detach") else np.asarray(field_chw)
-    return arr.astype(bool).any(axis=0)
-
-
-def earlier_pixels(height: int, width: int, target) -> np.ndarray:
-    """Bool (H, W): the pixels strictly before `target` in raster order."""
-    row, col = target
-    order = np.arange(height * width).reshape(height, width)
-    return order < row * width + col
-
-
-def reach(field_hw: np.ndarray, target) -> np.ndarray:
-    """Earlier pixels inside the bounding box of what the field sees: what a field of this
-    extent would cover if it had no holes."""
-    earlier = earlier_pixels(*field_hw.shape, target)
-    seen = field_hw & earlier
-    box = np.zeros_like(earlier)
-    if seen.any():
-        rows = np.flatnonzero(seen.any(axis=1))
-        cols = np.flatnonzero(seen.any(axis=0))
-        box[rows.min():, cols.min():cols.max() + 1] = True
-    return earlier & box
-
-
-def blind_spot(field_hw: np.ndarray, target) -> np.ndarray:
-    """Earlier pixels inside the field's own reach that it misses.
-
-    A pixel outside the reach is merely too far for this depth, while one inside it that is
-    still unseen is a hole the architecture can never fill - the original PixelCNN's wedge up
-    and to the right of the target.
-    """
-    return reach(field_hw, target) & ~field_hw
-
-
-def visible_channels(field_chw, target) -> tuple:
-    """Which channels of the target pixel itself the field sees (mask A / mask B at work)."""
-    arr = field_chw.detach().cpu().numpy() if hasattr(field_chw, "detach") else np.asarray(field_chw)
-    row, col = target
-    return tuple(bool(v) for v in arr[:, row, col])
-
-
-def heat_colours(heat: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(H, W, 3) uint8 viridis colours and the bool mask of pixels with any influence at all."""
-    heat = np.asarray(heat, dtype=np.float64)
-    live = heat > 0
-    top = heat.max() if live.any() else 1.0
-    if log:
-        # Gradients span many orders of magnitude; the last LOG_DECADES of them carry the shape.
-        with np.errstate(divide="ignore"):
-            level = (np.log10(np.where(live, heat, 1e-300) / top) + LOG_DECADES) / LOG_DECADES
-    else:
-        level = heat / top
-    level = np.clip(level, 0.0, 1.0) * (len(VIRIDIS) - 1)
-    low = np.floor(level).astype(int).clip(0, len(VIRIDIS) - 2)
-    frac = (level - low)[..., None]
-    rgb = VIRIDIS[low] * (1 - frac) + VIRIDIS[low + 1] * frac
-    return rgb.round().astype(np.uint8), live
 
 
 def _outline(mask: np.ndarray, cell: int, thickness: int) -> np.ndarray:
@@ -148,10 +68,10 @@ def render_grid(picture: FieldPicture, cell: int = 16) -> np.ndarray:
         # One-pixel gutters keep neighbouring cells of the same colour countable.
         rgb[cell - 1::cell, :] = GRID
         rgb[:, cell - 1::cell] = GRID
-    combined = picture.fields.get("combined")
+    combined = picture.fields.get(COMBINED)
     if picture.heat is None and combined is not None and len(picture.fields) > 1:
         # Under the stacks' own colours the union would vanish; its border keeps it visible.
-        rgb[_outline(np.asarray(combined, dtype=bool), cell, max(1, cell // 7))] = STACK_COLOURS["combined"]
+        rgb[_outline(np.asarray(combined, dtype=bool), cell, max(1, cell // 7))] = STACK_COLOURS[COMBINED]
     if picture.blind is not None and picture.blind.any():
         blind = np.asarray(picture.blind, dtype=bool)
         big = blind.repeat(cell, 0).repeat(cell, 1)
@@ -182,40 +102,16 @@ def _draw_target(rgb: np.ndarray, picture: FieldPicture, cell: int) -> None:
             block[strip_top:cell - 2 * ring, a:b] = CHANNEL_COLOURS[c] if seen else GRID
 
 
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:          # a Pillow without FreeType has only the small bitmap font
-        return ImageFont.load_default()
-
-
-def _font_size(width: int) -> int:
-    return int(max(12, min(28, width / 34)))
-
-
-def _wrap(text: str, font, width: int) -> list[str]:
-    """Greedy word wrap by measured width: captions must fit a small image's width too."""
-    lines, line = [], ""
-    for word in text.split(" "):
-        trial = f"{line} {word}" if line else word
-        if line and font.getlength(trial) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    return lines + [line] if line else lines
-
-
 def render_field(picture: FieldPicture, cell: int = 16, *, caption: bool = True) -> np.ndarray:
     """The grid, with the caption and legend below it when `caption` (as exported)."""
     grid = render_grid(picture, cell)
     if not caption or (not picture.caption and not picture.legend):
         return grid
     width = grid.shape[1]
-    size = _font_size(width)
-    font = _font(size)
+    size = caption_size(width)
+    font = caption_font(size)
     step, margin = int(size * 1.5), size // 2
-    lines = [part for line in picture.caption for part in _wrap(line, font, width - 2 * margin)]
+    lines = [part for line in picture.caption for part in wrap(line, font, width - 2 * margin)]
     # The legend flows like words: a swatch and its label never split across lines.
     entries, rows, x = [], 0, margin
     for colour, label in picture.legend:
@@ -264,20 +160,6 @@ def save_growth_gif(path, pictures: list, cell: int | None = None, frame_ms: int
     return frames
 
 
-@dataclass
-class FieldStats:
-    earlier: int          # pixels before the target in raster order
-    seen: int             # of those, how many the field reaches
-    in_reach: int         # earlier pixels inside the bounding box of the field
-    blind: int            # of those, how many it misses (the blind spot)
-
-
-def field_stats(field_hw: np.ndarray, target) -> FieldStats:
-    earlier = earlier_pixels(*field_hw.shape, target)
-    return FieldStats(int(earlier.sum()), int((field_hw & earlier).sum()),
-                      int(reach(field_hw, target).sum()), int(blind_spot(field_hw, target).sum()))
-
-
 def hover_text(picture: FieldPicture, row: int, col: int) -> str:
     """What the picture says about one pixel, in words (the explorer's status line)."""
     if (row, col) == tuple(picture.target):
@@ -292,7 +174,7 @@ def hover_text(picture: FieldPicture, row: int, col: int) -> str:
     inside = [name for name, mask in picture.fields.items() if mask[row, col]]
     if not inside:
         return "earlier, but not reached yet"
-    return "seen by the " + " and ".join("field" if n == "combined" else f"{n} stack" for n in inside)
+    return "seen by the " + " and ".join("field" if n == COMBINED else f"{n} stack" for n in inside)
 
 
 def describe_layer(layer: int | None, layers: int) -> str:
@@ -300,7 +182,7 @@ def describe_layer(layer: int | None, layers: int) -> str:
 
 
 def compose_picture(config, target, *, channel: int = 0, layer: int | None = None,
-                    fields: dict | None = None, show=("vertical", "horizontal", "combined"),
+                    fields: dict | None = None, show=STACKS,
                     heat=None, log_heat: bool = False, images: int = 0) -> FieldPicture:
     """A picture from the exact fields (stack -> bool (C, H, W)) of `config`, or from an
     effective-field heat map (float (C, H, W)); captions say what it is, for exports."""
@@ -310,7 +192,7 @@ def compose_picture(config, target, *, channel: int = 0, layer: int | None = Non
     chan = f", channel {CHANNEL_NAMES[channel]}" if C == 3 else ""
     picture = FieldPicture(H, W, tuple(target), channel=channel)
     head = f"{name} · {config.layers} layers · {config.kernel_size}x{config.kernel_size} kernel"
-    combined = (fields or {}).get("combined")
+    combined = (fields or {}).get(COMBINED)
     if heat is not None:
         heat = heat.detach().cpu().numpy() if hasattr(heat, "detach") else np.asarray(heat)
         picture.heat, picture.log_heat = heat.sum(axis=0), log_heat
@@ -326,7 +208,7 @@ def compose_picture(config, target, *, channel: int = 0, layer: int | None = Non
     if combined is None:
         return picture
     combined_hw = pixel_field(combined)
-    stacks = [s for s in PAINT_ORDER if s in show] if gated else ["combined"]
+    stacks = [s for s in PAINT_ORDER if s in show] if gated else [COMBINED]
     picture.fields = {s: pixel_field(fields[s]) for s in stacks if fields.get(s) is not None}
     stats = field_stats(combined_hw, target)
     text = f"target ({target[0]}, {target[1]}){chan} · sees {stats.seen} of {stats.earlier} earlier pixels"
