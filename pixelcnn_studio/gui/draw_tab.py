@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QToolButton,
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QToolButton,
                                QVBoxLayout, QWidget)
 
 from ..core.plan import RunPlan
@@ -65,10 +65,13 @@ class DrawTab(QWidget):
         self.undo, self.clear = QPushButton("Undo"), QPushButton("Clear")
         self.from_sample = QPushButton("From sample")
         self.from_sample.setToolTip("Put the sample selected in the Sampling tab on the pad")
-        tools = QHBoxLayout()
-        for w in (self.pen, self.eraser, self.size, self.undo, self.clear, self.from_sample):
-            tools.addWidget(w)
-        tools.addStretch(1)
+        # Two rows of tools: in presentation mode's large type one row would set the window's minimum width.
+        tools = QGridLayout()
+        for column, w in enumerate((self.pen, self.eraser, self.size)):
+            tools.addWidget(w, 0, column)
+        for column, w in enumerate((self.undo, self.clear, self.from_sample)):
+            tools.addWidget(w, 1, column)
+        tools.setColumnStretch(3, 1)
         left = QVBoxLayout()
         left.addLayout(tools)
         left.addWidget(self.pad, 1)
