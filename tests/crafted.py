@@ -34,6 +34,9 @@ CONFIG_CASES = {
     "unknown config field": {"colour": "red"},
     # Every field within its cap, together far beyond any machine's memory.
     "huge but within caps": {"hidden": 4096, "layers": 256, "kernel_size": 15, "image_size": 512},
+    "huge conditioning within caps": {"layers": 256, "num_classes": 100_000, "embedding_dim": 65_536,
+                                      "levels": 65_536, "output_hidden": 4096, "location_conditioning": True,
+                                      "location_channels": 4096, "image_size": 512},
 }
 
 

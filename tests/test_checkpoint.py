@@ -187,3 +187,17 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "m.pt").stat().st_mode) == 0o644
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary file is left behind"
+
+
+@pytest.mark.parametrize("config", [
+    ModelConfig(), CFG, ModelConfig(variant="original", layers=3, hidden=12, kernel_size=7),
+    ModelConfig(image_size=(25, 30), channels=3, hidden=6, embedding_dim=16, location_conditioning=True),
+    ModelConfig(channels=3, levels=65536, hidden=3, layers=1, kernel_size=2, output_hidden=5),
+    ModelConfig(layers=40, hidden=8, kernel_size=15, num_classes=1000, location_conditioning=True),
+])
+def test_size_refused_early_is_a_true_lower_bound(config):
+    """A config is refused before its shapes-only build only when the model surely cannot fit."""
+    from pixelcnn_studio.core.checkpoint_checks import expected_weights, least_model_bytes
+    model = build_model(config)
+    real = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+    assert least_model_bytes(config) <= real <= expected_weights(config)[1]

@@ -154,6 +154,8 @@ def test_the_app_keeps_its_model_for_every_bad_file(crafted, open_window, qtbot)
         assert window.banner.isVisible() and "stays loaded" in window.banner.text.text(), kind
         assert "\n" not in window.banner.text.text(), kind
         assert window.windowTitle() == title, kind
+    # The reason reads as written (ranges such as "1..4,096" intact).
+    assert "hidden must lie in 1..4,096" in window_banner_after(window, qtbot, cases["config hidden 10^9"][0])
 
 
 def test_recent_entries_that_no_longer_load_are_marked(crafted, open_window, qtbot, tmp_path):
@@ -186,3 +188,9 @@ def test_recent_entries_that_no_longer_load_are_marked(crafted, open_window, qtb
                  if window.models.list.item(i).data(Qt.ItemDataRole.UserRole) == nan)
     assert "⚠ cannot be opened" in entry.text() and "holds NaN" in entry.text()
     assert window.loaded is not None
+
+
+def window_banner_after(window, qtbot, path) -> str:
+    with qtbot.waitSignal(window.load_failed, timeout=20000):
+        window.open_checkpoint(str(path))
+    return window.banner.text.text()

@@ -255,3 +255,18 @@ def test_resample_from_here_keeps_the_old_branch_beside_the_new(open_window, qtb
     assert not np.array_equal(new, old)                              # another future
     window.restart()
     assert not window.branch.isVisible()                            # a new run has another past
+
+
+def test_leaving_presentation_gives_the_panels_their_normal_widths(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "shapes.pt"))
+    window.show_tab(1)
+    qtbot.wait(50)
+    left, panel = window.left.minimumWidth(), window.explorer._scroll.minimumWidth()
+    window.set_presentation(True)
+    qtbot.wait(100)
+    window.set_presentation(False)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5000)
+    qtbot.wait(100)
+    assert window.left.minimumWidth() == left
+    assert abs(window.explorer._scroll.minimumWidth() - panel) <= 2
+    assert window.minimumSizeHint().width() <= 1280

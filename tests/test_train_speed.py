@@ -99,15 +99,21 @@ def test_learning_rate_decays_over_the_time_budget_when_asked():
 
 
 def test_time_budget_keeps_room_for_the_final_evaluation():
-    budget = TimeBudget(minutes=1.0, final_images=1000)
+    budget = TimeBudget(minutes=10.0, final_images=800, eval_images=200)
     assert budget.reserve() == 0.0                       # nothing measured yet
-    budget.note_evaluation(images=100, seconds=2.0)      # 50 images/s: 20 s for the final 1,000
-    assert 20.0 < budget.reserve() < 40.0
-    budget.started -= 10.0                               # 10 s in
-    assert budget.fraction() == pytest.approx(10.0 / (60.0 - budget.reserve()), rel=1e-2)
+    budget.note_training(images=40, seconds=2.0)         # the slow first steps are not trusted
+    assert budget.reserve() == 0.0
+    budget.note_training(images=760, seconds=38.0)       # 20 images/s: the evaluations guessed at 30/s
+    assert budget.reserve() == pytest.approx(1000 / 30 * 1.15 + 10.0)
+    budget.note_evaluation(images=100, seconds=2.0)      # measured: 50 images/s, 20 s for the last 1,000
+    assert budget.reserve() == pytest.approx(1000 / 50 * 1.15 + 10.0)
+    budget.started -= 100.0
+    assert budget.fraction() == pytest.approx(100.0 / (600.0 - budget.reserve()), rel=1e-2)
     assert not budget.out_of_time()
-    budget.started -= 30.0                               # 40 s in: past 60 s minus the reserve
+    budget.started -= 480.0                              # 580 s in: past 600 s minus the reserve
     assert budget.out_of_time()
+    budget.note_evaluation(images=10, seconds=100.0)     # far too slow to fit: a quarter of the budget at most
+    assert budget.reserve() == pytest.approx(150.0)
     assert TimeBudget(None).fraction() is None and not TimeBudget(None).out_of_time()
 
 
@@ -135,3 +141,11 @@ def test_bench_train_compares_the_paths_in_one_run(capsys):
     for path in ("| previous |", "| current |"):
         assert path in out
     assert "1.00x" in out                                 # the previous path against itself
+
+
+def test_bench_profile_splits_a_step_into_phases_and_operators(capsys):
+    assert main(["bench", "--profile", "--quick", "--threads", "1", "--batch", "4"]) == 0
+    out = capsys.readouterr().out
+    for row in ("| forward |", "| backward |", "| optimiser |", "| EMA |", "**whole step**",
+                "| convolutions, backward |", "| softmax + cross-entropy, fwd + bwd |"):
+        assert row in out, row

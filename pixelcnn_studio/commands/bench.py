@@ -143,14 +143,15 @@ def run_bench(args) -> int:
         if args.device not in ("auto", "cpu"):
             from ..errors import UserError
             raise UserError("--train and --profile time the training step on the CPU; drop --device")
-        from .bench_train import format_train_table, run_profiles, run_train_benchmarks
+        from .bench_train import print_train_benchmarks, run_profiles, run_train_benchmarks
         threads = args.threads
         if args.profile:
-            print(run_profiles(args.quick, args.batch, threads))
-            return 0
-        result = run_train_benchmarks(quick=args.quick, batch=args.batch, steps=max(1, args.repeats),
-                                      threads=threads, compile_too=args.compile)
-        print(json_text(result) if args.json else format_train_table(result))
+            run_profiles(args.quick, args.batch, threads)
+        elif args.json:
+            print(json_text(run_train_benchmarks(quick=args.quick, batch=args.batch, steps=max(1, args.repeats),
+                                                threads=threads, compile_too=args.compile)))
+        else:
+            print_train_benchmarks(args.quick, args.batch, max(1, args.repeats), threads, args.compile)
         return 0
     result = run_benchmarks(quick=args.quick, repeats=max(1, args.repeats), threads=args.threads, device=str(device))
     print(json_text(result) if args.json else format_table(result))

@@ -32,17 +32,18 @@ def train_shapes(quick: bool) -> list[tuple[str, ModelConfig]]:
                                                     output_hidden=16, num_classes=2))]
     from ..train.presets import PRESETS
     from .bench_shapes import bench_configs
-    shapes = [(name, config) for name, config in bench_configs(False) if "paper" not in name]
     # 851,456 parameters: the size of the PyTorch Gated PixelCNN of the UvA deep-learning
     # tutorial 12 (852,160), the reference the training speed was first compared against.
-    shapes.append(("28x28 grey, 48x9 (peer size)",
-                   ModelConfig(image_size=28, hidden=48, layers=9, kernel_size=5, output_hidden=128, num_classes=10)))
+    # Smallest first, so that a long run has told the most by the time it is stopped.
+    shapes = [("28x28 grey, 48x9 (peer size)",
+               ModelConfig(image_size=28, hidden=48, layers=9, kernel_size=5, output_hidden=128, num_classes=10))]
     cpu = PRESETS.get("cpu-quick")
     if cpu:
-        shapes.append((f"cpu-quick ({cpu['hidden']}x{cpu['layers']})",
-                       ModelConfig(image_size=28, hidden=cpu["hidden"], layers=cpu["layers"],
-                                   kernel_size=cpu["kernel_size"], output_hidden=cpu["output_hidden"],
-                                   num_classes=10)))
+        shapes.insert(0, (f"cpu-quick ({cpu['hidden']}x{cpu['layers']})",
+                          ModelConfig(image_size=28, hidden=cpu["hidden"], layers=cpu["layers"],
+                                      kernel_size=cpu["kernel_size"], output_hidden=cpu["output_hidden"],
+                                      num_classes=10)))
+    shapes += [(name, config) for name, config in bench_configs(False) if "paper" not in name]
     return shapes
 
 
@@ -105,32 +106,47 @@ def bench_shape(config: ModelConfig, batch: int, steps: int, compile_too: bool) 
 
 
 def run_train_benchmarks(quick: bool = False, batch: int = 64, steps: int = 5, threads: int | None = None,
-                         compile_too: bool = False) -> dict:
+                         compile_too: bool = False, on_row=None) -> dict:
+    """Every shape in turn; `on_row(row)` is called as each one is done."""
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     rows = []
     for name, config in train_shapes(quick):
         rows.append({"model": name, **bench_shape(config, batch, steps, compile_too)})
+        if on_row:
+            on_row(rows[-1])
+    return {"machine": machine(threads), "batch": batch, "steps": steps, "training": rows}
+
+
+def machine(threads: int) -> dict:
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                        "threads": threads, "torch": torch.__version__, "native_bf16": cpu_has_native_bf16(),
-                        "load_average_after": [round(v, 2) for v in load] if load else None},
-            "batch": batch, "steps": steps, "training": rows}
+    return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "threads": threads,
+            "torch": torch.__version__, "native_bf16": cpu_has_native_bf16(),
+            "load_average": [round(v, 2) for v in load] if load else None}
 
 
-def format_train_table(result: dict) -> str:
-    m = result["machine"]
-    lines = [f"training step, batch {result['batch']}: {m['cores']} cores ({m['cpu']}), {m['threads']} torch "
-             f"thread(s), torch {m['torch']}; median of {result['steps']} interleaved steps per path; "
-             f"load average after: {m['load_average_after']}",
-             "",
-             "| model | parameters | path | images/s | step | vs previous | first step |",
-             "|---|---:|---|---:|---:|---:|---:|"]
-    for r in result["training"]:
-        for name, p in r["paths"].items():
-            lines.append(f"| {r['model']} | {r['parameters']:,} | {name} | {p['images_per_s']:,.1f} | "
-                         f"{p['step_s'] * 1000:,.0f} ms | {p['speed_up']:.2f}x | {p['first_step_s']:.1f} s |")
-    return "\n".join(lines)
+def train_table_head(m: dict, batch: int, steps: int) -> list[str]:
+    return [f"training step, batch {batch}: {m['cores']} cores ({m['cpu']}), {m['threads']} torch "
+            f"thread(s), torch {m['torch']}; median of {steps} interleaved steps per path; "
+            f"load average (1, 5, 15 min) before: {m['load_average']}",
+            "",
+            "| model | parameters | path | images/s | step | vs previous | first step |",
+            "|---|---:|---|---:|---:|---:|---:|"]
+
+
+def train_table_rows(r: dict) -> list[str]:
+    return [f"| {r['model']} | {r['parameters']:,} | {name} | {p['images_per_s']:,.1f} | "
+            f"{p['step_s'] * 1000:,.0f} ms | {p['speed_up']:.2f}x | {p['first_step_s']:.1f} s |"
+            for name, p in r["paths"].items()]
+
+
+def print_train_benchmarks(quick: bool, batch: int, steps: int, threads: int | None, compile_too: bool) -> None:
+    """The table, a shape at a time (a long run can be read, or stopped, half-way)."""
+    threads = threads or os.cpu_count() or 1
+    print("\n".join(train_table_head(machine(threads), batch, steps)), flush=True)
+    run_train_benchmarks(quick, batch, steps, threads, compile_too,
+                         on_row=lambda row: print("\n".join(train_table_rows(row)), flush=True))
+    print(f"\nload average after: {machine(threads)['load_average']}", flush=True)
 
 
 # -- where a step's time goes -------------------------------------------------------------------
@@ -146,7 +162,7 @@ OP_KINDS = {
 }
 
 
-def profile_step(config: ModelConfig, batch: int, fast: bool, bf16: bool = False, steps: int = 3) -> dict:
+def profile_step(config: ModelConfig, batch: int, fast: bool, bf16: bool = False, steps: int = 2) -> dict:
     """Milliseconds per step by phase (wall clock) and by kind of operator (profiler self time)."""
     torch.manual_seed(0)
     t = _Trainer(config, {"name": "", "fast": fast, "bf16": bf16, "compile": False},
@@ -196,16 +212,18 @@ def format_profile(config_name: str, batch: int, profiles: dict) -> str:
     return "\n".join(lines)
 
 
-def run_profiles(quick: bool, batch: int, threads: int | None) -> str:
+def run_profiles(quick: bool, batch: int, threads: int | None) -> None:
+    """Print the profile of the small and the bundled Fashion-MNIST shape (then the others), a shape at a time."""
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
-    out = [f"{threads} torch thread(s); load average before: {[round(v, 2) for v in os.getloadavg()]}"]
-    for name, config in train_shapes(quick):
+    print(f"{threads} torch thread(s); load average before: {machine(threads)['load_average']}", flush=True)
+    shapes = sorted(train_shapes(quick), key=lambda shape: "peer" in shape[0])
+    for name, config in shapes:
         if "emoji" in name:
             continue            # the same kinds of work as fashion-mnist, only more of it
         profiles = {"previous": profile_step(config, batch, fast=False),
                     "current": profile_step(config, batch, fast=True)}
         if cpu_has_native_bf16():
             profiles["current + bf16"] = profile_step(config, batch, fast=True, bf16=True)
-        out += ["", format_profile(name, batch, profiles)]
-    return "\n".join(out)
+        print("\n" + format_profile(name, batch, profiles), flush=True)
+    print(f"\nload average after: {machine(threads)['load_average']}", flush=True)

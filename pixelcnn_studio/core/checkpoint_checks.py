@@ -124,6 +124,24 @@ def strip_wrapper_prefixes(state_dict: dict) -> dict:
     return out
 
 
+def least_model_bytes(config: ModelConfig) -> int:
+    """A lower bound of the model's size from its largest weights in either variant (float32): every
+    layer after the first holds at least a (2p, p, k//2 + 1, k) convolution, every layer a (2p, h)
+    conditioning matrix, the head a (C * levels, q) matrix, the location network a linear layer to
+    its map. Computed without building anything."""
+    k, p, h = config.kernel_size, config.hidden, config.condition_dim
+    least = 4 * ((config.layers - 1) * 2 * p * p * (k // 2 + 1) * k + config.layers * h * 2 * p
+                 + config.channels * config.levels * config.head_hidden)
+    if config.location_conditioning:
+        least += 4 * h * config.location_channels * -(-config.height // 4) * -(-config.width // 4)
+    return least
+
+
+# Below this lower bound on a model's weights (the bundled ones need about 8 MB) the shapes come from a
+# real build on the CPU rather than a meta-device one.
+SMALL_CPU_BUILD_BYTES = 64 * 2**20
+
+
 def expected_weights(config: ModelConfig) -> tuple[dict[str, tuple], int]:
     """Shapes of the model's saved weights and the bytes the built model takes, from a build on the
     `meta` device (shapes only, nothing allocated); remembered per config, as a load asks twice."""
@@ -134,14 +152,15 @@ def expected_weights(config: ModelConfig) -> tuple[dict[str, tuple], int]:
 def _expected_weights(config_json: str) -> tuple[dict[str, tuple], int]:
     from .model import build_model
     config = ModelConfig.from_dict(json.loads(config_json))
-    # Every layer after the first holds at least a (2p, p, k//2 + 1, k) convolution and its mask: when
-    # that alone cannot fit, even the shapes-only build (seconds for the largest configs) is skipped.
-    k, p = config.kernel_size, config.hidden
-    least = (config.layers - 1) * 2 * p * p * (k // 2 + 1) * k * 4 * 2
+    # When even the lower bound cannot fit, the shapes-only build (seconds for the largest configs) is skipped.
+    least = least_model_bytes(config)
     if not memory.fits(least):
         raise ValueError(f"the model this config describes needs more than {memory.format_bytes(least)}; "
                          f"{memory.limit_text()}")
-    with torch.device("meta"):
+    # A model that small is built on the CPU (milliseconds): on the meta device torch runs its Python
+    # decompositions, and their first use imports torch._dynamo, seconds at every start of the app.
+    small = least < SMALL_CPU_BUILD_BYTES and memory.fits(8 * least)
+    with torch.device("cpu" if small else "meta"):
         model = build_model(config)
     shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     tensors = list(model.parameters()) + list(model.buffers())

@@ -2,8 +2,9 @@
 
 Gated layer, for the vertical stack v and the horizontal stack h (paper, figure 2):
 
-    pre_v = W_v * v                      (rows strictly above the current row)
-    pre_h = W_h * h + link(pre_v)        (pixels left of it in the row; the 1x1 link from v)
+    pre_v = W_v * v                      (down-shifted convolution: rows strictly above the current row)
+    pre_h = W_h * h + link(pre_v)        (down-right-shifted, one row high: pixels left of it in the
+                                          row; the 1x1 link from v)
     v'    = tanh(pre_v_f + V_f h) * sigmoid(pre_v_g + V_g h)
     h'    = h + residual(tanh(pre_h_f + ...) * sigmoid(pre_h_g + ...))
     skip += skip_1x1(gated h)

@@ -247,6 +247,8 @@ class ReceptiveFieldExplorer(FieldExports, LessonViews, QWidget):
         self.panel.large_text.setChecked(large)
         self.panel.large_text.blockSignals(False)
         self._update_enabled()
+        # Once the new type has been applied everywhere, the panel's width is measured again.
+        QTimer.singleShot(0, self._update_enabled)
 
     # -- fields --------------------------------------------------------------------------------
     def fields_at(self, layer, variant=None) -> dict | None:

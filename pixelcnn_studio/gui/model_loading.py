@@ -90,7 +90,8 @@ class ModelLoading:
         keep = f" {shown(Path(self.loaded.path).name, 60)} stays loaded." if self.loaded is not None else ""
         # The loader's message starts with the path, which the banner already names.
         reason = message[len(path) + 2:] if message.startswith(f"{path}: ") else message
-        self.show_error(f"Could not open {shown(Path(path).name, 60)}: {one_line(reason, 300)}.{keep}".replace("..", "."))
+        # One full stop after the reason (which may end in one, or hold ranges such as "1..4,096").
+        self.show_error(f"Could not open {shown(Path(path).name, 60)}: {one_line(reason, 300).rstrip('.')}.{keep}")
         # A listed (recent) model that no longer loads says so under its name, also after the list
         # is refreshed (the card reader reads structure only, and would not see, say, NaN weights).
         mark = f"{UNUSABLE_MARK} cannot be opened: {shown(reason, 70)}"

@@ -152,7 +152,7 @@ class PortraitPanel(QWidget):
         self.drop = DropZone("Drop a portrait here\n\nany picture file, or an image dragged from another "
                              "application\n(File → Open portrait…)")
         self.drop.dropped.connect(self.load_portrait)
-        self.drop.rejected.connect(lambda text: self._show_error("image", text))
+        self.drop.rejected.connect(lambda text: self.show_error("image", text))
         self.crop = QLabel()
         self.crop.setFixedSize(64, 64)
         self.crop.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -355,9 +355,9 @@ class PortraitPanel(QWidget):
 
     def _failed(self, worker, kind: str, text: str) -> None:
         if worker is self._worker:
-            self._show_error(kind, text)
+            self.show_error(kind, text)
 
-    def _show_error(self, kind: str, text: str) -> None:
+    def show_error(self, kind: str, text: str) -> None:
         self.error_kind = kind
         keep = " The current portrait stays." if self.vector is not None else ""
         if kind == "no-face":

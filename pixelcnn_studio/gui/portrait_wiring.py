@@ -151,7 +151,7 @@ class PortraitTools(QObject):
                     try:
                         source = picture_from_mime(event.mimeData())
                     except ValueError as exc:
-                        self.panel._show_error("image", str(exc))
+                        self.panel.show_error("image", str(exc))
                     else:
                         self.panel.load_portrait(source)
                 return True

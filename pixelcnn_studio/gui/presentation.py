@@ -55,12 +55,14 @@ class Presentation:
         self._apply_type()
 
     def _apply_type(self) -> None:
+        # The style sheet first: the widgets below size themselves from the type it sets.
         large = self.presenting or self.state.large_text
+        self.apply_theme(self.state.theme)
         self.distribution.set_large(large)
         self.stats.set_large(large)
         if self.explorer is not None:
             self.explorer.set_large_text(large)
-        self.apply_theme(self.state.theme)
+        self.arrange_side_panels()
         if "large_text" in self.actions_by_name:
             self.actions_by_name["large_text"].setChecked(self.state.large_text)
 

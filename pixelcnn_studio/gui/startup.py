@@ -14,8 +14,8 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from . import settings
 from .presentation import FIRST_SIZE, clamp_to_screen
@@ -39,14 +39,19 @@ class StartupWindow(QMainWindow):
         self.title.setObjectName("headline")
         self.status = QLabel("Loading PyTorch…")
         self.status.setObjectName("muted")
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 0)                 # busy: how long an import takes is not known
-        self.bar.setTextVisible(False)
-        self.bar.setMaximumWidth(self.fontMetrics().averageCharWidth() * 40)
+        # Seconds since launch, once a second: it shows the app is alive. Not an animated busy bar:
+        # each frame of one needs Python's lock, which the import behind it then keeps handing over,
+        # and on a busy machine that doubled the time to the model being ready.
+        self.elapsed = QLabel()
+        self.elapsed.setObjectName("muted")
+        self._started = time.monotonic()
+        self._clock = QTimer(self, interval=1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addStretch(1)
-        for widget in (self.title, self.status, self.bar):
+        for widget in (self.title, self.status, self.elapsed):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
         self.setCentralWidget(body)
@@ -75,6 +80,9 @@ class StartupWindow(QMainWindow):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+
+    def _tick(self) -> None:
+        self.elapsed.setText(f"{time.monotonic() - self._started:.0f} s")
 
     def preloaded(self, loaded, error: str) -> None:
         self.ready.emit(loaded, error)

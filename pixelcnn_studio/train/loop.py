@@ -144,7 +144,7 @@ class _Run:
         # curve was drawn on a part of it (class-conditional and unconditional models).
         self.final_images = len(self.full_test[0]) if (s.final_full_eval and self.kind in ("class", "none")
                                                        and len(self.full_test[0]) > len(self.test_set)) else 0
-        self.budget = TimeBudget(s.max_minutes, self.final_images)
+        self.budget = TimeBudget(s.max_minutes, self.final_images, len(self.test_set))
         self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
         # Summed batch losses not yet read back from the device (see `run`).
         self.pending_nll: torch.Tensor | float = 0.0
@@ -340,7 +340,7 @@ class _Run:
     def run(self) -> dict:
         s, ctx = self.s, self.ctx
         self.started = time.monotonic()
-        self.budget = TimeBudget(s.max_minutes, self.final_images)
+        self.budget = TimeBudget(s.max_minutes, self.final_images, len(self.test_set))
         first_step = self.step
         self.say(f"{self.params:,} parameters; {len(self.train_set)} train / {len(self.test_set)} held-out images; "
                  f"{self.steps_per_epoch} steps per epoch of {s.batch_size}x{ctx.world_size}; "
@@ -375,6 +375,7 @@ class _Run:
                     self.interval["count"] += s.batch_size
                     self.interval["images"] += s.batch_size
                     self.interval["seconds"] += dt
+                    self.budget.note_training(s.batch_size, dt)
                     self.images_total, self.train_seconds_total = self.images_total + n, self.train_seconds_total + dt
                     bar.update(1)
                     if loss is not None:
