@@ -39,16 +39,18 @@ def bundled(name: str) -> Path:
     return path
 
 
-def drawn_digits(samples: int) -> None:
+def drawn_digits(samples: int, figure: str | None = None) -> None:
     """Each drawing's code conditions `samples` auto-encoder samples; the class-conditional MNIST model,
     used as a Bayes classifier (argmax over c of log p(x | c)), says which digit each sample is."""
     autoencoder, judge = load_checkpoint(bundled("mnist-autoencoder")), load_checkpoint(bundled("mnist"))
     embedder = embedder_for_checkpoint(autoencoder)
-    rows, right, total = [], 0, 0
+    rows, right, total, tiles = [], 0, 0, []
     for path in sorted(DRAWN.glob("digit-*.png")):
         digit = int(path.stem.split("-")[1])
-        code = torch.as_tensor(embedder.embed(open_image(path))).unsqueeze(0)
+        prepared = embedder.prepared(open_image(path))
+        code = torch.as_tensor(embedder.encode(embedder.input_of(prepared))).unsqueeze(0)
         images = sample(autoencoder.model, samples, embedding=code.expand(samples, -1), seed=digit)
+        tiles.append(torch.cat([prepared.as_input(), images]))
         said = class_log_likelihoods(judge.model, images).argmax(1).tolist()
         hits = sum(int(s == digit) for s in said)
         right, total = right + hits, total + samples
@@ -58,6 +60,10 @@ def drawn_digits(samples: int) -> None:
     for name, size, digit, hits, n, said in rows:
         print(f"| {name} | {size[0]}x{size[1]} | {digit} | {hits}/{n} | {' '.join(map(str, said))} |")
     print(f"\nshare: {right}/{total} = {right / total:.1%}")
+    if figure:
+        from pixelcnn_studio.core.export import make_grid, save_png
+        save_png(figure, make_grid(torch.cat(tiles), columns=samples + 1, scale=3))
+        print(f"wrote {figure}: each row a drawing as prepared, then its samples")
 
 
 def fashion_test(n: int):
@@ -146,7 +152,7 @@ def maps(out: str) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["drawn", "posterior", "timing", "ood", "maps"])
-    parser.add_argument("out", nargs="?", default="surprise-maps.png")
+    parser.add_argument("out", nargs="?", default=None, help="maps: the PNG to write; drawn: a figure of the samples")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=7)
@@ -154,7 +160,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.what == "drawn":
-        drawn_digits(args.samples)
+        drawn_digits(args.samples, args.out)
     elif args.what == "posterior":
         posterior_accuracy(args.n)
     elif args.what == "timing":
@@ -162,7 +168,7 @@ def main(argv=None) -> int:
     elif args.what == "ood":
         ood(args.n)
     else:
-        maps(args.out)
+        maps(args.out or "surprise-maps.png")
     return 0
 
 

@@ -194,6 +194,7 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
     ModelConfig(image_size=(25, 30), channels=3, hidden=6, embedding_dim=16, location_conditioning=True),
     ModelConfig(channels=3, levels=65536, hidden=3, layers=1, kernel_size=2, output_hidden=5),
     ModelConfig(layers=40, hidden=8, kernel_size=15, num_classes=1000, location_conditioning=True),
+    ModelConfig(layers=1, hidden=256, kernel_size=15, levels=2),
 ])
 def test_size_refused_early_is_a_true_lower_bound(config):
     """A config is refused before its shapes-only build only when the model surely cannot fit."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import pixelcnn_studio  # noqa: E402
 from pixelcnn_studio import ModelConfig, build_model, save_checkpoint  # noqa: E402
+from pixelcnn_studio.gui.state import TABS  # noqa: E402
 from test_gui import run_to_end, wait_state, write_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,8 @@ def test_every_tab_fits_1280x720_for_every_bundled_model_and_long_class_lists(tm
                           *map(str, BUNDLED)], capture_output=True, text=True, timeout=400,
                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    assert len(rows) == 8 * (1 + len(BUNDLED)), out.stderr[-2000:]
+    # every tab and the stage view, in normal and presentation mode
+    assert len(rows) == 2 * (len(TABS) + 1) * (1 + len(BUNDLED)), out.stderr[-2000:]
     for row in rows:
         where = f"{row['model'][:20]} {row['tab']} {'F11' if row['presenting'] else 'normal'}"
         # Normal mode leaves room for a title bar; full screen has the whole screen.

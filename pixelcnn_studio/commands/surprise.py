@@ -6,28 +6,13 @@ import torch
 from ..core.checkpoint import load_checkpoint
 from ..core.devices import dense_threads, prepare, set_threads
 from ..core.export import check_output_path, save_png
-from ..core.surprise import surprise
-from ..embed.prepare import PreparedPicture, prepare_picture, preparation_for
+from ..embed.scoring import class_label, score_picture
 from ..render.surprise_map import map_picture
 from ..safe_text import json_text, shown
 
 
-def picture_embedding(loaded, prepared: PreparedPicture, source):
-    """The conditioning vector of an embedding model for this picture: an auto-encoder's code of the
-    prepared picture, or the face network's vector of the original; None for other models."""
-    if not loaded.config.embedding_dim:
-        return None
-    from ..embed import embedder_for_checkpoint
-    embedder = embedder_for_checkpoint(loaded)
-    if hasattr(embedder, "input_of"):
-        vector = embedder.encode(embedder.input_of(prepared))
-    else:
-        vector = embedder.embed(source)
-    return torch.as_tensor(vector, dtype=torch.float32).unsqueeze(0)
-
-
-def score_picture(loaded, source, class_name: str | None = None):
-    """(prepared picture, Surprise) for a picture and a loaded checkpoint; the class by name or index."""
+def score_named_class(loaded, source, class_name: str | None = None):
+    """(prepared picture, Surprise), the class given by name or index as on the command line."""
     from ..errors import UserError
     from .sample import resolve_class
     config = loaded.config
@@ -36,16 +21,7 @@ def score_picture(loaded, source, class_name: str | None = None):
         if not config.num_classes:
             raise UserError("this model is not class-conditional; drop --class")
         class_id = resolve_class(class_name, loaded.class_names, config.num_classes)
-    prepared = prepare_picture(source, preparation_for(loaded))
-    embedding = picture_embedding(loaded, prepared, source)
-    return prepared, surprise(loaded.model, prepared.as_input(), class_id=class_id, embedding=embedding)
-
-
-def class_label(loaded, class_id: int | None) -> str | None:
-    if class_id is None:
-        return None
-    names = loaded.class_names or [str(i) for i in range(loaded.config.num_classes)]
-    return str(names[class_id])
+    return score_picture(loaded, source, class_id)
 
 
 def report(loaded, result) -> dict:
@@ -81,7 +57,7 @@ def run_surprise(args) -> int:
     if args.threads is None:
         set_threads(dense_threads())      # one pass over whole pictures: big convolutions
     loaded.model.to(device)               # in place: the scoring below runs where the model is
-    prepared, result = score_picture(loaded, picture, args.class_)
+    prepared, result = score_named_class(loaded, picture, args.class_)
     if out is not None:
         try:
             save_png(out, map_picture(prepared.array, result))

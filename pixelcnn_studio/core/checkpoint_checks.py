@@ -126,12 +126,12 @@ def strip_wrapper_prefixes(state_dict: dict) -> dict:
 
 def least_model_bytes(config: ModelConfig) -> int:
     """A lower bound of the model's size from its largest weights in either variant (float32): every
-    layer after the first holds at least a (2p, p, k//2 + 1, k) convolution, every layer a (2p, h)
-    conditioning matrix, the head a (C * levels, q) matrix, the location network a linear layer to
-    its map. Computed without building anything."""
+    layer after the first holds at least a (2p, p, k//2 + 1, k) convolution, every layer its (p, p)
+    residual and skip matrices and a (2p, h) conditioning matrix, the head a (C * levels, q) matrix,
+    the location network a linear layer to its map. Computed without building anything."""
     k, p, h = config.kernel_size, config.hidden, config.condition_dim
     least = 4 * ((config.layers - 1) * 2 * p * p * (k // 2 + 1) * k + config.layers * h * 2 * p
-                 + config.channels * config.levels * config.head_hidden)
+                 + config.layers * 2 * p * p + config.channels * config.levels * config.head_hidden)
     if config.location_conditioning:
         least += 4 * h * config.location_channels * -(-config.height // 4) * -(-config.width // 4)
     return least

@@ -30,6 +30,11 @@ class Surprise:
         return self.bits.sum(dim=0)
 
 
+def _device_of(model) -> torch.device:
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
+
+
 def class_log_likelihoods(model, x, *, batch_size: int = 64) -> torch.Tensor:
     """log p(x_i | c) in nats for every image and class of a class-conditional model: float64 (B, K).
 
@@ -40,14 +45,15 @@ def class_log_likelihoods(model, x, *, batch_size: int = 64) -> torch.Tensor:
     x = torch.as_tensor(x)
     out = torch.empty(x.shape[0], classes, dtype=torch.float64)
     pairs = [(i, c) for i in range(x.shape[0]) for c in range(classes)]
+    device = _device_of(model)
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
             for start in range(0, len(pairs), batch_size):
                 chunk = pairs[start:start + batch_size]
-                images = x[[i for i, _ in chunk]]
-                ids = torch.tensor([c for _, c in chunk])
+                images = x[[i for i, _ in chunk]].to(device)
+                ids = torch.tensor([c for _, c in chunk], device=device)
                 nll = nll_per_subpixel(model, images, ids).cpu().double().flatten(1).sum(1)
                 for (i, c), value in zip(chunk, nll.tolist()):
                     out[i, c] = -value
@@ -66,6 +72,11 @@ def surprise(model, x, *, class_id: int | None = None, embedding=None) -> Surpri
         x = x.unsqueeze(0)
     if x.shape[0] != 1:
         raise ValueError(f"surprise scores one picture, got a batch of {x.shape[0]}")
+    # Scored where the model is (a GPU with --device); the results come back to the CPU.
+    device = _device_of(model)
+    x = x.to(device)
+    if embedding is not None:
+        embedding = torch.as_tensor(embedding).to(device)
     was_training = model.training
     model.eval()
     try:

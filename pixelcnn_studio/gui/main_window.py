@@ -62,6 +62,8 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.actions_by_name = build_menus(self)
         from .portrait_wiring import PortraitTools
         self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
+        from .picture_tools import PictureTools
+        self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
         from .device_menu import attach_device_menu
@@ -250,6 +252,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.session.shutdown()
         self.stop_card_reader()
         self.portraits.shutdown()
+        self.picture_tools.shutdown()
         self.field_overlay.shutdown()
         if self.explorer is not None:
             self.explorer.shutdown()
