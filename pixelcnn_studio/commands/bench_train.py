@@ -105,14 +105,22 @@ def bench_shape(config: ModelConfig, batch: int, steps: int, compile_too: bool) 
     return result
 
 
+def _shape_in_child(config: ModelConfig, batch: int, steps: int, compile_too: bool, threads: int, queue) -> None:
+    torch.set_num_threads(threads)
+    queue.put(bench_shape(config, batch, steps, compile_too))
+
+
 def run_train_benchmarks(quick: bool = False, batch: int = 64, steps: int = 5, threads: int | None = None,
                          compile_too: bool = False, on_row=None) -> dict:
     """Every shape in turn; `on_row(row)` is called as each one is done."""
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
+    from .bench import _in_child
     rows = []
     for name, config in train_shapes(quick):
-        rows.append({"model": name, **bench_shape(config, batch, steps, compile_too)})
+        # Each shape in a fresh process: one shape's allocations and caches left in the process
+        # slowed the next one's channels-last path by half in a shared run.
+        rows.append({"model": name, **_in_child(_shape_in_child, config, batch, steps, compile_too, threads)})
         if on_row:
             on_row(rows[-1])
     return {"machine": machine(threads), "batch": batch, "steps": steps, "training": rows}
