@@ -23,7 +23,7 @@ def cmd_info(args) -> int:
     from .commands.info import describe_checkpoint
     info = describe_checkpoint(args.checkpoint)
     if args.json:
-        from .safe_text import json_text
+        from .core.safe_text import json_text
         print(json_text(info))
     else:
         from .commands.info import format_info
@@ -262,7 +262,7 @@ def main(argv=None) -> int:
 
 def _fail(message: str) -> int:
     """One line on stderr (names from files may hold newlines or terminal escapes) and exit status 2."""
-    from .safe_text import one_line
+    from .core.safe_text import one_line
     print(f"pixelcnn-studio: error: {one_line(message)}", file=sys.stderr)
     return 2
 

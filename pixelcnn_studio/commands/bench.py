@@ -21,7 +21,7 @@ from ..core.devices import dense_threads, describe_device, prepare, sampling_thr
 from ..core.likelihood import bits_per_dim
 from ..core.model import build_model
 from ..core.sampling import SampleStream
-from ..safe_text import json_text
+from ..core.safe_text import json_text
 from .bench_shapes import bench_configs
 
 NAIVE_STEPS = 6

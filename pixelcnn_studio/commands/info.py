@@ -6,7 +6,7 @@ import os
 import torch
 
 from ..core.checkpoint import load_checkpoint
-from ..safe_text import shown
+from ..core.safe_text import shown
 
 
 def describe_checkpoint(path) -> dict:

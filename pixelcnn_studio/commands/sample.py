@@ -12,7 +12,7 @@ from ..core.export import check_output_path, frame_schedule, grid_shape, make_gr
 from ..core.memory import fits, format_bytes, limit_text
 from ..core.plan import plan_run
 from ..core.sampling import SampleStream, run_bytes
-from ..safe_text import shown
+from ..core.safe_text import shown
 
 GIF_FRAMES = 120
 

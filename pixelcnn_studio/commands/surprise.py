@@ -8,7 +8,7 @@ from ..core.devices import dense_threads, prepare, set_threads
 from ..core.export import check_output_path, save_png
 from ..embed.scoring import class_label, score_picture
 from ..render.surprise_map import map_picture
-from ..safe_text import json_text, shown
+from ..core.safe_text import json_text, shown
 
 
 def score_named_class(loaded, source, class_name: str | None = None):

@@ -20,7 +20,7 @@ def metric_bits_per_dim(metrics: dict) -> tuple[str, float] | None:
 
 def summary_line(config, payload: dict) -> str:
     """e.g. "fashion-mnist · 28×28 grey · 10 classes · 3.13 bits/dim"."""
-    from ..safe_text import shown           # a name from a file, shown safely and kept short
+    from .safe_text import shown           # a name from a file, shown safely and kept short
     parts = [shown((payload.get("dataset") or {}).get("name") or "", 30)]
     parts.append(f"{config.height}×{config.width} {'RGB' if config.channels == 3 else 'grey'}")
     if config.num_classes:

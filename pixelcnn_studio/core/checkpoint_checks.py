@@ -52,7 +52,7 @@ class CheckpointError(Exception):
     """A file that cannot be used as a checkpoint; the message names the file and the reason."""
 
     def __init__(self, path, problem: str):
-        from ..safe_text import shown
+        from .safe_text import shown
         self.path, self.problem = str(path), problem
         super().__init__(f"{shown(path, 120)}: {problem}")
 
@@ -180,7 +180,7 @@ def check_weights(state, expected: dict[str, tuple], what: str) -> tuple[dict, i
     if bad_keys:
         raise ValueError(f"the {what} holds a key that is not a name ({type(bad_keys[0]).__name__} {bad_keys[0]!r:.40})")
     state = strip_wrapper_prefixes(state)
-    from ..safe_text import shown
+    from .safe_text import shown
     for key, value in state.items():
         if not isinstance(value, torch.Tensor):
             raise ValueError(f"{what} entry {shown(key, 60)} is a {type(value).__name__}, not a tensor")
@@ -322,7 +322,7 @@ def first_non_finite(tensors: dict) -> tuple[str, str] | None:
 
 
 def check_finite(path, skeleton: Skeleton, state: dict) -> None:
-    from ..safe_text import shown
+    from .safe_text import shown
     groups = [("weight", state)]
     entry = skeleton.payload.get("embedder")
     if isinstance(entry, dict) and isinstance(entry.get("state_dict"), dict):

@@ -105,7 +105,7 @@ def check_output_path(path, suffixes: tuple[str, ...]) -> Path:
     """Refuse, before any work, an output that could not be written: a folder, an unknown kind, or a
     place where no file can be created. Returns the path."""
     from ..errors import UserError
-    from ..safe_text import shown
+    from .safe_text import shown
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{shown(path, 100)} is a folder; give a file name inside it")

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..safe_text import shown
+from ..core.safe_text import shown
 from .theme import Palette, palette
 
 # Characters of a row label (a class name) drawn beside the grid before it is elided.

@@ -6,7 +6,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from ..paths import bundled_models
-from ..safe_text import one_line, shown
+from ..core.safe_text import one_line, shown
 from . import settings
 from .worker import UNUSABLE_MARK, CardReader, load_job
 

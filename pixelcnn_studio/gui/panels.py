@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel
 
 from ..core.card import metric_bits_per_dim
 from ..paths import bundled_models_dir
-from ..safe_text import shown
+from ..core.safe_text import shown
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 

@@ -186,7 +186,7 @@ class AppState:
         meta = getattr(self.checkpoint, "metadata", None) or {}
         name = (meta.get("dataset") or {}).get("name") or Path(self.checkpoint.path).stem
         # Names from the file, shown escaped and short: this is a one-line heading.
-        from ..safe_text import shown
+        from ..core.safe_text import shown
         parts = [shown(name, 40)]
         if self.num_classes:
             parts.append("one row per class" if self.settings.per_class else shown(self.class_name, 40))

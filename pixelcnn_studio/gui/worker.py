@@ -321,6 +321,6 @@ UNUSABLE_MARK = "⚠"
 
 def unusable_line(exc: Exception) -> str:
     """The second line of a listed model that cannot be opened, e.g. "⚠ cannot be opened: no such file"."""
-    from ..safe_text import shown
+    from ..core.safe_text import shown
     reason = getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
     return f"{UNUSABLE_MARK} cannot be opened: {shown(reason, 70)}"

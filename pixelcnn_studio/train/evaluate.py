@@ -119,7 +119,7 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
 def run_eval(args) -> int:
     import time
 
-    from ..safe_text import json_text
+    from ..core.safe_text import json_text
     t0 = time.perf_counter()
     result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit,
                                  classify=getattr(args, "classify", False), device=args.device, threads=args.threads)
