@@ -1,14 +1,30 @@
-"""Qt-free core: the model, likelihood, samplers, receptive fields and checkpoint I/O."""
-from .checkpoint import CheckpointError, LoadedCheckpoint, load_checkpoint, save_checkpoint
-from .conditioning import ConditioningError
-from .config import ModelConfig
-from .likelihood import bits_per_dim, nll_per_subpixel
-from .model import PixelCNN, build_model
-from .receptive import effective_receptive_field, receptive_field
-from .sampling import SampleStep, SampleStream, sample
+"""Qt-free core: the model, likelihood, samplers, receptive fields and checkpoint I/O.
 
-__all__ = [
-    "CheckpointError", "ConditioningError", "LoadedCheckpoint", "ModelConfig", "PixelCNN", "SampleStep",
-    "SampleStream", "bits_per_dim", "build_model", "effective_receptive_field", "load_checkpoint",
-    "nll_per_subpixel", "receptive_field", "sample", "save_checkpoint",
-]
+The names below are loaded on first use (PEP 562): the command line's error handler reads
+`core.safe_text` and must not pay for importing torch on the way.
+"""
+from importlib import import_module
+
+# Public name -> the module of the core that defines it.
+_EXPORTS = {
+    "CheckpointError": ".checkpoint", "LoadedCheckpoint": ".checkpoint", "load_checkpoint": ".checkpoint",
+    "save_checkpoint": ".checkpoint", "ConditioningError": ".conditioning", "ModelConfig": ".config",
+    "bits_per_dim": ".likelihood", "nll_per_subpixel": ".likelihood", "PixelCNN": ".model",
+    "build_model": ".model", "effective_receptive_field": ".receptive", "receptive_field": ".receptive",
+    "SampleStep": ".sampling", "SampleStream": ".sampling", "sample": ".sampling",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pixelcnn_studio.core' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value          # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
