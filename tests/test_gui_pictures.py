@@ -65,6 +65,27 @@ def test_pad_strokes_reach_the_conditioning(open_window, qtbot, tmp_path):
     draw.shutdown()
 
 
+def test_a_web_address_dropped_on_the_pad_is_refused_with_a_message(open_window, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+    window = open_window(write_digit_autoencoder(tmp_path / "ae.pt"))
+    draw = window.picture_tools.draw
+    window.tabs.setCurrentWidget(draw)
+    draw.pad.stroke([(80, 60), (140, 100)])
+    before = draw.pad.model_view().copy()
+    messages, dropped = [], []
+    draw.message.connect(messages.append)
+    draw.pad.picture_dropped.connect(dropped.append)
+    mime = QMimeData()
+    mime.setUrls([QUrl("https://example.org/digit.png")])
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    draw.pad.dropEvent(drop)
+    assert dropped == [] and len(messages) == 1 and "nothing is downloaded" in messages[0]
+    np.testing.assert_array_equal(draw.pad.model_view(), before)      # the drawing is kept
+    draw.shutdown()
+
+
 def test_complete_keeps_the_rows_above_the_line_exactly(open_window, qtbot, tmp_path):
     window = open_window(write_class_model(tmp_path / "m.pt"))
     draw = window.picture_tools.draw

@@ -123,6 +123,7 @@ class DrawTab(QWidget):
         self.complete.clicked.connect(self.run_completion)
         self.pad.changed.connect(self._live.start)
         self.pad.setAcceptDrops(True)
+        self.pad.drop_rejected.connect(self.message.emit)
 
     def _tool(self, *, erasing: bool) -> None:
         self.pad.erasing = erasing

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .pictures import mime_has_picture, picture_from_mime
+from .pictures import mime_has_picture, picture_from_drop
 
 PAD_SCALE = 10          # pad pixels per model pixel
 UNDO_DEPTH = 40
@@ -25,6 +25,7 @@ LINE_GRAB_PX = 8        # how near the line (in screen pixels) a press takes the
 class DrawingPad(QWidget):
     changed = Signal()              # a stroke ended, or undo / clear / a new picture
     picture_dropped = Signal(object)  # a path or PIL image dropped on the pad
+    drop_rejected = Signal(str)       # why a drop could not be used
     rows_changed = Signal(int)      # rows kept above the line
 
     def __init__(self, parent=None):
@@ -211,9 +212,6 @@ class DrawingPad(QWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        try:
-            source = picture_from_mime(event.mimeData())
-        except ValueError:
-            return
-        event.acceptProposedAction()
-        self.picture_dropped.emit(source)
+        source = picture_from_drop(event, self.drop_rejected.emit)
+        if source is not None:
+            self.picture_dropped.emit(source)

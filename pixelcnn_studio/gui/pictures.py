@@ -81,5 +81,17 @@ def picture_from_mime(mime: QMimeData):
     raise ImageInputError("the dropped data is not an image")
 
 
+def picture_from_drop(event, on_error):
+    """The picture a drop event carries, with the drop accepted, or None after `on_error(message)`
+    when it cannot be used (a web address, data that is not an image): every drop target says why."""
+    try:
+        source = picture_from_mime(event.mimeData())
+    except ValueError as exc:
+        on_error(str(exc))
+        return None
+    event.acceptProposedAction()
+    return source
+
+
 SMOOTH = Qt.TransformationMode.SmoothTransformation
 KEEP_ASPECT = Qt.AspectRatioMode.KeepAspectRatio

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgre
 
 from ..embed.gallery import gallery_of, mean_embedding, nearest
 from .embed_worker import NEIGHBOURS, EmbedWorker, PortraitResult, describe_source
-from .pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, mime_has_picture, picture_from_mime, rgb_pixmap
+from .pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, mime_has_picture, picture_from_drop, rgb_pixmap
 from .panels import section_title
 
 BOX_COLOUR = "#ffd54a"
@@ -98,13 +98,9 @@ class DropZone(QFrame):
 
     def dropEvent(self, event) -> None:
         self._style(False)
-        event.acceptProposedAction()
-        try:
-            source = picture_from_mime(event.mimeData())
-        except ValueError as exc:
-            self.rejected.emit(str(exc))
-            return
-        self.dropped.emit(source)
+        source = picture_from_drop(event, self.rejected.emit)
+        if source is not None:
+            self.dropped.emit(source)
 
 
 def distance_text(distance: float) -> str:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 from ..render.surprise_map import map_picture
 from ..embed.scoring import class_label, score_picture
 from .jobs import FunctionJob
-from .pictures import mime_has_picture, picture_from_mime, rgb_pixmap
+from .pictures import mime_has_picture, picture_from_drop, rgb_pixmap
 
 SHOWN_CLASSES = 5
 
@@ -143,12 +143,9 @@ class SurpriseTab(QWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        try:
-            source = picture_from_mime(event.mimeData())
-        except ValueError as exc:
-            self.message.emit(str(exc))
+        source = picture_from_drop(event, self.message.emit)
+        if source is None:
             return
-        event.acceptProposedAction()
         self.score(source, Path(source).name if isinstance(source, str) else "the dropped picture")
 
     def shutdown(self) -> None:
