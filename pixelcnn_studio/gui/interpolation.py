@@ -25,7 +25,7 @@ from .embed_worker import EmbedWorker
 from .export_actions import png_scale
 from .jobs import BackgroundJob
 from .pictures import ask_for_picture, crisp_pixmap, rgb_pixmap
-from .portrait import DropZone
+from .portrait_parts import DropZone
 from .panels import section_title
 
 FRAME_INTERVAL = 1.0 / 30.0
