@@ -274,3 +274,47 @@ def test_leaving_presentation_gives_the_panels_their_normal_widths(open_window, 
     assert window.left.minimumWidth() == left
     assert abs(window.explorer._scroll.minimumWidth() - panel) <= 2
     assert window.minimumSizeHint().width() <= 1280
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize("peak", [0.999, 0.004])
+def test_the_probability_axis_ends_at_the_data_and_every_tick_label_has_room(qtbot, large, peak):
+    """The p axis stops at the data (never above 1), and the axes are wide and tall enough for
+    their widest tick label in the type they are drawn in, the top one included."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QFontMetrics
+    from pixelcnn_studio.gui.distribution import DistributionView
+    view = DistributionView()
+    qtbot.addWidget(view)
+    view.set_large(large)
+    view.resize(420, 320)
+    view.show()
+    qtbot.waitExposed(view)
+    probs = np.full(256, (1 - peak) / 255, dtype=np.float32)
+    probs[40] = peak
+    view.show_step(0, (3, 4, 0), 1, probs, 40)
+    qtbot.wait(50)
+    item = view.plot.getPlotItem()
+    bottom, top = item.viewRange()[1]
+    assert peak <= top <= min(1.0, peak * 1.3) + 1e-9 and bottom == 0
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        metrics = QFontMetrics(axis.style["tickFont"])
+        lo, hi = axis.range
+        size = axis.height() if name == "left" else axis.width()
+        values = [v for _, vs in axis.tickValues(min(lo, hi), max(lo, hi), size) for v in vs]
+        spacing = axis.tickValues(min(lo, hi), max(lo, hi), size)[-1][0]
+        labels = [s for s in axis.tickStrings(values, 1, spacing) if s]
+        assert labels, name
+        offset = axis.style["tickTextOffset"][0 if name == "left" else 1]
+        if name == "left":
+            widest = max(metrics.horizontalAdvance(s) for s in labels)
+            assert axis.width() >= widest + offset, (labels, axis.width())
+            # The highest tick's label, centred on its tick, stays inside the plot widget.
+            y = item.getViewBox().mapViewToScene(QPointF(0, max(values))).y()
+            assert y - metrics.height() / 2 >= 0, (max(values), y)
+        else:
+            assert axis.height() >= metrics.height() + offset, (labels, axis.height())
+            x = item.getViewBox().mapViewToScene(QPointF(max(v for v in values if v <= hi), 0)).x()
+            widest = metrics.horizontalAdvance(labels[-1])
+            assert x + widest / 2 <= view.plot.width(), (labels[-1], x, view.plot.width())

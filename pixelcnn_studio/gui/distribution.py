@@ -68,6 +68,8 @@ class DistributionView(QWidget):
         self.bars = pg.PlotDataItem(stepMode="center", fillLevel=0)
         self.plot.addItem(self.bars)
         self._y_top = 1.0
+        # Fixed from the start: the plot's automatic range would add room above p = 1.
+        self.plot.setYRange(0, 1, padding=0)
         self.marker = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.marker)
         self.marker.hide()
