@@ -42,7 +42,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
     parser.add_argument("--model", default="fashion-mnist")
-    parser.add_argument("--steps", type=int, default=300, help="sub-pixels sampled before the pictures")
+    parser.add_argument("--steps", type=int, default=400, help="sub-pixels sampled before the pictures")
+    parser.add_argument("--layer", type=int, default=3, help="the Receptive fields tab's layer")
     parser.add_argument("--scenes", default="normal,f11,stage,stage-f11,fields,fields-f11")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
@@ -89,7 +90,12 @@ def main(argv=None) -> int:
         key(app, window, "s")
     if "fields" in scenes or "fields-f11" in scenes:
         key(app, window, "F3")
-        settle(app, 3.0)                          # the fields are computed in the background
+        for _ in range(args.layer - 1):
+            key(app, window, "Right")             # on this tab → steps the layer
+        deadline = time.perf_counter() + 60       # the fields are computed in the background
+        while not window.explorer.is_idle() and time.perf_counter() < deadline:
+            settle(app, 0.1)
+        settle(app, 1.0)
         if "fields" in scenes:
             capture(app, out, f"{size}-fields")
         if "fields-f11" in scenes:

@@ -135,6 +135,53 @@ def test_large_text_enlarges_the_fields_tab(open_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: label.fontInfo().pointSizeF() <= before + 0.01)
 
 
+def test_large_text_enlarges_every_text_on_every_tab(open_window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLabel, QTabBar, QWidget
+    window = open_window(write_model(tmp_path / "shapes.pt"))
+    window.step()
+    qtbot.waitUntil(lambda: window.session.frame is not None)
+
+    def sizes():
+        found = {}
+        for tab in range(window.tabs.count()):
+            window.show_tab(tab)
+            qtbot.wait(100)
+            for widget in window.findChildren(QWidget):
+                if widget.isVisible() and isinstance(widget, (QLabel, QAbstractButton, QComboBox,
+                                                              QAbstractSpinBox, QTabBar)):
+                    found[(tab, id(widget))] = (widget, widget.fontInfo().pointSizeF())
+        return found
+
+    before = sizes()
+    window.set_large_text(True)
+    after = sizes()
+    assert len(before) > 40
+    same = [(tab, type(w).__name__, getattr(w, "text", lambda: "")()[:30]) for (tab, key), (w, size) in before.items()
+            if (tab, key) in after and after[(tab, key)][1] < size * 1.15]
+    assert same == []
+
+
+def test_the_shortcuts_sheet_lists_every_key(open_window, tmp_path):
+    """Every shortcut of every action of the window (menus, hidden keys) has its line in the sheet."""
+    import re
+    from PySide6.QtGui import QAction, QKeySequence
+    from pixelcnn_studio.gui.help import shortcut_rows
+    window = open_window(digit_model(tmp_path / "digits.pt"))
+    listed = set()
+    for keys, _ in shortcut_rows(window.state):
+        keys = keys.replace("→", "Right").replace("←", "Left")
+        for part in keys.split(", "):
+            ranged = re.fullmatch(r"(.*?)(\d) … (\d)", part)
+            if ranged:
+                prefix, first, last = ranged.groups()
+                listed |= {f"{prefix}{d}" for d in range(int(first), int(last) + 1)}
+            else:
+                listed.add(part)
+    keys = {seq.toString(QKeySequence.SequenceFormat.PortableText)
+            for action in window.findChildren(QAction) for seq in action.shortcuts()}
+    assert len(keys) > 40 and keys - listed == set()
+
+
 # -- scenes, stage view, badge -------------------------------------------------------------------------
 
 def test_a_scene_comes_back_after_a_restart(open_window, qtbot, tmp_path):

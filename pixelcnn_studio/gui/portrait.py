@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPu
 
 from ..embed.gallery import gallery_of, mean_embedding, nearest
 from .embed_worker import NEIGHBOURS, EmbedWorker, PortraitResult, describe_source
-from .pictures import crisp_pixmap, rgb_pixmap
+from .pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, rgb_pixmap
 from .panels import section_title
 from .portrait_parts import DropZone, ErrorStrip, distance_text
 

@@ -105,12 +105,13 @@ class StageMode:
     def arrange_stage(self) -> None:
         """On stage the sample is the hero (at least 60% of the window's height): the distribution
         stands beside it, in the room of the right-hand panel, which folds away with the headline
-        (the stage panel repeats the headline's words; in presentation mode the badge says them)."""
+        (the stage panel repeats the headline's words). In presentation mode the badge says them,
+        on every view."""
         on = self.stage_view
         self.stage_panel.setVisible(on)
         self.stage_heading.setVisible(on and not self.presenting)
         self.right.setVisible(not on)
-        self.headline.setVisible(not on)
+        self.headline.setVisible(not on and not self.presenting)   # presenting, the badge says it
         self.tabs.tabBar().setVisible(not (on and self.presenting))   # F3 and friends still switch tabs
 
     def show_stage_distribution(self, sample, position, channels, probs, value) -> None:
