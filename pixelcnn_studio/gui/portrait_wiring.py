@@ -76,7 +76,9 @@ class PortraitTools(QObject):
         presenting = window.presenting
         loaded = window.loaded
         # Presenting, only the sampling tab keeps the portrait: the other tabs give it to their hero.
-        window.left.setVisible(not presenting or (active and window.state.tab == "sampling"))
+        # The Receptive fields tab needs neither the model list nor a class: its grids get the room.
+        tab = window.state.tab
+        window.left.setVisible(tab != "fields" and (not presenting or (active and tab == "sampling")))
         window.arrange_side_panels()
         window.models.setVisible(not presenting)
         self.scroll.setVisible(active)
