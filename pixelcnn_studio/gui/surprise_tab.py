@@ -46,6 +46,8 @@ class SurpriseTab(QWidget):
         # Ignored: the map is drawn to fit the label, never the label grown to fit the map.
         self.map.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.map.setMinimumSize(200, 120)
+        self.map.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setFocusProxy(self.map)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.headline = QLabel()
