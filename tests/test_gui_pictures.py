@@ -240,3 +240,25 @@ def test_the_shortcut_sheet_lists_the_draw_and_surprise_keys():
     for _name, _text, key, _slot in DRAW_KEYS + SURPRISE_KEYS:
         shown = {"Ctrl+Return": "Ctrl+Enter"}.get(key, key)
         assert shown in sheet, key
+
+
+def test_surprise_maps_share_one_colour_scale(open_window, qtbot, tmp_path):
+    """Two pictures' maps compare: a pixel's colour depends on its bits alone, yellow from 8 bits on."""
+    from pixelcnn_studio.gui.surprise_tab import SCALE_BITS
+    from pixelcnn_studio.render.surprise_map import heat_rgb
+    path = write_class_model(tmp_path / "m.pt", size=(8, 8))
+    window = open_window(path)
+    tab = window.picture_tools.surprise
+    window.tabs.setCurrentWidget(tab)
+    picture = tmp_path / "p.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (8, 8), dtype=np.uint8)).save(picture)
+    tab.score(str(picture), "p.png")
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=10000)
+    shown = tab.map.pixmap().toImage()
+    scale = shown.height() // 8
+    bits = tab.result.bits_per_pixel.numpy()
+    expected = heat_rgb(bits, SCALE_BITS)
+    for row, col in ((0, 0), (3, 5), (7, 7)):
+        colour = shown.pixelColor((9 + col) * scale + scale // 2, row * scale + scale // 2)   # after picture and gap
+        assert (colour.red(), colour.green(), colour.blue()) == tuple(int(v) for v in expected[row, col])
+    assert "8 bits" in tab.scale_high.text() and not tab.scale_bar.pixmap().isNull()
