@@ -7,7 +7,7 @@ The public API (stable):
 The names are loaded on first use (PEP 562), so that `import pixelcnn_studio.cli` — and with it
 `pixelcnn-studio --help` — does not pay for importing torch.
 """
-from importlib import import_module
+from .core.lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -22,14 +22,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pixelcnn_studio' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value          # later look-ups skip this function
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_names(__name__, _EXPORTS, globals())

@@ -43,6 +43,17 @@ fetch_fashion_mnist() {
     as_root apt-get install -y dataset-fashion-mnist
 }
 
+pip_install() {  # name, python package: only into a virtual environment, never the system's Python
+    local name="$1" package="$2"
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.prefix == sys.base_prefix)'; then
+        echo "$name: $PYTHON is not a virtual environment; install $package into the one that runs" \
+             "the studio ('.venv/bin/pip install $package'), or set PYTHON to its python" >&2
+        return 1
+    fi
+    echo "$name: installing $package for $PYTHON"
+    "$PYTHON" -m pip install "$package"
+}
+
 fetch_npm() {  # name, npm package, file that proves it is there
     local name="$1" package="$2" marker="$3"
     local prefix="$DATA_ROOT/npm"
@@ -64,8 +75,7 @@ fetch_emoji_groups() {  # three emoji sets; OpenMoji ships SVG only, drawn with 
     fetch_npm emoji-groups emoji-datasource-twitter emoji.json || return 1
     fetch_npm emoji-groups openmoji data/openmoji.json || return 1
     if ! "$PYTHON" -c "import resvg_py" >/dev/null 2>&1; then
-        echo "emoji-groups: installing resvg-py for $PYTHON (draws OpenMoji's SVG files)"
-        "$PYTHON" -m pip install resvg-py
+        pip_install emoji-groups resvg-py || return 1   # it draws OpenMoji's SVG files
     fi
 }
 
@@ -74,8 +84,7 @@ fetch_lfw_faces() {
         echo "lfw-faces: scikit-image already installed for $PYTHON"
         return
     fi
-    echo "lfw-faces: installing scikit-image for $PYTHON"
-    "$PYTHON" -m pip install scikit-image
+    pip_install lfw-faces scikit-image
 }
 
 datasets=("$@")

@@ -228,9 +228,14 @@ def test_open_command_shows_a_window_at_once_then_the_app_on_that_path(qtbot, ck
         assert cli.main(["open", str(ckpt), "--device", "cpu", "--threads", "2"]) == 0
         # The start-up window is on screen before torch and the model have been dealt with.
         assert shown(StartupWindow) and "Loading" in shown(StartupWindow)[-1].status.text()
+        first_place = shown(StartupWindow)[-1].geometry()
         qtbot.waitUntil(lambda: bool(shown(MainWindow)) and shown(MainWindow)[-1].loaded is not None, timeout=20000)
         window = shown(MainWindow)[-1]
         assert not shown(StartupWindow)                   # it made way for the main window
+        # In its very place, no jump (only as large as the studio's own minimum size allows: the
+        # offscreen test screen is smaller than any real one).
+        assert window.geometry().topLeft() == first_place.topLeft()
+        assert window.size() == first_place.size().expandedTo(window.minimumSize())
         assert window.loaded.path == str(ckpt)
         assert window.devices.device.type == "cpu" and window.devices.threads == 2
         window.close()
@@ -529,3 +534,13 @@ def test_a_model_with_few_levels_is_drawn_full_range(open_window, qtbot, tmp_pat
     frame = run_to_end(qtbot, window, n=2)
     assert set(np.unique(frame.image)) <= {0, 1}
     assert set(np.unique(window.canvas._rgb)) <= {0, 255}
+
+
+def test_first_launch_size_is_one_rule_for_every_screen():
+    """The start-up window and the main window size themselves by the same rule: most of a large
+    screen, the fixed first size where that is larger, so one replaces the other without a jump."""
+    from PySide6.QtCore import QRect
+    from pixelcnn_studio.gui.presentation import FIRST_SIZE, first_size
+    assert first_size(QRect(0, 0, 1920, 1050)) == (1632, 892)
+    assert first_size(QRect(0, 0, 1280, 690)) == FIRST_SIZE        # clamped to the screen afterwards
+    assert first_size(None) == FIRST_SIZE

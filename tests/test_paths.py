@@ -105,3 +105,32 @@ def test_help_version_and_mistakes_never_import_torch(argv):
     imported, status = result.stdout.split()[-2:]
     assert imported == "False", result.stderr
     assert status == ("0" if argv[-1] in ("--help", "--version") else "2"), result.stderr
+
+
+def test_settings_of_an_earlier_version_are_adopted_once(tmp_path, monkeypatch, qapp):
+    """An upgrade keeps the user's settings: those in Qt's native place are copied into the new file."""
+    from PySide6.QtCore import QSettings
+    from pixelcnn_studio.gui import settings as gui_settings
+    native = tmp_path / "native"
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(native))
+    try:
+        old = QSettings(*gui_settings.LEGACY_NAMES)
+        old.setValue("view/theme", "light")
+        old.setValue("models/recent", ["/models/a.pt", "/models/b.pt"])
+        old.sync()
+        assert (native / "PixelCNN Studio" / "PixelCNN Studio.conf").is_file()
+        monkeypatch.delenv("PIXELCNN_STUDIO_SETTINGS", raising=False)
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+        monkeypatch.setattr(gui_settings, "_legacy_checked", False)
+        assert gui_settings.get("view/theme") == "light"
+        assert gui_settings.recent_files() == ["/models/a.pt", "/models/b.pt"]
+        new_file = tmp_path / "config" / "pixelcnn-studio" / "settings.ini"
+        assert new_file.is_file()
+        # Once the new file exists, later changes to the old place are not copied again.
+        old.setValue("view/theme", "dark")
+        old.sync()
+        monkeypatch.setattr(gui_settings, "_legacy_checked", False)
+        assert gui_settings.get("view/theme") == "light"
+    finally:
+        QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
+                          str(Path.home() / ".config"))

@@ -3,7 +3,7 @@
 The names below are loaded on first use (PEP 562): the command line's error handler reads
 `core.safe_text` and must not pay for importing torch on the way.
 """
-from importlib import import_module
+from .lazy import lazy_names
 
 # Public name -> the module of the core that defines it.
 _EXPORTS = {
@@ -17,14 +17,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pixelcnn_studio.core' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value          # later look-ups skip this function
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_names(__name__, _EXPORTS, globals())

@@ -16,6 +16,15 @@ FIRST_SIZE = (1400, 860)
 FIRST_SHARE = 0.85
 
 
+def first_size(available: QRect | None) -> tuple[int, int]:
+    """The window's size on a first launch (no saved geometry), for the start-up window and the
+    main window alike, so that one takes the other's place without a jump."""
+    if available is None:
+        return FIRST_SIZE
+    return (max(FIRST_SIZE[0], int(available.width() * FIRST_SHARE)),
+            max(FIRST_SIZE[1], int(available.height() * FIRST_SHARE)))
+
+
 def clamp_to_screen(rect: QRect, available: QRect) -> QRect:
     """`rect` moved and shrunk so that all of it lies on `available`."""
     width, height = min(rect.width(), available.width()), min(rect.height(), available.height())
@@ -119,9 +128,7 @@ class Presentation:
             self.restoreGeometry(geometry)
         else:
             screen = self.screen() or QApplication.primaryScreen()
-            room = screen.availableGeometry() if screen is not None else QRect(0, 0, *FIRST_SIZE)
-            self.resize(max(FIRST_SIZE[0], int(room.width() * FIRST_SHARE)),
-                        max(FIRST_SIZE[1], int(room.height() * FIRST_SHARE)))
+            self.resize(*first_size(screen.availableGeometry() if screen is not None else None))
         self.clamp_to_screen()
 
     def save_window(self) -> None:

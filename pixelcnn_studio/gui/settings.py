@@ -14,8 +14,13 @@ from PySide6.QtCore import QSettings
 from ..paths import settings_file
 
 MAX_RECENT = 8
+# Where versions before the one-INI-file layout kept their settings: Qt's native place for this
+# organisation and application (~/.config/PixelCNN Studio/PixelCNN Studio.conf on Linux, the
+# registry on Windows, a property list on macOS).
+LEGACY_NAMES = ("PixelCNN Studio", "PixelCNN Studio")
 
 _test_file: str | None = None
+_legacy_checked = False
 
 
 def settings() -> QSettings:
@@ -28,7 +33,30 @@ def settings() -> QSettings:
     if mode:
         return QSettings(mode, QSettings.Format.IniFormat)
     # One INI file where the platform keeps settings (paths.settings_file), the same on every system.
-    return QSettings(str(settings_file()), QSettings.Format.IniFormat)
+    global _legacy_checked
+    path = settings_file()
+    first_use = not _legacy_checked and not path.exists()
+    _legacy_checked = True
+    current = QSettings(str(path), QSettings.Format.IniFormat)
+    if first_use:
+        adopt_legacy_settings(current)
+    return current
+
+
+def adopt_legacy_settings(target: QSettings) -> int:
+    """Copy the settings an earlier version kept in Qt's native place into `target`, once.
+
+    A user who upgrades keeps their recent models, theme, scenes and window place. The old
+    settings are left where they are (an older version may still be run); returns how many keys
+    were copied.
+    """
+    legacy = QSettings(*LEGACY_NAMES)
+    keys = legacy.allKeys()
+    for key in keys:
+        target.setValue(key, legacy.value(key))
+    if keys:
+        target.sync()
+    return len(keys)
 
 
 def _as_list(value) -> list[str]:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from . import settings
-from .presentation import FIRST_SIZE, clamp_to_screen
+from .presentation import clamp_to_screen, first_size
 from .theme import THEMES, app_icon, stylesheet
 
 
@@ -56,11 +56,12 @@ class StartupWindow(QMainWindow):
         layout.addStretch(1)
         self.setCentralWidget(body)
         # Where the main window will be (its saved place, on this screen), so it can take this one's place.
-        self.resize(*FIRST_SIZE)
+        screen = self.screen() or QApplication.primaryScreen()
+        self.resize(*first_size(screen.availableGeometry() if screen is not None else None))
         geometry = settings.get("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
-        screen = self.screen() or QApplication.primaryScreen()
+        screen = self.screen() or screen
         if screen is not None:
             self.setGeometry(clamp_to_screen(self.geometry(), screen.availableGeometry()))
 
