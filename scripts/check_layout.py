@@ -31,6 +31,27 @@ def settle(app, seconds: float = 0.25) -> None:
         time.sleep(0.005)
 
 
+def clipped_texts(window) -> list[str]:
+    """Texts that do not fit the widget showing them (cut off at an edge, or wrapped past its
+    bottom). Labels that elide on purpose (with the whole text in a tooltip) are not counted."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+    from pixelcnn_studio.gui.elided import ElidedLabel
+    cut = []
+    for widget in window.findChildren(QLabel) + window.findChildren(QAbstractButton):
+        if not widget.isVisible() or isinstance(widget, ElidedLabel) or not widget.text().strip():
+            continue
+        if widget.width() <= 0 or widget.height() <= 0:
+            continue
+        if isinstance(widget, QLabel) and widget.wordWrap():
+            fits = widget.heightForWidth(widget.width()) <= widget.height() + 1
+        else:
+            fits = widget.minimumSizeHint().width() <= widget.width() + 1 and \
+                   widget.minimumSizeHint().height() <= widget.height() + 1
+        if not fits:
+            cut.append(f"{type(widget).__name__} {widget.text()[:40]!r} {widget.width()}x{widget.height()}")
+    return cut
+
+
 def share(widget, window) -> tuple[float, float]:
     return round(widget.width() / window.width(), 3), round(widget.height() / window.height(), 3)
 
@@ -42,6 +63,10 @@ def probe(path, app) -> list[dict]:
     while window.loaded is None and time.perf_counter() < deadline:
         app.processEvents()
         time.sleep(0.01)
+    # A few sampled steps, so that the panels show the texts of a run (values, bits, the callout).
+    for _ in range(3):
+        window.step()
+        settle(app, 0.3)
     rows = []
     for presenting in (False, True):
         window.set_presentation(presenting)
@@ -54,7 +79,8 @@ def probe(path, app) -> list[dict]:
             rows.append({"model": Path(path).stem, "presenting": presenting, "tab": window.tabs.tabText(tab),
                          "min_width": hint.width(), "min_height": hint.height(),
                          "window": [window.width(), window.height()],
-                         "hero_share": share(hero, window) if hero is not None else None})
+                         "hero_share": share(hero, window) if hero is not None else None,
+                         "clipped": clipped_texts(window)})
         # The stage view: one sample, whose height is what counts.
         window.show_tab(0)
         window.set_view("stage")
@@ -63,7 +89,8 @@ def probe(path, app) -> list[dict]:
         rows.append({"model": Path(path).stem, "presenting": presenting, "tab": "Sampling, stage view",
                      "min_width": window.minimumSizeHint().width(), "min_height": window.minimumSizeHint().height(),
                      "window": [window.width(), window.height()], "hero_share": None,
-                     "stage_height_share": round(scale * height / window.height(), 3)})
+                     "stage_height_share": round(scale * height / window.height(), 3),
+                     "clipped": clipped_texts(window)})
         window.set_view("grid")
         window.set_presentation(False)
         settle(app, 0.3)

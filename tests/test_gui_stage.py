@@ -65,8 +65,11 @@ def test_every_tab_fits_1280x720_for_every_bundled_model_and_long_class_lists(tm
         assert row["min_width"] <= 1280 and row["min_height"] <= (720 if row["presenting"] else 680), where
         if row["presenting"] and row["hero_share"] is not None:
             assert min(row["hero_share"]) >= 0.6, f"{where}: hero gets {row['hero_share']}"
-        if row["presenting"] and "stage_height_share" in row:
+        # The stage view's one sample: at least 60% of the window's height, in both modes.
+        if "stage_height_share" in row:
             assert row["stage_height_share"] >= 0.6, f"{where}: the sample gets {row['stage_height_share']}"
+        # No text cut off at an edge or wrapped past its label's bottom (elided ones keep a tooltip).
+        assert row["clipped"] == [], f"{where}: {row['clipped']}"
 
 
 # -- keys ------------------------------------------------------------------------------------------
@@ -132,6 +135,53 @@ def test_large_text_enlarges_the_fields_tab(open_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: label.fontInfo().pointSizeF() <= before + 0.01)
 
 
+def test_large_text_enlarges_every_text_on_every_tab(open_window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLabel, QTabBar, QWidget
+    window = open_window(write_model(tmp_path / "shapes.pt"))
+    window.step()
+    qtbot.waitUntil(lambda: window.session.frame is not None)
+
+    def sizes():
+        found = {}
+        for tab in range(window.tabs.count()):
+            window.show_tab(tab)
+            qtbot.wait(100)
+            for widget in window.findChildren(QWidget):
+                if widget.isVisible() and isinstance(widget, (QLabel, QAbstractButton, QComboBox,
+                                                              QAbstractSpinBox, QTabBar)):
+                    found[(tab, id(widget))] = (widget, widget.fontInfo().pointSizeF())
+        return found
+
+    before = sizes()
+    window.set_large_text(True)
+    after = sizes()
+    assert len(before) > 40
+    same = [(tab, type(w).__name__, getattr(w, "text", lambda: "")()[:30]) for (tab, key), (w, size) in before.items()
+            if (tab, key) in after and after[(tab, key)][1] < size * 1.15]
+    assert same == []
+
+
+def test_the_shortcuts_sheet_lists_every_key(open_window, tmp_path):
+    """Every shortcut of every action of the window (menus, hidden keys) has its line in the sheet."""
+    import re
+    from PySide6.QtGui import QAction, QKeySequence
+    from pixelcnn_studio.gui.help import shortcut_rows
+    window = open_window(digit_model(tmp_path / "digits.pt"))
+    listed = set()
+    for keys, _ in shortcut_rows(window.state):
+        keys = keys.replace("→", "Right").replace("←", "Left")
+        for part in keys.split(", "):
+            ranged = re.fullmatch(r"(.*?)(\d) … (\d)", part)
+            if ranged:
+                prefix, first, last = ranged.groups()
+                listed |= {f"{prefix}{d}" for d in range(int(first), int(last) + 1)}
+            else:
+                listed.add(part)
+    keys = {seq.toString(QKeySequence.SequenceFormat.PortableText)
+            for action in window.findChildren(QAction) for seq in action.shortcuts()}
+    assert len(keys) > 40 and keys - listed == set()
+
+
 # -- scenes, stage view, badge -------------------------------------------------------------------------
 
 def test_a_scene_comes_back_after_a_restart(open_window, qtbot, tmp_path):
@@ -162,7 +212,7 @@ def test_stage_view_shows_one_sample_large_with_its_field_and_distribution(open_
     window.actions_by_name["stage_view"].trigger()
     assert window.state.view == "stage" and window.canvas.staged
     assert window.actions_by_name["field_overlay"].isChecked()          # its receptive field, tinted
-    assert window.stage_distribution.isVisible() and "p = " in window.stage_distribution.caption.text()
+    assert window.stage_distribution.isVisible() and "p = " in window.stage_distribution.caption.text().replace("\u00a0", " ")
     geo = window.canvas._geometry()
     assert geo[0] == geo[1] == 1                                          # one tile, as large as fits
     window.set_presentation(True)
@@ -191,7 +241,8 @@ def test_a_certain_draw_reads_zero_bits_and_the_axis_stops_at_one(qtbot):
     qtbot.addWidget(view)
     view.set_levels(4)
     view.show_step(0, (0, 0, 0), 1, np.array([0, 0, 1.0, 0], dtype=np.float32), 2)
-    assert "0.00 bits" in view.caption.text() and "-0.00" not in view.caption.text()
+    caption = view.caption.text().replace("\u00a0", " ")
+    assert "0.00 bits" in caption and "-0.00" not in caption
     top = view.plot.getPlotItem().viewRange()[1][1]
     assert top <= 1.0 + 1e-9
 
@@ -270,3 +321,47 @@ def test_leaving_presentation_gives_the_panels_their_normal_widths(open_window, 
     assert window.left.minimumWidth() == left
     assert abs(window.explorer._scroll.minimumWidth() - panel) <= 2
     assert window.minimumSizeHint().width() <= 1280
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize("peak", [0.999, 0.004])
+def test_the_probability_axis_ends_at_the_data_and_every_tick_label_has_room(qtbot, large, peak):
+    """The p axis stops at the data (never above 1), and the axes are wide and tall enough for
+    their widest tick label in the type they are drawn in, the top one included."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QFontMetrics
+    from pixelcnn_studio.gui.distribution import DistributionView
+    view = DistributionView()
+    qtbot.addWidget(view)
+    view.set_large(large)
+    view.resize(420, 320)
+    view.show()
+    qtbot.waitExposed(view)
+    probs = np.full(256, (1 - peak) / 255, dtype=np.float32)
+    probs[40] = peak
+    view.show_step(0, (3, 4, 0), 1, probs, 40)
+    qtbot.wait(50)
+    item = view.plot.getPlotItem()
+    bottom, top = item.viewRange()[1]
+    assert peak <= top <= min(1.0, peak * 1.3) + 1e-9 and bottom == 0
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        metrics = QFontMetrics(axis.style["tickFont"])
+        lo, hi = axis.range
+        size = axis.height() if name == "left" else axis.width()
+        values = [v for _, vs in axis.tickValues(min(lo, hi), max(lo, hi), size) for v in vs]
+        spacing = axis.tickValues(min(lo, hi), max(lo, hi), size)[-1][0]
+        labels = [s for s in axis.tickStrings(values, 1, spacing) if s]
+        assert labels, name
+        offset = axis.style["tickTextOffset"][0 if name == "left" else 1]
+        if name == "left":
+            widest = max(metrics.horizontalAdvance(s) for s in labels)
+            assert axis.width() >= widest + offset, (labels, axis.width())
+            # The highest tick's label, centred on its tick, stays inside the plot widget.
+            y = item.getViewBox().mapViewToScene(QPointF(0, max(values))).y()
+            assert y - metrics.height() / 2 >= 0, (max(values), y)
+        else:
+            assert axis.height() >= metrics.height() + offset, (labels, axis.height())
+            x = item.getViewBox().mapViewToScene(QPointF(max(v for v in values if v <= hi), 0)).x()
+            widest = metrics.horizontalAdvance(labels[-1])
+            assert x + widest / 2 <= view.plot.width(), (labels[-1], x, view.plot.width())

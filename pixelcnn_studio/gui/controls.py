@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
+from .elided import ElidedLabel
 from .distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot
 from .panels import section_title
 from .theme import Palette, action_icon, palette
@@ -124,8 +125,10 @@ class StatsPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFormat("%p%")
-        self.rate = QLabel("–")
-        self.position = QLabel("–")
+        # The panel's width is set by the type size; a value never widens it, and never runs past
+        # its edge: the short ones are cut with "…" (the whole in the tooltip).
+        self.rate = ElidedLabel("–")
+        self.position = ElidedLabel("–")
         self.mean_bpd = QLabel("–")
         form = self.form = QFormLayout()
         form.addRow("Progress", self.progress)
@@ -208,7 +211,9 @@ class StatsPanel(QWidget):
         bpd = frame.bits_per_dim
         if done > 0 and bpd.size:
             s = min(self._selected, bpd.size - 1)
-            self.mean_bpd.setText(f"mean {bpd.mean():.3f} · sample {s + 1}: {bpd[s]:.3f}")
+            # Presenting, the per-sample chart is hidden and the panel is narrow: the mean alone.
+            self.mean_bpd.setText(f"mean {bpd.mean():.3f}" if self._compact else
+                                  f"mean {bpd.mean():.3f} · sample {s + 1}: {bpd[s]:.3f}")
             self.bars.setOpts(height=bpd)
             self.plot.setYRange(0, max(1.0, float(bpd.max()) * 1.1), padding=0)
         else:

@@ -68,6 +68,8 @@ class DistributionView(QWidget):
         self.bars = pg.PlotDataItem(stepMode="center", fillLevel=0)
         self.plot.addItem(self.bars)
         self._y_top = 1.0
+        # Fixed from the start: the plot's automatic range would add room above p = 1.
+        self.plot.setYRange(0, 1, padding=0)
         self.marker = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.marker)
         self.marker.hide()
@@ -143,5 +145,6 @@ class DistributionView(QWidget):
         self.title.setText(f"Sample {sample + 1} · {where}")
         p = float(probs[value])
         bits = max(0.0, -np.log2(p)) if p > 0 else float("inf")     # never "-0.00 bits" at p = 1
-        self.caption.setText(f"Sampled level {value}  ·  p = {p:.3f}  ·  {bits:.2f} bits "
-                             f"(after temperature)")
+        # Non-breaking spaces: a narrow panel wraps between the facts, never inside "p = 0.729".
+        self.caption.setText("  ·  ".join(part.replace(" ", "\u00a0") for part in (
+            f"Sampled level {value}", f"p = {p:.3f}", f"{bits:.2f} bits")) + " (after temperature)")

@@ -12,7 +12,6 @@ playing the growth or toggling overlays never waits on a computation.
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -26,9 +25,10 @@ from ..render.field_picture import compose_picture, describe_layer, hover_text
 from .explorer_canvas import FieldCanvas
 from .explorer_export import FieldExports
 from .explorer_fields import FieldStore
-from .explorer_lesson import LessonPair, LessonViews, how_to_get
+from .explorer_lesson import LessonPair, LessonViews
+from .explorer_results import FieldResults
 from .explorer_panel import EXPLANATION, ControlPanel, legend_label
-from .explorer_worker import EffectiveJob, FieldWorker
+from .explorer_worker import FieldWorker
 
 PLAY_INTERVAL_MS = 800
 DEFAULT_CONFIG = ModelConfig(image_size=28, channels=1, hidden=32, layers=6, kernel_size=5)
@@ -41,7 +41,7 @@ def _stop_worker(worker) -> None:
         pass
 
 
-class ReceptiveFieldExplorer(FieldExports, LessonViews, QWidget):
+class ReceptiveFieldExplorer(FieldResults, FieldExports, LessonViews, QWidget):
     """`ReceptiveFieldExplorer(checkpoint)` or `(config=..., model=...)`; `set_model` to switch."""
 
     def __init__(self, checkpoint=None, *, config=None, model=None, class_names=None, parent=None):
@@ -249,92 +249,6 @@ class ReceptiveFieldExplorer(FieldExports, LessonViews, QWidget):
         self._update_enabled()
         # Once the new type has been applied everywhere, the panel's width is measured again.
         QTimer.singleShot(0, self._update_enabled)
-
-    # -- fields --------------------------------------------------------------------------------
-    def fields_at(self, layer, variant=None) -> dict | None:
-        """Stack -> bool (C, H, W) at `layer` for the current target, or None if not computed yet."""
-        return self._store.fields_at(variant or self._variant, self._target, self._channel, layer)
-
-    def current_field(self):
-        """The combined field now on show (bool (C, H, W)), or None while it is computed."""
-        fields = self.fields_at(self._layer)
-        return None if fields is None else fields[COMBINED]
-
-    @property
-    def blind_spot_count(self) -> int:
-        field = self.current_field()
-        return 0 if field is None else field_stats(pixel_field(field), self._target).blind
-
-    def is_idle(self) -> bool:
-        """Nothing left to compute for the current target (tests and exports wait on this)."""
-        return self._missing_jobs() == [] and (self._mode == "exact" or self._effective_key() in self._effective)
-
-    def _missing_jobs(self) -> list:
-        return self._store.missing(self._variant, self._target, self._channel, self._layer)
-
-    def _effective_key(self):
-        return (self._store.generation, self._target, self._channel, id(self._images), self._source())
-
-    def _source(self) -> str:
-        if self._images is not None:
-            return "supplied"
-        return "test" if self._dataset and self.panel.source_combo.currentIndex() == 1 else "sampled"
-
-    def _refresh(self) -> None:
-        """Queue what the current view lacks (and what it will likely want next); draw."""
-        jobs = self._missing_jobs()
-        if self._mode == "effective" and self._model is not None and self._effective_key() not in self._effective:
-            jobs.insert(1, EffectiveJob(self._effective_key(), self._model, self._target, self._channel,
-                                        self._images, self._labels,
-                                        self._dataset if self._source() == "test" else None,
-                                        tuple(self._class_names or ()) or None))
-        self._worker.submit(jobs)
-        self._redraw()
-
-    def _on_field(self, key, field) -> None:
-        self._store.add(key, field)
-        if self._store.is_current(key, self._target, self._channel):
-            self._redraw()
-        if self._pending_gif and self.fields_at(None) is not None and all(
-                self.fields_at(l) is not None for l in range(1, self._config.layers + 1)):
-            path, self._pending_gif = self._pending_gif, None
-            self.export_gif(path)
-
-    def _on_effective(self, key, heat, images) -> None:
-        self._effective[key] = (heat, len(images))
-        self.panel.show_images(images)
-        if key == self._effective_key():
-            self._redraw()
-
-    def _on_effective_failed(self, key, message) -> None:
-        if key != self._effective_key():
-            return
-        if key[-1] == "test":
-            # Test images live on the machine that trained the model; samples always work.
-            name = Path(self._dataset.split(":", 1)[-1]).name if ":" in self._dataset else self._dataset
-            self._status.setText(f"The test images of {name} are not on this machine, so samples are "
-                                 f"used.{how_to_get(message)}")
-            self.panel.source_combo.setCurrentIndex(0)
-        else:
-            self._status.setText(f"Could not compute the effective field: {message}")
-            self.set_mode("exact")
-
-    def _on_progress(self, what, done, total) -> None:
-        self._progress.setVisible(done < total)
-        self.panel.cancel_button.setVisible(done < total)
-        self._progress.setRange(0, total)
-        self._progress.setValue(done)
-        self._progress.setFormat(f"{what}… %p%")
-
-    def _on_busy(self, busy: bool) -> None:
-        if not busy:
-            self._progress.setVisible(False)
-            self.panel.cancel_button.setVisible(False)
-
-    def _cancel_effective(self) -> None:
-        self._worker.cancel_queued()
-        self.set_mode("exact")
-        self._status.setText("Effective field cancelled.")
 
     # -- drawing -------------------------------------------------------------------------------
     def picture(self, layer="current", *, variant=None, exact: bool = False):

@@ -79,7 +79,8 @@ class FieldCanvas(QWidget):
             return QRect()
         cell = self.cell_size()
         w, h = cell * self._picture.width, cell * self._picture.height
-        return QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
+        # At the top: the grid sits under its caption (side by side, both grids start level).
+        return QRect((self.width() - w) // 2, 0, w, h)
 
     def cell_center(self, row: int, col: int) -> QPoint:
         """Where pixel (row, col) is on screen: for tests, and for anything that points at it."""

@@ -16,74 +16,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
-from ..core.export import make_grid, save_png
-from ..core.interpolate import interpolation_streams
 from ..embed.gallery import gallery_of
 from . import settings
 from .elided import ElidedLabel
 from .embed_worker import EmbedWorker
-from .export_actions import png_scale
-from .jobs import BackgroundJob
 from .pictures import ask_for_picture, crisp_pixmap, rgb_pixmap
-from .portrait import DropZone
-from .panels import section_title
+from .interpolation_worker import InterpolationWorker, rows_grid, write_rows_png
+from .portrait_parts import DropZone
 
-FRAME_INTERVAL = 1.0 / 30.0
 ROWS_HEIGHT = 480           # the tallest the rows are drawn on screen, in pixels
-
-
-def rows_grid(rows: np.ndarray, scale: int, padding: int = 2, background: int = 255) -> np.ndarray:
-    """Rows (R, steps, C, H, W) of images tiled as one RGB picture, one line per row."""
-    r, steps = rows.shape[:2]
-    return make_grid(rows.reshape(r * steps, *rows.shape[2:]), columns=steps, scale=scale, padding=padding,
-                     background=background)
-
-
-def write_rows_png(path, rows: np.ndarray) -> np.ndarray:
-    """The rows as one PNG, each image scaled up crisply (written atomically); returns the picture."""
-    grid = rows_grid(rows, png_scale(*rows.shape[-2:]))
-    save_png(path, grid)
-    return grid
-
-
-class InterpolationWorker(BackgroundJob):
-    progress = Signal(object, int)           # rows so far (R, steps, C, H, W) uint8, percent
-    row_ready = Signal(object)               # the finished rows
-    failed = Signal(str)
-
-    def __init__(self, model, a, b, steps: int, *, seeds, temperature: float = 1.0, class_id=None, parent=None):
-        super().__init__(parent)
-        self.args = dict(model=model, a=a, b=b, steps=steps, seeds=list(seeds), temperature=temperature,
-                         class_id=class_id)
-
-    def run(self) -> None:
-        args = dict(self.args)
-        model, steps, seeds = args["model"], args["steps"], args["seeds"]
-        cfg = model.config
-        rows = np.zeros((len(seeds), steps, cfg.channels, cfg.height, cfg.width), dtype=np.uint8)
-        per_image = cfg.channels * cfg.height * cfg.width
-        total = rows.shape[0] * steps * per_image
-        last = 0.0
-        try:
-            for r, seed in enumerate(seeds):
-                streams = interpolation_streams(model, args["a"], args["b"], steps, seed=seed,
-                                                temperature=args["temperature"], class_id=args["class_id"])
-                for i, stream in enumerate(streams):
-                    while stream.step() is not None:
-                        if self.cancelled:
-                            return
-                        now = time.perf_counter()
-                        if now - last >= FRAME_INTERVAL:
-                            rows[r, i] = stream.image[0].cpu().numpy()
-                            done = (r * steps + i) * per_image + stream.next_index
-                            self.progress.emit(rows.copy(), int(100 * done / total))
-                            time.sleep(0.002)          # let the GUI thread take the interpreter and draw it
-                            last = time.perf_counter()
-                    rows[r, i] = stream.image[0].cpu().numpy()
-        except Exception as exc:  # noqa: BLE001 - reported in the tab, never a crash
-            self.failed.emit(str(exc))
-            return
-        self.row_ready.emit(rows)
 
 
 class Endpoint(QFrame):

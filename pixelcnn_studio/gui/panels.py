@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -33,25 +34,33 @@ def describe_conditioning(config, embedder) -> str:
     return ", ".join(parts) if parts else "none (unconditional)"
 
 
+def breakable(text: str, run: int = 12) -> str:
+    """`text` with a zero-width space after every `run` characters of a word: a long file or data
+    set name then wraps in the card's narrow column instead of running past its edge."""
+    return re.sub(r"(\S{%d})(?=\S)" % run, "\\1\u200b", text)
+
+
 def model_card(loaded) -> str:
     """An HTML summary of a loaded checkpoint for the model panel."""
     cfg, meta = loaded.config, loaded.metadata or {}
     dataset = meta.get("dataset") or {}
-    name = shown(dataset.get("name") or Path(loaded.path).stem, 60)
+    # Names cut short enough that the card keeps to a few lines in its narrow panel (the file's
+    # whole name is in the window title and the list's tooltip).
+    name = shown(dataset.get("name") or Path(loaded.path).stem, 40)
     params = sum(p.numel() for p in loaded.model.parameters())
     colour = "RGB" if cfg.channels == 3 else "greyscale"
-    rows = [("Data", html.escape(str(name)) + (f" · {dataset['train_size']:,} images"
+    rows = [("Data", html.escape(breakable(str(name))) + (f" · {dataset['train_size']:,} images"
                                                  if isinstance(dataset.get("train_size"), int) else "")),
             ("Images", f"{cfg.height}×{cfg.width} {colour}, {cfg.levels} levels"),
             ("Network", f"{cfg.variant} · {cfg.layers} layers × {cfg.hidden} · {params / 1e6:.2f} M parameters"),
             ("Conditioning", html.escape(describe_conditioning(cfg, loaded.embedder)))]
     if loaded.class_names:
-        names = ", ".join(shown(n, 30) for n in loaded.class_names[:6]) + (" …" if len(loaded.class_names) > 6 else "")
+        names = ", ".join(shown(n, 18) for n in loaded.class_names[:6]) + (" …" if len(loaded.class_names) > 6 else "")
         rows.append(("Classes", html.escape(names)))
     bpd = metric_bits_per_dim(meta.get("metrics") or {})
     rows.append(("Bits/dim", f"{bpd[1]:.3f} ({html.escape(bpd[0])})" if bpd else "not recorded"))
     body = "".join(f"<tr><td style='padding-right:8px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-    title = html.escape(shown(Path(loaded.path).name, 60))
+    title = html.escape(breakable(shown(Path(loaded.path).name, 40), 16))
     return f"<div style='font-size:large'><b>{title}</b></div><table>{body}</table>"
 
 

@@ -10,131 +10,24 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from ..embed.gallery import gallery_of, mean_embedding, nearest
 from .embed_worker import NEIGHBOURS, EmbedWorker, PortraitResult, describe_source
-from .pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, mime_has_picture, picture_from_drop, rgb_pixmap
+from .pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, rgb_pixmap
 from .panels import section_title
-
-BOX_COLOUR = "#ffd54a"
-
-
-class DropZone(QFrame):
-    """A framed area that shows a picture and takes drops of files or image data."""
-    dropped = Signal(object)        # a path or a PIL image
-    rejected = Signal(str)          # why a drop could not be used
-
-    def __init__(self, hint: str, height: int = 130, parent=None):
-        super().__init__(parent)
-        self.setObjectName("dropZone")
-        self.setAcceptDrops(True)
-        self.setMinimumHeight(height)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(height)
-        self._style(False)
-        self.picture = QLabel(hint)
-        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.picture.setWordWrap(True)
-        self.picture.setStyleSheet("background: transparent; color: #8f99ad;")
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)                # indeterminate: dlib gives no progress
-        self.busy.setTextVisible(False)
-        self.busy.setFixedHeight(6)
-        self.busy.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.picture, 1)
-        layout.addWidget(self.busy)
-        self._hint = hint
-        self._pixmap = self._box = None
-
-    def _style(self, hovering: bool) -> None:
-        colour = "rgba(95, 150, 240, 0.95)" if hovering else "rgba(140, 150, 170, 0.55)"
-        self.setStyleSheet(f"QFrame#dropZone {{ border: 2px dashed {colour}; border-radius: 8px; "
-                           "background: rgba(128, 128, 128, 0.06); }")
-
-    def show_pixmap(self, pixmap, box=None) -> None:
-        """Show a picture, with `box` (left, top, right, bottom in its pixels) framed at screen resolution."""
-        self._pixmap, self._box = pixmap, box
-        self._fit()
-
-    def clear(self, hint: str | None = None) -> None:
-        self._pixmap, self._box = None, None
-        self.picture.clear()
-        self.picture.setText(hint or self._hint)
-
-    def _fit(self) -> None:
-        if self._pixmap is None:
-            return
-        size = self.picture.size() - QSize(2, 2)
-        shown = self._pixmap.scaled(size.expandedTo(QSize(16, 16)), KEEP_ASPECT, SMOOTH)
-        if self._box is not None:
-            scale = shown.width() / max(1, self._pixmap.width())
-            left, top, right, bottom = (round(v * scale) for v in self._box)
-            painter = QPainter(shown)
-            painter.setPen(QPen(QColor(BOX_COLOUR), 2))
-            painter.drawRect(left, top, right - left, bottom - top)
-            painter.end()
-        self.picture.setPixmap(shown)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def dragEnterEvent(self, event) -> None:
-        if mime_has_picture(event.mimeData()):
-            self._style(True)
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event) -> None:
-        if mime_has_picture(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dragLeaveEvent(self, event) -> None:
-        self._style(False)
-
-    def dropEvent(self, event) -> None:
-        self._style(False)
-        source = picture_from_drop(event, self.rejected.emit)
-        if source is not None:
-            self.dropped.emit(source)
+from .portrait_parts import DropZone, ErrorStrip, distance_text
 
 
-def distance_text(distance: float) -> str:
-    """Two decimals, or two significant digits for the tiny distances of a collapsed code."""
-    return f"{distance:.2f}" if distance >= 0.01 or distance == 0 else f"{distance:.1e}"
-
-
-class ErrorStrip(QFrame):
-    """A message in the panel (styled like the window's banner), with the centre-crop fallback when it applies."""
-    centre_crop = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("banner")
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.centre_button = QPushButton("Use the centre crop anyway")
-        self.centre_button.setToolTip("Embed the middle of the picture, unaligned: the face network may still "
-                                      "make something of it")
-        self.centre_button.clicked.connect(self.centre_crop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.addWidget(self.text)
-        layout.addWidget(self.centre_button)
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "error", centre_crop: bool = False) -> None:
-        self.setProperty("kind", "info" if kind == "info" else "error")
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.text.setText(text)
-        self.centre_button.setVisible(centre_crop)
-        self.show()
+def narrow_box(layout) -> QWidget:
+    """A row that never sets the panel's width: the panel lays it out again for the room it gets
+    (a narrow presentation-mode panel, large type), so nothing in it is cut at the edge."""
+    box = QWidget()
+    box.setLayout(layout)
+    box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    layout.setContentsMargins(0, 0, 0, 0)
+    return box
 
 
 class PortraitPanel(QWidget):
@@ -172,10 +65,11 @@ class PortraitPanel(QWidget):
         self.reset_button = QPushButton("Average")
         self.reset_button.setToolTip("Forget the portrait: condition on the average training embedding")
         self.reset_button.clicked.connect(self.clear_portrait)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button, 1)
-        buttons.addWidget(self.reset_button)
+        self._buttons = QHBoxLayout()
+        self._buttons.addWidget(self.open_button, 1)
+        self._buttons.addWidget(self.reset_button)
         self.nearest_title = section_title("Nearest training images")
+        self.nearest_title.setWordWrap(True)
         self.nearest_title.setToolTip("What the model has seen closest to this portrait: Euclidean distance "
                                       "between embeddings. Click one to condition on it.")
         self.nearest_grid = QGridLayout()
@@ -188,15 +82,16 @@ class PortraitPanel(QWidget):
             button.setAutoRaise(True)
             button.clicked.connect(lambda _=False, k=i: self.use_neighbour(k))
             button.hide()
-            self.nearest_grid.addWidget(button, i // 3, i % 3)
             self.nearest_buttons.append(button)
+        self._columns = 0
+        self._reflow(3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for w in (self.title, self.drop, self.crop_box, self.note, self.error):
             layout.addWidget(w)
-        layout.addLayout(buttons)
+        layout.addWidget(narrow_box(self._buttons))
         layout.addWidget(self.nearest_title)
-        layout.addLayout(self.nearest_grid)
+        layout.addWidget(narrow_box(self.nearest_grid))
         layout.addStretch(1)
 
         self.loaded = None
@@ -212,6 +107,26 @@ class PortraitPanel(QWidget):
         self._pending = None                       # (source, allow_centre_crop) waiting for the worker
         self._last_source = None
         self.set_checkpoint(None)
+
+    def _reflow(self, columns: int) -> None:
+        if columns != self._columns:
+            self._columns = columns
+            for i, button in enumerate(self.nearest_buttons):
+                self.nearest_grid.addWidget(button, i // columns, i % columns)
+
+    def resizeEvent(self, event) -> None:
+        """The buttons side by side and three training images a row where they fit, fewer if not."""
+        super().resizeEvent(event)
+        width = self.width()
+        self.open_button.setText(f"Open {self.word}…")
+        side_by_side = self.open_button.sizeHint().width() + self.reset_button.sizeHint().width() + 8 <= width
+        self._buttons.setDirection(QBoxLayout.Direction.LeftToRight if side_by_side
+                                   else QBoxLayout.Direction.TopToBottom)
+        # Narrower still (presentation mode's type): the button's short name; its tooltip says more.
+        if self.open_button.minimumSizeHint().width() > width:
+            self.open_button.setText("Open…")
+        tile = max(b.sizeHint().width() for b in self.nearest_buttons) + self.nearest_grid.spacing()
+        self._reflow(max(1, min(3, width // max(1, tile))))
 
     # -- the model --------------------------------------------------------------------------------------
     @property

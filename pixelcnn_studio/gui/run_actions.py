@@ -107,6 +107,7 @@ class RunActions:
     def update_headline(self) -> None:
         self.headline.setText(self.state.describe())
         self.headline.setToolTip(self.state.describe())
+        self.stage_heading.setText(self.state.describe())
 
     # -- frames -----------------------------------------------------------------------------------
     def _on_frame(self, frame) -> None:

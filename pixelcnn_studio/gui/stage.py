@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .canvas import SampleCanvas
 from .distribution import CHANNEL_NAMES, DistributionView
+from .elided import ElidedLabel
 from .theme import palette
 
 
@@ -25,21 +26,24 @@ def badge_text(state, frame) -> str:
 class StageMode:
     """Mixed into MainWindow (state, canvas, distribution, actions_by_name, session)."""
 
-    def build_stage(self) -> DistributionView:
-        """The stage's own distribution, large, under the one sample (hidden in the grid view)."""
+    def build_stage(self) -> QWidget:
+        """The stage's panel, beside the one sample: what is shown (the headline's words), and the
+        distribution the current sub-pixel was drawn from, large, with the drawn value called out.
+        Hidden in the grid view."""
+        self.stage_panel = QWidget()
+        self.stage_heading = ElidedLabel()
+        self.stage_heading.setObjectName("headline")
         self.stage_distribution = DistributionView()
         self.stage_distribution.set_large(True)
         self.stage_distribution.caption.setObjectName("callout")
-        self.stage_distribution.title.hide()           # the sample and pixel are the picture above it
         self.stage_distribution.plot.setMinimumHeight(60)
-        # A short strip: the callout below says the level and its p, so the axes' titles go, and
-        # the p axis (whose ticks would crowd) with them.
-        item = self.stage_distribution.plot.getPlotItem()
-        item.hideAxis("left")
-        item.setLabel("bottom", "")
-        self.stage_distribution.hide()
+        layout = QVBoxLayout(self.stage_panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stage_heading)
+        layout.addWidget(self.stage_distribution, 1)
+        self.stage_panel.hide()
         self._overlay_before_stage = False
-        return self.stage_distribution
+        return self.stage_panel
 
     def build_branch(self) -> QWidget:
         """Where the branch a "Resample from here" left behind is kept, beside the new one."""
@@ -99,14 +103,16 @@ class StageMode:
         self._show_distribution()
 
     def arrange_stage(self) -> None:
-        """On stage the sample keeps at least 60% of the height: its distribution gets a fifth, and
-        in presentation mode the badge stands in for the headline."""
+        """On stage the sample is the hero (at least 60% of the window's height): the distribution
+        stands beside it, in the room of the right-hand panel, which folds away with the headline
+        (the stage panel repeats the headline's words). In presentation mode the badge says them,
+        on every view."""
         on = self.stage_view
-        self.stage_distribution.setVisible(on)
-        self.stage_distribution.plot.setMaximumHeight(max(60, self.height() // 10) if on else 16777215)
-        presenting_stage = on and self.presenting
-        self.headline.setVisible(not presenting_stage)
-        self.tabs.tabBar().setVisible(not presenting_stage)     # F3 and friends still switch tabs
+        self.stage_panel.setVisible(on)
+        self.stage_heading.setVisible(on and not self.presenting)
+        self.right.setVisible(not on)
+        self.headline.setVisible(not on and not self.presenting)   # presenting, the badge says it
+        self.tabs.tabBar().setVisible(not (on and self.presenting))   # F3 and friends still switch tabs
 
     def show_stage_distribution(self, sample, position, channels, probs, value) -> None:
         if self.stage_view:
