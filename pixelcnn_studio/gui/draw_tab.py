@@ -101,7 +101,7 @@ class DrawTab(QWidget):
         self.count.setToolTip("Completions side by side")
         self.complete = QPushButton("Complete")
         self.complete.setObjectName("primary")
-        self.complete.setToolTip("Keep the rows above the line and sample the rest (Ctrl+Enter)")
+        self.complete.setToolTip("Keep the rows above the line and sample the rest (Ctrl+Return)")
         head = QHBoxLayout()
         head.addWidget(self.preview)
         column = QVBoxLayout()
