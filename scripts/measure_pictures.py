@@ -2,6 +2,7 @@
 
     python scripts/measure_pictures.py drawn       # drawn digits -> auto-encoder samples -> Bayes classifier
     python scripts/measure_pictures.py ceiling     # the same with real held-out MNIST digits as inputs
+    python scripts/measure_pictures.py card OUT.png --samples 6   # the auto-encoder's model-card figure
     python scripts/measure_pictures.py posterior   # class posterior accuracy on Fashion-MNIST test images
     python scripts/measure_pictures.py timing      # seconds to score one 28x28 picture (surprise)
     python scripts/measure_pictures.py ood         # Fashion-MNIST model on clothes vs MNIST digits
@@ -106,6 +107,23 @@ def ceiling(args) -> None:
           f"the digits themselves judged right: {inputs_right}/{len(test)} = {inputs_right / len(test):.1%}")
 
 
+def card(args) -> None:
+    """The model card's figure: one held-out digit of each class (the first of each), then `samples`
+    auto-encoder samples conditioned on its code."""
+    from pixelcnn_studio.core.export import make_grid, save_png
+    from pixelcnn_studio.data import load_dataset
+    autoencoder = load_checkpoint(args.autoencoder)
+    embedder = embedder_for_checkpoint(autoencoder)
+    test = load_dataset("mnist", "test")
+    test.keep_stratified(10)
+    tiles = []
+    for i, picture in enumerate(test.images):
+        tiles.append(torch.cat([picture[None], _samples_of(autoencoder, embedder, picture[None], args.samples, i,
+                                                            args.temperature)]))
+    save_png(args.out, make_grid(torch.cat(tiles), columns=args.samples + 1, scale=3))
+    print(f"wrote {args.out}: digits {test.labels.tolist()}, each then {args.samples} samples of its code")
+
+
 def fashion_test(n: int):
     from pixelcnn_studio.data import load_dataset
     test = load_dataset("fashion-mnist", "test")
@@ -191,7 +209,7 @@ def maps(out: str) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["drawn", "ceiling", "posterior", "timing", "ood", "maps"])
+    parser.add_argument("what", choices=["drawn", "ceiling", "card", "posterior", "timing", "ood", "maps"])
     parser.add_argument("out", nargs="?", default=None, help="maps: the PNG to write; drawn: a figure of the samples")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=10)
@@ -206,6 +224,8 @@ def main(argv=None) -> int:
         drawn_digits(args)
     elif args.what == "ceiling":
         ceiling(args)
+    elif args.what == "card":
+        card(args)
     elif args.what == "posterior":
         posterior_accuracy(args.n)
     elif args.what == "timing":
