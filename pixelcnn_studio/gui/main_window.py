@@ -230,6 +230,11 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             self.focus_view()
 
     def focus_view(self) -> None:
+        # A later tab that names a focus proxy (the Draw tab's pad) takes the keys itself.
+        proxy = self.tabs.currentWidget().focusProxy() if self.tabs.currentIndex() > 1 else None
+        if proxy is not None:
+            proxy.setFocus()
+            return
         (self.explorer.canvas if self.tabs.currentIndex() == 1 and self.explorer else self.canvas).setFocus()
 
     def show_tab(self, index: int) -> None:

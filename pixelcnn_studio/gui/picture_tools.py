@@ -2,11 +2,22 @@
 selected sample onto the pad, and report in its status bar."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
 
 from .draw_tab import DrawTab
+from .keys import is_text_field
 from .portrait_wiring import ask_for_picture
 from .surprise_tab import SurpriseTab
+
+# The tabs' own keys, each live only while its tab is shown. Single keys were free among the window's
+# (Space, R, N, S, F, digits); F2-F4 are the other tabs, Ctrl/Alt+digits the scenes.
+DRAW_KEYS = (("draw_pen", "Pen", "P", "use_pen"), ("draw_eraser", "Eraser", "E", "use_eraser"),
+             ("draw_thinner", "Thinner pen", "[", "thinner"), ("draw_thicker", "Thicker pen", "]", "thicker"),
+             ("draw_undo", "Undo a stroke", "Ctrl+Z", "undo"), ("draw_clear", "Clear the pad", "Delete", "clear"),
+             ("draw_complete", "Complete", "Ctrl+Return", "complete"))
+SURPRISE_KEYS = (("surprise_open", "Open a picture to score", "O", "open"),
+                 ("surprise_drawing", "Score the drawing", "D", "drawing"))
 
 
 class PictureTools(QObject):
@@ -33,6 +44,57 @@ class PictureTools(QObject):
         window.model_loaded.connect(self._model_loaded)
         window.signals.changed.connect(self._follow_run_settings)
         tabs.currentChanged.connect(lambda _i: self._follow_run_settings())
+        self._add_actions()
+        tabs.currentChanged.connect(lambda _i: self._enable_tab_keys())
+        self._enable_tab_keys()
+
+    # -- keys -------------------------------------------------------------------------------------------
+    def _add_actions(self) -> None:
+        w, draw = self.window, self.draw
+        slots = {"use_pen": draw.use_pen, "use_eraser": draw.use_eraser, "thinner": lambda: draw.change_size(-1),
+                 "thicker": lambda: draw.change_size(1), "undo": draw.pad.undo, "clear": draw.pad.clear,
+                 "complete": draw.run_completion, "open": self.open_for_surprise,
+                 "drawing": lambda: self.surprise.score(draw.pad.picture(), "the drawing")}
+        self.tab_keys = {}
+        for name, text, key, slot in DRAW_KEYS:
+            self.tab_keys[name] = (self._action(name, text, key, slots[slot]), self.draw)
+        for name, text, key, slot in SURPRISE_KEYS:
+            self.tab_keys[name] = (self._action(name, text, key, slots[slot]), self.surprise)
+        # The tabs themselves on F5 and F6, in the View menu after the other tabs.
+        anchor = w.actions_by_name.get("tab_interpolation") or w.actions_by_name.get("tab_explorer")
+        menus = [m for m in (anchor.associatedObjects() if anchor is not None else []) if hasattr(m, "insertAction")
+                 and m is not w]
+        for name, text, key, tab in (("tab_draw", "&Draw", "F5", self.draw), ("tab_surprise", "S&urprise", "F6",
+                                                                              self.surprise)):
+            action = self._action(name, text, key, lambda t=tab: w.tabs.setCurrentWidget(t), guarded=False)
+            for menu in menus:
+                following = menu.actions()
+                index = following.index(anchor) + 1 if anchor in following else len(following)
+                menu.insertAction(following[index] if index < len(following) else None, action)
+                anchor = action
+
+    def _action(self, name: str, text: str, key: str, slot, *, guarded: bool = True) -> QAction:
+        """A window-wide action; `guarded` ones do nothing while a text or number field has the focus
+        (single keys are already the field's; Ctrl+Enter in the count box must not start a run)."""
+        w = self.window
+        action = QAction(text, w)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
+        def fire(_checked=False):
+            if guarded and is_text_field(w.focusWidget()):
+                return
+            slot()
+        action.triggered.connect(fire)
+        w.addAction(action)
+        w.actions_by_name[name] = action
+        return action
+
+    def _enable_tab_keys(self) -> None:
+        """A tab's keys are live only while it is shown: elsewhere P, E, O, D... stay free."""
+        current = self.window.tabs.currentWidget()
+        for action, tab in self.tab_keys.values():
+            action.setEnabled(current is tab)
 
     def _model_loaded(self, *_) -> None:
         self._follow_run_settings()

@@ -10,12 +10,16 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from ..render.surprise_map import map_picture
+from ..render.surprise_map import heat_rgb, map_picture
 from ..embed.scoring import class_label, score_picture
 from .jobs import FunctionJob
 from .pictures import mime_has_picture, picture_from_drop, rgb_pixmap
 
 SHOWN_CLASSES = 5
+# One colour scale for every picture, so two maps side by side compare: yellow is 8 bits a sub-pixel,
+# what a level costs when all 256 are equally likely (the model has learnt nothing about it); more
+# than that is clipped to yellow.
+SCALE_BITS = 8.0
 
 
 class SurpriseTab(QWidget):
@@ -46,6 +50,19 @@ class SurpriseTab(QWidget):
         # Ignored: the map is drawn to fit the label, never the label grown to fit the map.
         self.map.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.map.setMinimumSize(200, 120)
+        self.map.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setFocusProxy(self.map)
+        self.scale_bar = QLabel()
+        self.scale_bar.setToolTip("Colour scale of the map: bits the model pays for a pixel")
+        self.scale_low, self.scale_high = QLabel("0 bits"), QLabel()
+        for label in (self.scale_low, self.scale_high):
+            label.setObjectName("muted")
+        scale = QHBoxLayout()
+        scale.addStretch(1)
+        scale.addWidget(self.scale_low)
+        scale.addWidget(self.scale_bar)
+        scale.addWidget(self.scale_high)
+        scale.addStretch(1)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.headline = QLabel()
@@ -64,6 +81,7 @@ class SurpriseTab(QWidget):
         layout.addWidget(self.explain)
         layout.addLayout(buttons)
         layout.addLayout(body, 1)
+        layout.addLayout(scale)
         layout.addWidget(self.caption)
 
     def set_checkpoint(self, loaded) -> None:
@@ -123,15 +141,24 @@ class SurpriseTab(QWidget):
         rows.append(f"<p>Most surprising pixel: row {row}, column {col}, {float(per_pixel.max()):.1f} bits.</p>")
         self.posterior.setText("".join(rows))
         self.caption.setText(f"{name}: {prepared.note}. Left: the picture as the model sees it; right: bits per "
-                             "pixel (dark purple 0, yellow the picture's largest).")
+                             f"pixel on one scale for every picture (yellow: {self._top():.0f} bits or more, what a "
+                             "pixel costs when every level is equally likely).")
+
+    def _top(self) -> float:
+        """The bits a pixel (all its sub-pixels) needs to reach the scale's brightest colour."""
+        return SCALE_BITS * (self.prepared.array.shape[0] if self.prepared is not None else 1)
 
     def _draw_map(self) -> None:
         if self.result is None:
             return
         _, h, w = self.prepared.array.shape
         scale = max(1, min((self.map.height() - 4) // h, (self.map.width() - 4) // (2 * w + 1)))
-        pixmap = rgb_pixmap(map_picture(self.prepared.array, self.result, scale=scale))
+        top = self._top()
+        pixmap = rgb_pixmap(map_picture(self.prepared.array, self.result, scale=scale, top=top))
         self.map.setPixmap(pixmap)
+        ramp = np.repeat(heat_rgb(np.linspace(0.0, top, 160)[None, :], top), 12, axis=0)
+        self.scale_bar.setPixmap(rgb_pixmap(ramp))
+        self.scale_high.setText(f"{top:.0f} bits or more")
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -94,7 +94,7 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
     if limit is not None:
         if limit < 1:
             raise UserError("--limit must be at least 1")
-        data.keep_first(limit)
+        data.keep_stratified(limit)
     if len(data) == 0:
         raise UserError(f"the {split} split of {spec!r} is empty")
     labels = class_ids_for_model(data, loaded.class_names, cfg.num_classes)
