@@ -202,3 +202,19 @@ def test_size_refused_early_is_a_true_lower_bound(config):
     model = build_model(config)
     real = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
     assert least_model_bytes(config) <= real <= expected_weights(config)[1]
+
+
+def test_model_list_line_names_what_a_model_is_conditioned_on():
+    """The model list's line says "auto-encoder" for a model coded from any picture, "portraits" for
+    one conditioned on a face descriptor, and the class count for a class-conditional one."""
+    from pixelcnn_studio.core.card import summary_line
+    from pixelcnn_studio.core.checkpoint import read_checkpoint_dict
+    from pixelcnn_studio.core.config import ModelConfig
+    from pixelcnn_studio.paths import bundled_model
+    lines = {}
+    for name in ("mnist-autoencoder", "lfw-portraits", "mnist"):
+        payload = read_checkpoint_dict(bundled_model(name))
+        lines[name] = summary_line(ModelConfig.from_dict(payload["config"]), payload)
+    assert "auto-encoder" in lines["mnist-autoencoder"] and "portrait" not in lines["mnist-autoencoder"]
+    assert "portraits" in lines["lfw-portraits"]
+    assert "10 classes" in lines["mnist"]

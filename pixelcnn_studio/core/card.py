@@ -26,7 +26,10 @@ def summary_line(config, payload: dict) -> str:
     if config.num_classes:
         parts.append(f"{config.num_classes} classes")
     if config.embedding_dim:
-        parts.append("portraits")
+        # An auto-encoder's code comes from any picture; other embedders (the face network) from portraits.
+        # ("autoencoder" is the embedder name the trainer writes; the core does not import embed/.)
+        embedder = (payload.get("embedder") or {}).get("name") if isinstance(payload.get("embedder"), dict) else None
+        parts.append("auto-encoder" if embedder == "autoencoder" else "portraits")
     bpd = metric_bits_per_dim(payload.get("metrics") or {})
     if bpd:
         parts.append(f"{bpd[1]:.2f} bits/dim")
