@@ -6,6 +6,7 @@ the current portrait and embedding as they were and says why in the panel.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -283,7 +284,9 @@ class PortraitPanel(QWidget):
                       f"{gallery}"
         else:
             message = f"Embedding failed: {text}.{keep}"
-        message = message.replace("..", ".")
+        # A detail that already ends a sentence would otherwise end in two full stops; ranges such as
+        # "1..4,096" inside it are left as they are.
+        message = re.sub(r"\.\.(?=\s|$)", ".", message)
         self.error.show_message(message, centre_crop=kind == "no-face")
         if self.vector is None:
             self._show_average()
