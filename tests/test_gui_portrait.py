@@ -370,7 +370,7 @@ def test_interpolation_tab_row_and_export(open_window, qtbot, tmp_path):
     window = open_window(write_autoencoder_model(tmp_path / "ae.pt"))
     tab = window.portraits.interpolation
     window.portraits.show_interpolation()
-    assert window.tabs.currentWidget() is tab and tab.generate.isEnabled()
+    assert window.state.tab == "interpolation" and tab.isVisible() and tab.generate.isEnabled()
     gallery_codes = window.loaded.metadata["gallery"]["embeddings"].numpy()
     np.testing.assert_array_equal(tab.a.vector, gallery_codes[0])
 

@@ -57,10 +57,13 @@ def test_every_tab_fits_1280x720_for_every_bundled_model_and_long_class_lists(tm
                           *map(str, BUNDLED)], capture_output=True, text=True, timeout=400,
                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    # every tab and the stage view, in normal and presentation mode
-    assert len(rows) == 2 * (len(TABS) + 1) * (1 + len(BUNDLED)), out.stderr[-2000:]
+    # every tab and the stage view, in normal and presentation mode, and with Large text in a window
+    assert len(rows) == 3 * (len(TABS) + 1) * (1 + len(BUNDLED)), out.stderr[-2000:]
     for row in rows:
-        where = f"{row['model'][:20]} {row['tab']} {'F11' if row['presenting'] else 'normal'}"
+        where = f"{row['model'][:20]} {row['tab']} {'F11' if row['presenting'] is True else row['presenting']}"
+        if row["presenting"] == "large text":
+            assert row["min_width"] <= 1280 and row["min_height"] <= 680, where
+            continue
         # Normal mode leaves room for a title bar; full screen has the whole screen.
         assert row["min_width"] <= 1280 and row["min_height"] <= (720 if row["presenting"] else 680), where
         if row["presenting"] and row["hero_share"] is not None:
@@ -325,7 +328,8 @@ def test_leaving_presentation_gives_the_panels_their_normal_widths(open_window, 
 
 @pytest.mark.parametrize("large", [False, True])
 @pytest.mark.parametrize("peak", [0.999, 0.004])
-def test_the_probability_axis_ends_at_the_data_and_every_tick_label_has_room(qtbot, large, peak):
+@pytest.mark.parametrize("width", [230, 600])
+def test_the_probability_axis_ends_at_the_data_and_every_tick_label_has_room(qtbot, large, peak, width):
     """The p axis stops at the data (never above 1), and the axes are wide and tall enough for
     their widest tick label in the type they are drawn in, the top one included."""
     from PySide6.QtCore import QPointF
@@ -334,7 +338,7 @@ def test_the_probability_axis_ends_at_the_data_and_every_tick_label_has_room(qtb
     view = DistributionView()
     qtbot.addWidget(view)
     view.set_large(large)
-    view.resize(420, 320)
+    view.resize(width, 320)
     view.show()
     qtbot.waitExposed(view)
     probs = np.full(256, (1 - peak) / 255, dtype=np.float32)
@@ -365,3 +369,9 @@ def test_the_probability_axis_ends_at_the_data_and_every_tick_label_has_room(qtb
             x = item.getViewBox().mapViewToScene(QPointF(max(v for v in values if v <= hi), 0)).x()
             widest = metrics.horizontalAdvance(labels[-1])
             assert x + widest / 2 <= view.plot.width(), (labels[-1], x, view.plot.width())
+            # Neighbouring level labels never touch ("100" and "200" must not read "100200").
+            major = sorted(axis.tickValues(lo, hi, size)[0][1])
+            box = item.getViewBox()
+            gaps = [box.mapViewToScene(QPointF(b, 0)).x() - box.mapViewToScene(QPointF(a, 0)).x()
+                    for a, b in zip(major, major[1:])]
+            assert min(gaps) >= max(metrics.horizontalAdvance(s) for s in labels) + metrics.horizontalAdvance("0")

@@ -92,6 +92,26 @@ class DistributionView(QWidget):
 
     def set_large(self, large: bool) -> None:
         set_plot_type(self.plot, large)
+        self._space_level_ticks()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._space_level_ticks()
+
+    def _space_level_ticks(self) -> None:
+        """Level ticks 1, 2 or 5 × 10^k apart, as many as the plot's width holds with a gap between
+        labels: large type in a narrow panel would otherwise run "100" and "200" together."""
+        if self._levels < 2:
+            return
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        font = axis.style.get("tickFont") or self.font()
+        room = QFontMetrics(font).horizontalAdvance(str(self._levels - 1) + "00")   # a label and a gap
+        width = max(1, self.plot.width() - self.plot.getPlotItem().getAxis("left").width())
+        wanted = self._levels / max(1, width // room)
+        step = next(m * 10 ** k for k in range(6) for m in (1, 2, 5) if m * 10 ** k >= wanted)
+        if step != getattr(self, "_tick_step", None):
+            self._tick_step = step
+            axis.setTickSpacing(levels=[(step, 0.0)] + ([(step / 5, 0.0)] if step >= 5 else []))
 
     def _style_bars(self, colour: str) -> None:
         if colour == getattr(self, "_bar_colour", None):
@@ -106,6 +126,7 @@ class DistributionView(QWidget):
         if levels != self._levels:
             self._levels = levels
             self.plot.setXRange(-0.5, levels - 0.5, padding=0.01)
+            self._space_level_ticks()
         self.reset()
 
     def reset(self, text: str = "") -> None:
@@ -130,6 +151,7 @@ class DistributionView(QWidget):
         if levels != self._levels:
             self._levels = levels
             self.plot.setXRange(-0.5, levels - 0.5, padding=0.01)
+            self._space_level_ticks()
         self._style_bars(self._pal.channel[channel] if channels == 3 else self._pal.bar)
         self.bars.setData(self._edges(levels), probs)
         peak = max(float(probs.max()), 1e-3)

@@ -69,6 +69,7 @@ class LessonPair(QWidget):
         self.other_canvas = other_canvas
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(max(12, self.fontMetrics().height()))   # two grids, read as two
         for column, half in enumerate((self.main, self.other)):
             grid.addWidget(half.caption, 0, column)
             grid.addWidget(half.canvas, 1, column)

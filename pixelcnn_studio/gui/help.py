@@ -4,7 +4,8 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QScrollArea,
+                               QVBoxLayout)
 
 from .theme import app_icon
 
@@ -70,14 +71,24 @@ def _dialog(parent, title: str, body: str, width: int = 520) -> QDialog:
     text.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
     text.setOpenExternalLinks(True)
     text.setMinimumWidth(width)
+    # Scrolled when the screen is short (a 720-line projector): the sheet's last keys stay reachable.
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(text)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.close)
     row = QHBoxLayout()
     row.addWidget(icon)
-    row.addWidget(text, 1)
+    row.addWidget(scroll, 1)
     layout = QVBoxLayout(dialog)
     layout.addLayout(row)
     layout.addWidget(buttons)
+    screen = (parent.screen() if parent is not None else None) or QApplication.primaryScreen()
+    room = screen.availableGeometry().height() - 80 if screen is not None else 640
+    scroll.setMinimumWidth(width + scroll.verticalScrollBar().sizeHint().width())
+    dialog.resize(dialog.sizeHint().width(), min(text.heightForWidth(width) + 90, room))
     return dialog
 
 

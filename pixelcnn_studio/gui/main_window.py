@@ -196,10 +196,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         return frame
 
     def arrange_side_panels(self) -> None:
-        """Side panel widths from the type size; presenting, also capped by a share of the screen,
-        so that the images keep at least 60% of its width."""
+        """Side panel widths from the type size; in large type (presenting, or Large text in a
+        window), also capped by a share of the screen, so that the images keep most of its width."""
         left, right = LEFT_EM * em(self.models) + 20, RIGHT_EM * em(self.stats) + 20
-        if self.presenting:
+        if self.presenting or self.state.large_text:
             screen = self.screen()
             width = screen.geometry().width() if screen is not None else self.width()
             left = min(left, int(width * PRESENTING_LEFT_SHARE))

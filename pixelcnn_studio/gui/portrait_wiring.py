@@ -31,7 +31,14 @@ class PortraitTools(QObject):
         self.scroll.setWidget(self.panel)
         window.left.layout().addWidget(self.scroll, 3)
         self.scroll.hide()
-        window.tabs.addTab(self.interpolation, INTERPOLATION_TAB)
+        # In a scroll area: in large type its endpoints, settings and rows would otherwise set the
+        # height every tab needs (a tab widget is as tall as its tallest page).
+        page = QScrollArea()
+        page.setWidgetResizable(True)
+        page.setFrameShape(QFrame.Shape.NoFrame)
+        page.setWidget(self.interpolation)
+        self.interpolation_page = page
+        window.tabs.addTab(page, INTERPOLATION_TAB)
         window.tabs.setTabToolTip(window.tabs.count() - 1, "Samples along the line between two portraits' "
                                   "embeddings, with one seed for all (portrait and auto-encoder models)")
         self._add_actions()
@@ -76,9 +83,13 @@ class PortraitTools(QObject):
         presenting = window.presenting
         loaded = window.loaded
         # Presenting, only the sampling tab keeps the portrait: the other tabs give it to their hero.
-        window.left.setVisible(not presenting or (active and window.state.tab == "sampling"))
+        # The Receptive fields tab needs neither the model list nor a class: its grids get the room.
+        tab = window.state.tab
+        window.left.setVisible(tab != "fields" and (not presenting or (active and tab == "sampling")))
         window.arrange_side_panels()
-        window.models.setVisible(not presenting)
+        # Large text in a window folds the model list and card away too (File → Open checkpoint and
+        # Open recent still switch models): in large type they would push the window past a projector.
+        window.models.setVisible(not presenting and not window.state.large_text)
         self.scroll.setVisible(active)
         # The model list gives up height to the portrait: a few lines of it are enough while one is shown.
         window.models.list.setMaximumHeight(170 if active else 16777215)
@@ -133,7 +144,7 @@ class PortraitTools(QObject):
             self.panel.load_portrait(path)
 
     def show_interpolation(self) -> None:
-        self.window.tabs.setCurrentWidget(self.interpolation)
+        self.window.tabs.setCurrentWidget(self.interpolation_page)
 
     # -- pictures dropped anywhere on the window ----------------------------------------------------------
     def _is_picture_drag(self, mime) -> bool:

@@ -69,6 +69,11 @@ class Presentation:
         self.apply_theme(self.state.theme)
         self.distribution.set_large(large)
         self.stats.set_large(large)
+        # Large type in a narrow panel: the run's figures in short form, the details folded away.
+        self.stats.set_compact(large)
+        if self.session.frame is not None:
+            self.stats.show_frame(self.session.frame, self._position_text(self.session.frame))
+        self.portraits.arrange_left_panel()
         if self.explorer is not None:
             self.explorer.set_large_text(large)
         self.arrange_side_panels()
@@ -89,9 +94,6 @@ class Presentation:
         # Collapsed rather than hidden: hiding the menu bar while the style sheet changes left some
         # window managers (openbox) stuck in full screen on the way out.
         self.menuBar().setMaximumHeight(0 if on else 16777215)
-        self.stats.set_compact(on)
-        if self.session.frame is not None:
-            self.stats.show_frame(self.session.frame, self._position_text(self.session.frame))
         self.badge.setVisible(on)
         if self.explorer is not None:
             self.explorer.set_panel_shown(not on)
