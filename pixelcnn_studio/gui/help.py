@@ -113,7 +113,14 @@ def shortcut_rows(state=None) -> list[tuple[str, str]]:
 
 
 def shortcuts_dialog(parent) -> QDialog:
-    rows = "".join(f"<tr><td style='padding:3px 18px 3px 0'><b>{k}</b></td><td>{html.escape(v)}</td></tr>"
-                   for k, v in shortcut_rows(getattr(parent, "state", None)))
-    body = f"<h3>Keyboard shortcuts</h3><table>{rows}</table>"
-    return _dialog(parent, "Keyboard shortcuts", body, width=420)
+    # Two columns side by side: in one, the sheet is taller than a 720-pixel projector.
+    entries = shortcut_rows(getattr(parent, "state", None))
+    half = (len(entries) + 1) // 2
+
+    def table(part):
+        rows = "".join(f"<tr><td style='padding:3px 14px 3px 0'><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
+                       for k, v in part)
+        return f"<table>{rows}</table>"
+    body = (f"<h3>Keyboard shortcuts</h3><table><tr><td style='padding-right:24px' valign='top'>"
+            f"{table(entries[:half])}</td><td valign='top'>{table(entries[half:])}</td></tr></table>")
+    return _dialog(parent, "Keyboard shortcuts", body, width=820)
