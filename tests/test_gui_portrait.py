@@ -325,6 +325,10 @@ def test_autoencoder_model_takes_any_picture(open_window, qtbot, tmp_path):
     window = open_window(write_autoencoder_model(tmp_path / "ae.pt"))
     panel = window.portraits.panel
     assert panel.active and not panel.is_face_model
+    # It speaks of pictures and codes, never of portraits, in its card and headline.
+    card = window.models.card.text()
+    assert "picture code" in card and "portrait" not in card
+    assert window.state.describe().endswith("average code")
     window.controls.seed.setValue(5)
     picture = tmp_path / "gradient.webp"
     gradient().save(picture)

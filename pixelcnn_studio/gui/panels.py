@@ -28,7 +28,9 @@ def describe_conditioning(config, embedder) -> str:
         parts.append(f"class ({config.num_classes})")
     if config.embedding_dim:
         name = (embedder or {}).get("name", "embedding")
-        parts.append(f"portrait · {name} ({config.embedding_dim}-D)")
+        # An auto-encoder codes any picture; the other embedders are face networks.
+        kind = "picture code" if name == "autoencoder" else "portrait"
+        parts.append(f"{kind} · {name} ({config.embedding_dim}-D)")
     if config.location_conditioning:
         parts.append("location-dependent")
     return ", ".join(parts) if parts else "none (unconditional)"

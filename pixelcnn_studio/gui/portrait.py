@@ -182,7 +182,8 @@ class PortraitPanel(QWidget):
         """What the runs are conditioned on, for the window's headline."""
         if not self.active:
             return ""
-        return f"  ·  {self.source_label}" if self.vector is not None else "  ·  average embedding"
+        average = "average embedding" if self.is_face_model else "average code"
+        return f"  ·  {self.source_label}" if self.vector is not None else f"  ·  {average}"
 
     def sampling_vector(self) -> np.ndarray | None:
         """What runs are conditioned on: the portrait, else the average training embedding, else zeros."""

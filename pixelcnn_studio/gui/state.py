@@ -191,7 +191,9 @@ class AppState:
         if self.num_classes:
             parts.append("one row per class" if self.settings.per_class else shown(self.class_name, 40))
         if self.config.embedding_dim:
-            parts.append(shown(self.embedding_label, 40) if self.embedding_label else "average embedding")
+            embedder = (getattr(self.checkpoint, "embedder", None) or {}).get("name")
+            average = "average code" if embedder == "autoencoder" else "average embedding"
+            parts.append(shown(self.embedding_label, 40) if self.embedding_label else average)
         return "  ·  ".join(parts)
 
     def snapshot(self) -> dict:
