@@ -70,23 +70,23 @@ def main(argv=None) -> int:
     settle(app, 0.5)
     window.canvas.setFocus()
     scenes = args.scenes.split(",")
-    if "normal" in scenes:
-        capture(app, out, f"{size}-normal")
-    if "f11" in scenes:
-        key(app, window, "F11")
-        capture(app, out, f"{size}-f11")
-        key(app, window, "Escape")
-        settle(app, 1.0)
+
+    def shoot(plain: str, presented: str) -> None:
+        """The view as it is (scene `plain`), then in presentation mode (scene `presented`), as asked."""
+        if plain in scenes:
+            capture(app, out, f"{size}-{plain}")
+        if presented in scenes:
+            key(app, window, "F11")
+            settle(app, 1.0)
+            capture(app, out, f"{size}-{presented}")
+            key(app, window, "Escape")
+            settle(app, 1.0)
+
+    shoot("normal", "f11")
     if "stage" in scenes or "stage-f11" in scenes:
         window.canvas.setFocus()
         key(app, window, "s")
-        if "stage" in scenes:
-            capture(app, out, f"{size}-stage")
-        if "stage-f11" in scenes:
-            key(app, window, "F11")
-            capture(app, out, f"{size}-stage-f11")
-            key(app, window, "Escape")
-            settle(app, 1.0)
+        shoot("stage", "stage-f11")
         key(app, window, "s")
     if "fields" in scenes or "fields-f11" in scenes:
         key(app, window, "F3")
@@ -96,13 +96,7 @@ def main(argv=None) -> int:
         while not window.explorer.is_idle() and time.perf_counter() < deadline:
             settle(app, 0.1)
         settle(app, 1.0)
-        if "fields" in scenes:
-            capture(app, out, f"{size}-fields")
-        if "fields-f11" in scenes:
-            key(app, window, "F11")
-            settle(app, 1.0)
-            capture(app, out, f"{size}-fields-f11")
-            key(app, window, "Escape")
+        shoot("fields", "fields-f11")
     window.close()
     return 0
 
