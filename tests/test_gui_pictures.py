@@ -141,15 +141,21 @@ def point(x, y):
     return QPoint(x, y)
 
 
-def test_surprise_tab_shows_what_the_command_computes(open_window, qtbot, tmp_path):
+def scored_on_surprise_tab(open_window, qtbot, tmp_path, seed: int):
+    """A small class model open, a random 8x8 picture scored on its Surprise tab: (path, tab, picture)."""
     path = write_class_model(tmp_path / "m.pt", size=(8, 8))
     window = open_window(path)
     tab = window.picture_tools.surprise
     window.tabs.setCurrentWidget(tab)
     picture = tmp_path / "p.png"
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (8, 8), dtype=np.uint8)).save(picture)
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (8, 8), dtype=np.uint8)).save(picture)
     tab.score(str(picture), "p.png")
     qtbot.waitUntil(lambda: tab.result is not None, timeout=10000)
+    return path, tab, picture
+
+
+def test_surprise_tab_shows_what_the_command_computes(open_window, qtbot, tmp_path):
+    path, tab, picture = scored_on_surprise_tab(open_window, qtbot, tmp_path, seed=0)
     _, expected = score_picture(load_checkpoint(path), str(picture))
     torch.testing.assert_close(tab.result.bits, expected.bits)
     assert f"{expected.bits_per_dim:.3f} bits/dim" in tab.headline.text()
@@ -246,14 +252,7 @@ def test_surprise_maps_share_one_colour_scale(open_window, qtbot, tmp_path):
     """Two pictures' maps compare: a pixel's colour depends on its bits alone, yellow from 8 bits on."""
     from pixelcnn_studio.gui.surprise_tab import SCALE_BITS
     from pixelcnn_studio.render.surprise_map import heat_rgb
-    path = write_class_model(tmp_path / "m.pt", size=(8, 8))
-    window = open_window(path)
-    tab = window.picture_tools.surprise
-    window.tabs.setCurrentWidget(tab)
-    picture = tmp_path / "p.png"
-    Image.fromarray(np.random.default_rng(1).integers(0, 256, (8, 8), dtype=np.uint8)).save(picture)
-    tab.score(str(picture), "p.png")
-    qtbot.waitUntil(lambda: tab.result is not None, timeout=10000)
+    _path, tab, _picture = scored_on_surprise_tab(open_window, qtbot, tmp_path, seed=1)
     shown = tab.map.pixmap().toImage()
     scale = shown.height() // 8
     bits = tab.result.bits_per_pixel.numpy()
