@@ -52,20 +52,37 @@ def _arrow(window, delta: int) -> None:
         _nudge_timeline(window, -1)
 
 
+def window_action(window, text, slot, shortcut=None, checkable=False) -> QAction:
+    """An action of the whole window, its key working wherever the focus is in it."""
+    action = QAction(text, window)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+        # Window-wide, so the keys also work with the menu bar hidden in presentation mode.
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.setCheckable(checkable)
+    action.triggered.connect(slot)
+    window.addAction(action)
+    return action
+
+
+def insert_after(window, action: QAction, anchor_name: str) -> None:
+    """Put `action` just after the action called `anchor_name` in every menu that holds it (parts of the
+    window built after the menus, such as the Interpolation tab, place their actions this way)."""
+    anchor = window.actions_by_name.get(anchor_name)
+    for menu in (anchor.associatedObjects() if anchor is not None else []):
+        if hasattr(menu, "insertAction") and menu is not window:
+            menu_actions = menu.actions()
+            index = menu_actions.index(anchor) + 1 if anchor in menu_actions else len(menu_actions)
+            menu.insertAction(menu_actions[index] if index < len(menu_actions) else None, action)
+
+
 def build_menus(window) -> dict:
     actions = {}
 
     def act(menu, name, text, slot, shortcut=None, checkable=False):
-        action = QAction(text, window)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            # Window-wide, so the keys also work with the menu bar hidden in presentation mode.
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
+        action = window_action(window, text, slot, shortcut, checkable)
         if menu is not None:
             menu.addAction(action)
-        window.addAction(action)
         actions[name] = action
         return action
 

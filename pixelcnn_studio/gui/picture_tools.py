@@ -2,11 +2,12 @@
 selected sample onto the pad, and report in its status bar."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
 
 from .draw_tab import DrawTab
 from .keys import is_text_field
+from .menus import insert_after, window_action
 from .portrait_wiring import ask_for_picture
 from .surprise_tab import SurpriseTab
 
@@ -61,32 +62,23 @@ class PictureTools(QObject):
         for name, text, key, slot in SURPRISE_KEYS:
             self.tab_keys[name] = (self._action(name, text, key, slots[slot]), self.surprise)
         # The tabs themselves on F5 and F6, in the View menu after the other tabs.
-        anchor = w.actions_by_name.get("tab_interpolation") or w.actions_by_name.get("tab_explorer")
-        menus = [m for m in (anchor.associatedObjects() if anchor is not None else []) if hasattr(m, "insertAction")
-                 and m is not w]
-        for name, text, key, tab in (("tab_draw", "&Draw", "F5", self.draw), ("tab_surprise", "S&urprise", "F6",
-                                                                              self.surprise)):
+        anchor = "tab_interpolation" if "tab_interpolation" in w.actions_by_name else "tab_explorer"
+        for name, text, key, tab in (("tab_draw", "&Draw", "F5", self.draw),
+                                     ("tab_surprise", "S&urprise", "F6", self.surprise)):
             action = self._action(name, text, key, lambda t=tab: w.tabs.setCurrentWidget(t), guarded=False)
-            for menu in menus:
-                following = menu.actions()
-                index = following.index(anchor) + 1 if anchor in following else len(following)
-                menu.insertAction(following[index] if index < len(following) else None, action)
-                anchor = action
+            insert_after(w, action, anchor)
+            anchor = name
 
     def _action(self, name: str, text: str, key: str, slot, *, guarded: bool = True) -> QAction:
         """A window-wide action; `guarded` ones do nothing while a text or number field has the focus
         (single keys are already the field's; Ctrl+Enter in the count box must not start a run)."""
         w = self.window
-        action = QAction(text, w)
-        action.setShortcut(QKeySequence(key))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
 
         def fire(_checked=False):
             if guarded and is_text_field(w.focusWidget()):
                 return
             slot()
-        action.triggered.connect(fire)
-        w.addAction(action)
+        action = window_action(w, text, fire, key)
         w.actions_by_name[name] = action
         return action
 

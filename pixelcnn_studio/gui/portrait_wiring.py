@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QScrollArea
 
 from .interpolation import InterpolationPanel
+from .menus import insert_after, window_action
 from .pictures import ask_for_picture, mime_has_picture, picture_from_mime
 from .portrait import PortraitPanel
 
@@ -55,25 +55,13 @@ class PortraitTools(QObject):
     def _add_actions(self) -> None:
         w = self.window
         actions = w.actions_by_name
-        open_portrait = QAction("Open &portrait…", w)
-        open_portrait.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        open_portrait.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        open_portrait = window_action(w, "Open &portrait…", self.open_portrait, "Ctrl+Shift+O")
         open_portrait.setToolTip("A picture to condition a portrait or auto-encoder model on")
-        open_portrait.triggered.connect(self.open_portrait)
-        show_tab = QAction("&Interpolation", w)
-        show_tab.setShortcut(QKeySequence("F4"))
-        show_tab.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        show_tab.triggered.connect(self.show_interpolation)
-        placed = ((open_portrait, "open", "open_portrait"), (show_tab, "tab_explorer", "tab_interpolation"))
-        for action, after, name in placed:
-            w.addAction(action)
+        show_tab = window_action(w, "&Interpolation", self.show_interpolation, "F4")
+        for action, after, name in ((open_portrait, "open", "open_portrait"),
+                                    (show_tab, "tab_explorer", "tab_interpolation")):
+            insert_after(w, action, after)
             actions[name] = action
-            anchor = actions.get(after)
-            for menu in (anchor.associatedObjects() if anchor is not None else []):
-                if hasattr(menu, "insertAction") and menu is not w:
-                    menu_actions = menu.actions()
-                    index = menu_actions.index(anchor) + 1 if anchor in menu_actions else len(menu_actions)
-                    menu.insertAction(menu_actions[index] if index < len(menu_actions) else None, action)
 
     # -- following the window -----------------------------------------------------------------------------
     def arrange_left_panel(self) -> None:
