@@ -123,11 +123,15 @@ class DistributionView(QWidget):
         self.bars.setBrush(pg.mkBrush(fill))
 
     def set_levels(self, levels: int) -> None:
+        self._fit_levels(levels)
+        self.reset()
+
+    def _fit_levels(self, levels: int) -> None:
+        """The level axis spans `levels` bars (a model with other levels, or the first distribution)."""
         if levels != self._levels:
             self._levels = levels
             self.plot.setXRange(-0.5, levels - 0.5, padding=0.01)
             self._space_level_ticks()
-        self.reset()
 
     def reset(self, text: str = "") -> None:
         self.last = None
@@ -147,13 +151,9 @@ class DistributionView(QWidget):
         """probs (levels,) for sample `sample` at (row, col, channel); `value` was drawn from it."""
         self.last = (sample, position, channels, probs, value)
         row, col, channel = position
-        levels = probs.shape[0]
-        if levels != self._levels:
-            self._levels = levels
-            self.plot.setXRange(-0.5, levels - 0.5, padding=0.01)
-            self._space_level_ticks()
+        self._fit_levels(probs.shape[0])
         self._style_bars(self._pal.channel[channel] if channels == 3 else self._pal.bar)
-        self.bars.setData(self._edges(levels), probs)
+        self.bars.setData(self._edges(self._levels), probs)
         peak = max(float(probs.max()), 1e-3)
         # Rescale only when the peak leaves the top half of the plot: a y axis that changed on
         # every frame would flicker and cost a relayout each time.
