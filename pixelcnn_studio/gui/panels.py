@@ -234,15 +234,21 @@ class ConditioningPanel(QWidget):
         return True
 
 
+def message_label() -> QLabel:
+    """The text of a message strip: wrapped, and selectable so a path or an error can be copied."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
 class Banner(QFrame):
     """A dismissable message strip above the canvas: errors never hide in a modal box."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("banner")
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text = message_label()
         close = QPushButton("Dismiss")
         close.clicked.connect(self.hide)
         layout = QHBoxLayout(self)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout
 
+from .panels import message_label
 from .pictures import KEEP_ASPECT, SMOOTH, mime_has_picture, picture_from_drop
 
 BOX_COLOUR = "#ffd54a"
@@ -125,9 +126,7 @@ class ErrorStrip(QFrame):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("banner")
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text = message_label()
         self.centre_button = QPushButton("Use the centre crop anyway")
         self.centre_button.setToolTip("Embed the middle of the picture, unaligned: the face network may still "
                                       "make something of it")
