@@ -53,12 +53,12 @@ def create_window(path=None, *, load_default: bool = True, device: str = "auto",
     set_threads(threads or 1)
     window = MainWindow()
     window.devices.threads = threads
-    if replaces is not None and not window.isFullScreen():
-        # The very place of the start-up window (both were sized and clamped by the same rule, but
-        # a window manager may have placed that one): the studio appears where it was, no jump.
-        window.resize(replaces.size())
-        window.move(replaces.pos())
     if replaces is not None:
+        if not window.isFullScreen():
+            # The very place of the start-up window (both were sized and clamped by the same rule, but
+            # a window manager may have placed that one): the studio appears where it was, no jump.
+            window.resize(replaces.size())
+            window.move(replaces.pos())
         # Closed just before, so that the window manager puts the new window where the old one was.
         replaces.close()
     window.show()
