@@ -105,7 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=16, help="number of images (default 16)")
     p.add_argument("--class", dest="class_", metavar="NAME|ID",
                    help="class name or index for every image; 'all' for one row per class")
-    p.add_argument("--portrait", metavar="IMAGE", help="condition on this photo's embedding")
+    p.add_argument("--portrait", metavar="IMAGE",
+                   help="condition on this photo's embedding (letters-style: one glyph, whose style is copied)")
+    p.add_argument("--text", metavar="TEXT",
+                   help="models whose classes are characters (letters): one image per character, in order; "
+                        "spaces are blank cells (PNG/GIF), the .npy holds the drawn characters only")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--greedy", action="store_true", help="take the most likely level every step")
