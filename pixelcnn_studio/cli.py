@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("data")
     g.add_argument("--image-size", type=int, help="resize images to this size")
     g.add_argument("--unconditional", action="store_true", default=None, help="ignore class labels")
-    g.add_argument("--conditioning", choices=["auto", "class", "none", "embedding", "autoencoder"], default=None,
+    g.add_argument("--conditioning", choices=["auto", "class", "none", "embedding", "autoencoder", "box"], default=None,
                    help="what the model is conditioned on (default auto: classes when the data has them)")
     g.add_argument("--embedder", default=None, metavar="NAME",
                    help="pretrained embedder for --conditioning embedding (e.g. face-dlib-128)")
