@@ -12,6 +12,7 @@ import math
 BOX_EMBEDDER = "box"
 BOX_DIM = 4
 MIN_BOX_PIXELS = 2      # a box thinner than two pixels cannot hold a garment
+DEFAULT_BOX = (0.2, 0.2, 0.8, 0.8)   # where a box model draws when no box is given: the middle
 
 
 def is_box_model(config, embedder) -> bool:
