@@ -11,7 +11,7 @@ from .presets import DEFAULTS, get_preset
 
 # Flags that may change when resuming: how long to run and where, not what is trained.
 RESUME_OVERRIDABLE = ("epochs", "steps", "max_minutes", "threads", "eval_every", "device", "bf16", "compile",
-                      "cpu_bf16")
+                      "cpu_bf16", "progress_json", "sample_every")
 
 
 @dataclass
@@ -58,6 +58,11 @@ class TrainSettings:
     # Score the best weights on the whole held-out split at the end (when --eval-limit cut it).
     final_full_eval: bool = False
     resume: str | None = None
+    # Start from these weights (fine-tuning): architecture and classes come from the checkpoint.
+    init_from: str | None = None
+    # JSON lines on stdout and in DIR/progress.jsonl (train/live.py); a sample grid every N seconds.
+    progress_json: bool = False
+    sample_every: float | None = None
     command: str = ""
 
     def to_dict(self) -> dict:
@@ -128,6 +133,11 @@ def check(s: TrainSettings) -> None:
         bad.append(f"--dropout must be in [0, 1) (got {s.dropout})")
     if not 0.0 <= s.ema < 1.0:
         bad.append(f"--ema must be in [0, 1) (got {s.ema})")
+    if s.sample_every is not None and s.sample_every <= 0:
+        bad.append(f"--sample-every must be positive (got {s.sample_every})")
+    if s.init_from and s.conditioning not in ("auto", "class", "none"):
+        bad.append(f"--init-from fine-tunes class-conditional or unconditional models (got --conditioning "
+                   f"{s.conditioning})")
     if s.max_minutes is not None and s.max_minutes <= 0:
         bad.append(f"--max-minutes must be positive (got {s.max_minutes})")
     if bad:
