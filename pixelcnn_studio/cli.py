@@ -14,7 +14,7 @@ from . import __version__, ranges
 from .errors import UserError  # noqa: F401  (re-exported: scripts catch cli.UserError)
 
 # The argument names under which sub-commands take a checkpoint (`open` calls it a path).
-CHECKPOINT_ARGUMENTS = ("checkpoint", "path")
+CHECKPOINT_ARGUMENTS = ("checkpoint", "path", "init_from")
 
 
 # -- sub-commands --------------------------------------------------------------------------
@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="start a new run in a DIR that holds one, replacing its last.pt, best.pt and metrics.csv "
                         "(without it, such a DIR is refused)")
+    p.add_argument("--init-from", metavar="CHECKPOINT",
+                   help="fine-tune this model (a .pt file or a bundled name) on the data: its size, architecture "
+                        "and classes are kept, the data's classes matched to them by name")
     g = p.add_argument_group("data")
     g.add_argument("--image-size", type=int, help="resize images to this size")
     g.add_argument("--unconditional", action="store_true", default=None, help="ignore class labels")
@@ -219,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decay the learning rate over --max-minutes too (whichever ends first)")
     g.add_argument("--final-full-eval", action=argparse.BooleanOptionalAction, default=None,
                    help="score the best weights on the whole held-out split at the end (with --eval-limit)")
+    g.add_argument("--progress-json", action="store_true", default=None,
+                   help="report as JSON lines on stdout and in DIR/progress.jsonl (for the app); steer the run "
+                        "by writing pause, resume or stop into DIR/control")
+    g.add_argument("--sample-every", type=float, metavar="SECONDS",
+                   help="draw a grid of samples from the EMA weights into DIR/samples every SECONDS of training")
     ranges.annotate(p, ranges.TRAIN)
     p.set_defaults(func=cmd_train)
 

@@ -64,13 +64,15 @@ def _files_under(folder: Path, recursive: bool, dangling: list[Path]) -> list[Pa
     return found
 
 
-def _decode(path: Path, size: tuple[int, int], channels: int) -> np.ndarray | None:
+def _decode(path: Path, size: tuple[int, int], channels: int) -> tuple[np.ndarray, str] | None:
+    """The picture fitted to `size`, with its size as found ("WxH"); None when it cannot be read."""
     try:
         with guard.open_regular(path, "image") as handle, Image.open(handle) as image:
+            found = f"{image.width}x{image.height}"
             # JPEG can decode straight to a reduced scale: big photos load many times faster.
             image.draft("RGB" if channels == 3 else "L", (size[1] * 2, size[0] * 2))
             image.load()
-            return fit_image(image, size, channels)
+            return fit_image(image, size, channels), found
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError, DatasetError):
         return None
 
@@ -79,11 +81,14 @@ def _decode_all(files: list[tuple[Path, int]], size, channels, with_labels: bool
     with ThreadPoolExecutor() as pool:
         decoded = list(pool.map(lambda item: _decode(item[0], size, channels), files))
     keep = [i for i, array in enumerate(decoded) if array is not None]
-    images = np.stack([decoded[i] for i in keep]) if keep else np.zeros((0, channels, *size), np.uint8)
+    images = np.stack([decoded[i][0] for i in keep]) if keep else np.zeros((0, channels, *size), np.uint8)
+    # The sizes found, most common first: a folder of mixed sizes is worth a note to the user.
+    found, counts = np.unique(np.array([decoded[i][1] for i in keep] or [""]), return_counts=True)
     arrays = {
         "images": images,
         "files": np.array([str(files[i][0]) for i in keep] or [""]),
-        "skipped_files": np.array([str(files[i][0]) for i in range(len(files)) if decoded[i] is None] or [""])
+        "skipped_files": np.array([str(files[i][0]) for i in range(len(files)) if decoded[i] is None] or [""]),
+        "source_sizes": found[np.argsort(-counts, kind="stable")],
     }
     if with_labels:
         arrays["labels"] = np.array([files[i][1] for i in keep], dtype=np.int64)
@@ -104,8 +109,9 @@ def load_folder(path_text: str, root, size: tuple[int, int] | None, channels: in
     if not files:
         raise DatasetError(f"no files in image folder {path}"
                            + (f" ({len(dangling)} links point nowhere)" if dangling else ""))
-    # "with-files": caches from before the source list was kept are rebuilt.
-    signature = store.files_signature([f for f, _ in files], extra=[size, channels, class_names, "with-files"])
+    # "with-files", "with-sizes": caches from before the source list and the sizes found were kept are rebuilt.
+    signature = store.files_signature([f for f, _ in files],
+                                      extra=[size, channels, class_names, "with-files", "with-sizes"])
     key = "folder-" + hashlib.sha256(str(path).encode()).hexdigest()[:16] + f"-{size[0]}x{size[1]}-c{channels}"
     arrays, cache_info = store.cached_arrays(
         root, key, signature, lambda: _decode_all(files, size, channels, class_names is not None)
@@ -131,6 +137,7 @@ def load_folder(path_text: str, root, size: tuple[int, int] | None, channels: in
         "skipped_examples": [os.path.relpath(s, path) for s in skipped_files[:10]],
         "empty_classes": empty,
         "resize": f"scaled to cover {size[0]}x{size[1]} (LANCZOS), centre-cropped",
+        "source_sizes": [s for s in arrays["source_sizes"].tolist() if s][:20],
         **cache_info,
     }
     sources = arrays["files"].tolist()[:len(images)]

@@ -4,11 +4,15 @@ from __future__ import annotations
 from .settings import TrainSettings
 
 
-def load_data(s: TrainSettings):
+def load_data(s: TrainSettings, channels: int | None = None, adapt=None):
+    """The training split, the held-out split (cut to --eval-limit) and the whole held-out split.
+    `adapt(train_set, test_set)` may re-label both before anything is cut (fine-tuning)."""
     from ..data import load_dataset
-    train_set = load_dataset(s.data, "train", image_size=s.image_size)
+    train_set = load_dataset(s.data, "train", image_size=s.image_size, channels=channels)
     test_set = load_dataset(s.data, "test", image_size=train_set.image_size, channels=train_set.channels)
     check_splits(s.data, train_set, test_set)
+    if adapt is not None:
+        adapt(train_set, test_set)
     if s.limit_train:
         train_set.keep_first(s.limit_train)
     test_set.info = {**(test_set.info or {}), "full_size": len(test_set)}

@@ -11,7 +11,7 @@ from .presets import DEFAULTS, get_preset
 
 # Flags that may change when resuming: how long to run and where, not what is trained.
 RESUME_OVERRIDABLE = ("epochs", "steps", "max_minutes", "threads", "eval_every", "device", "bf16", "compile",
-                      "cpu_bf16")
+                      "cpu_bf16", "progress_json", "sample_every")
 
 
 @dataclass
@@ -58,6 +58,11 @@ class TrainSettings:
     # Score the best weights on the whole held-out split at the end (when --eval-limit cut it).
     final_full_eval: bool = False
     resume: str | None = None
+    # Start from these weights (fine-tuning): architecture and classes come from the checkpoint.
+    init_from: str | None = None
+    # JSON lines on stdout and in DIR/progress.jsonl (train/live.py); a sample grid every N seconds.
+    progress_json: bool = False
+    sample_every: float | None = None
     command: str = ""
 
     def to_dict(self) -> dict:
@@ -118,5 +123,8 @@ def check(s: TrainSettings) -> None:
         bad.append(f"--conditioning must be one of {', '.join(KINDS)} (got {s.conditioning})")
     if s.conditioning == "embedding" and not s.embedder:
         bad.append("--conditioning embedding needs --embedder NAME (e.g. face-dlib-128)")
+    if s.init_from and s.conditioning not in ("auto", "class", "none"):
+        bad.append(f"--init-from fine-tunes class-conditional or unconditional models (got --conditioning "
+                   f"{s.conditioning})")
     if bad:
         raise UserError("; ".join(bad))
