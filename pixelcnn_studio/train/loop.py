@@ -34,6 +34,7 @@ from .live import LiveRun
 from .resumable import Resumable
 from .watched import Watched
 from .run_data import dataset_metadata, load_data
+from .run_folder import TrainingDiverged, tidy_after_kill
 from .step import TrainStep, compile_model, cpu_has_native_bf16, make_optimizer
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
 
@@ -82,7 +83,7 @@ class _Run(Resumable, Watched):
         self.s = s
         self.live = LiveRun(self.out, json_lines=s.progress_json, sample_every=s.sample_every, active=ctx.is_main)
         if s.threads:
-            torch.set_num_threads(s.threads)
+            torch.set_num_threads(min(s.threads, os.cpu_count() or 1))
         start, adapt, channels = None, None, None
         if s.init_from:
             # Fine-tuning: the model's size, channels and classes rule the data (on resume, last.pt's do).
@@ -184,6 +185,8 @@ class _Run(Resumable, Watched):
         self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
                                  autocast_dtype=self.autocast, device_type=ctx.device.type)
         self.params = sum(p.numel() for p in self.model.parameters())
+        if ctx.is_main:
+            tidy_after_kill(self.out, self.step if resume_state is not None else None)
         self.metrics = MetricsLog(self.out / "metrics.csv", append=resume_state is not None) if ctx.is_main else None
         self.debug_dir = os.environ.get(DEBUG_INDICES_ENV)
         self.debug_stop = int(os.environ.get(DEBUG_STOP_ENV, "0")) or None
@@ -286,6 +289,8 @@ class _Run(Resumable, Watched):
                                autocast_dtype=self.autocast if self.ctx.device.type == "cuda" else None,
                                embeddings=self.test_embeddings)
         self.budget.note_evaluation(len(self.test_set), time.monotonic() - started)
+        if not math.isfinite(test_bpd):
+            raise TrainingDiverged(self.out, self.step, f"the held-out bits/dim became {test_bpd}")
         row = {"epoch": round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3), "step": self.step,
                "train_bpd": round(nll / max(count, 1) / LN2, 5), "test_bpd": round(test_bpd, 5),
                "images_per_s": round(images / max(secs, 1e-9), 2), "seconds": round(self.elapsed(), 3)}
@@ -377,7 +382,12 @@ class _Run(Resumable, Watched):
                     if s.compile and self.step == first_step + 1:
                         self.say(f"first step, with torch.compile compiling: {dt:.1f} s")
                     out_of_time = self.budget.out_of_time()
-                    if D.any_rank(signals.requested or out_of_time, ctx):
+                    bad_loss = loss is not None and not math.isfinite(loss)
+                    if D.any_rank(signals.requested or out_of_time or bad_loss, ctx):
+                        if D.any_rank(bad_loss, ctx):
+                            # Nothing is saved from here: last.pt and best.pt keep the last good weights.
+                            bar.close()
+                            raise TrainingDiverged(self.out, self.step, f"the training loss became {loss}")
                         stop = "signal" if D.any_rank(signals.requested, ctx) else "time budget"
                         break
                 bar.close()
@@ -396,7 +406,8 @@ class _Run(Resumable, Watched):
                      f"{self.out / 'last.pt'} is resumable (--resume)")
         else:
             self.say(f"done: {self.step} steps, best held-out {self.best_bpd:.4f} bits/dim, "
-                     f"{self.elapsed() / 60:.1f} min; {self.out / 'best.pt'}")
+                     f"{self.elapsed() / 60:.1f} min; {self.out / 'best.pt'}" if self.best_metrics else
+                     f"done: {self.step} steps, {self.elapsed() / 60:.1f} min; no evaluation, so no best.pt")
         self.draw_grid_if_due(final=True)
         self.live.emit("end", stopped=stop or "finished", step=self.step, best_test_bpd=self.best_bpd,
                        best=str(self.live.out / "best.pt"), last=str(self.live.out / "last.pt"))
