@@ -22,9 +22,9 @@ def _capped():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def run_capped(cases: list, timeout: int = 600) -> list[dict]:
+def run_capped(cases: list, timeout: int = 600, **extra_env: str) -> list[dict]:
     env = {"PYTHONPATH": f"{ROOT}:{TESTS}", "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1",
-           "PIXELCNN_STUDIO_SETTINGS": "test", "HOME": str(Path.home())}
+           "PIXELCNN_STUDIO_SETTINGS": "test", "HOME": str(Path.home()), **extra_env}
     result = subprocess.run([sys.executable, str(TESTS / "crafted_runner.py"), json.dumps(cases)],
                             capture_output=True, text=True, timeout=timeout, preexec_fn=_capped, env=env)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -75,6 +75,27 @@ def test_every_tab_fits_1280x720_for_every_bundled_model_and_long_class_lists(tm
         assert row["clipped"] == [], f"{where}: {row['clipped']}"
 
 
+def test_the_layout_check_takes_bundled_names_reports_each_tabs_picture_and_names_a_bad_model(tmp_path):
+    """scripts/check_layout.py, which the README cites: a bundled model by name, every tab's picture
+    share measured, and a name that is no model one line on stderr (exit 1), never a traceback."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    digit_model(folder / "tiny.pt")
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_layout.py"), "no-such-model", "tiny"],
+                         capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT),
+                              "PIXELCNN_STUDIO_MODELS": str(folder)})
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "no-such-model" in out.stderr and "tiny" in out.stderr.split("bundled:")[-1]
+    assert len(rows) == 3 * (len(TABS) + 1) and {row["model"] for row in rows} == {"tiny"}
+    # Every tab's picture is measured, in every mode (a share of the window's height).
+    for row in rows:
+        assert 0.05 < row["picture_share"] <= 1.0, row
+    sampling = [row for row in rows if row["tab"] == "Sampling"]
+    assert all(row["picture_share"] == row["hero_share"][1] for row in sampling)
+
+
 # -- keys ------------------------------------------------------------------------------------------
 
 def test_digit_keys_pick_the_class_named_by_the_digit(open_window, qtbot, tmp_path):
