@@ -60,6 +60,8 @@ class SampleCanvas(QWidget):
         self._overlay: QImage | None = None
         self._overlay_data: np.ndarray | None = None   # keeps the overlay QImage's pixels alive
         self._stage: int | None = None                 # stage view: this one sample, large
+        # Tools that draw over the tiles (the box of a box model): painter(QPainter, tile rects, scale).
+        self._painters: list = []
 
     # -- state -----------------------------------------------------------------------------
     def set_palette(self, pal: Palette) -> None:
@@ -114,6 +116,34 @@ class SampleCanvas(QWidget):
     @property
     def field_overlay_shown(self) -> bool:
         return self._overlay is not None
+
+    def add_painter(self, painter) -> None:
+        """`painter(QPainter, [QRectF of each tile shown], image pixels per logical pixel)`, called after
+        the tiles and their overlays are drawn."""
+        self._painters.append(painter)
+
+    def image_point(self, pos) -> tuple[int, float, float] | None:
+        """(sample, x, y) under a widget position, x and y as fractions of the image; None off the images."""
+        if self._image is None:
+            return None
+        geo = self._geometry()
+        for i in self._shown():
+            rect = self._tile_rect(i, geo)
+            if rect.contains(pos):
+                return i, (pos.x() - rect.left()) / rect.width(), (pos.y() - rect.top()) / rect.height()
+        return None
+
+    def fraction_at(self, sample: int, pos) -> tuple[float, float]:
+        """A widget position as (x, y) fractions of sample's tile, clamped to 0..1 (a drag may leave it)."""
+        rect = self._tile_rect(sample, self._geometry())
+        return (min(1.0, max(0.0, (pos.x() - rect.left()) / rect.width())),
+                min(1.0, max(0.0, (pos.y() - rect.top()) / rect.height())))
+
+    def select_sample(self, index: int) -> None:
+        """What a click on a sample does: select it and say so."""
+        self._selected = index
+        self.sample_clicked.emit(index)
+        self.update()
 
     def set_selected(self, index: int) -> None:
         self._selected = index
@@ -253,6 +283,12 @@ class SampleCanvas(QWidget):
             p.setPen(QPen(QColor(self._pal.selected if chosen else self._pal.frame), 2.5 if chosen else 1.0))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(rect, 2, 2)
+        if self._painters:
+            tiles = [self._tile_rect(i, geo) for i in shown]
+            for painter in self._painters:
+                p.save()
+                painter(p, tiles, scale)
+                p.restore()
         if self._row_labels and self._stage is None:
             self._paint_row_labels(p, geo)
         if 0 <= self._highlight:
@@ -325,6 +361,4 @@ class SampleCanvas(QWidget):
     def mousePressEvent(self, event) -> None:
         sample = self.hit(event.position())[0]
         if sample >= 0 and event.button() == Qt.MouseButton.LeftButton:
-            self._selected = sample
-            self.sample_clicked.emit(sample)
-            self.update()
+            self.select_sample(sample)

@@ -19,6 +19,9 @@ SHORTCUTS = (
     ("DIGITS", ""),                     # filled in for the model loaded: by name or by position
     ("S", "Stage view: one sample large, its receptive field and distribution"),
     ("F", "Receptive-field overlay on the sampling grid"),
+    ("Ctrl+Left, Ctrl+Right, Ctrl+Up, Ctrl+Down", "Box models: move the box (or drag it; drag elsewhere: a new box)"),
+    ("Ctrl+Shift+Left, Ctrl+Shift+Right, Ctrl+Shift+Up, Ctrl+Shift+Down", "Box models: resize the box"),
+    ("M", "Box models: the location map s = m(h) over the canvas"),
     ("F2, F3, F4", "Sampling tab, Receptive fields tab, Interpolation tab"),
     ("F5, F6", "Draw tab, Surprise tab"),
     ("P, E", "Draw tab: pen, eraser"),

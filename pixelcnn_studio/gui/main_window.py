@@ -66,6 +66,8 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
+        from .box_tool import attach_box_tool
+        self.box_tool = attach_box_tool(self)             # box models: the box drawn on the canvas
         from .device_menu import attach_device_menu
         self.devices = attach_device_menu(self)           # Device → where runs sample
         self.scenes = Scenes(self)
