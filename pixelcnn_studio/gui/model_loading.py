@@ -79,6 +79,7 @@ class ModelLoading:
         self.refresh_model_list()
         self.models.show_card(loaded)
         self.distribution.set_levels(loaded.config.levels)
+        self.stage_distribution.set_levels(loaded.config.levels)
         if self.explorer is not None:
             self.explorer.set_checkpoint(loaded)
         self._update_title()
