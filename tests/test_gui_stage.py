@@ -34,7 +34,7 @@ def digit_model(path, classes=DIGITS):
     return path
 
 
-def press(qtbot, widget, key):
+def press(qtbot, widget, key, modifier=Qt.KeyboardModifier.NoModifier):
     """A real key press, through the shortcut machinery (the window must be the active one)."""
     window = widget.window()
     with warnings.catch_warnings():
@@ -42,7 +42,7 @@ def press(qtbot, widget, key):
         warnings.simplefilter("ignore", DeprecationWarning)
         QApplication.setActiveWindow(window)
     widget.setFocus()
-    qtbot.keyClick(widget, key)
+    qtbot.keyClick(widget, key, modifier)
 
 
 # -- fits a projector -------------------------------------------------------------------------------
@@ -204,6 +204,42 @@ def test_the_shortcuts_sheet_lists_every_key(open_window, tmp_path):
     keys = {seq.toString(QKeySequence.SequenceFormat.PortableText)
             for action in window.findChildren(QAction) for seq in action.shortcuts()}
     assert len(keys) > 40 and keys - listed == set()
+
+
+def test_talk_keys_resample_warm_cool_and_walk_the_bundled_models(open_window, qtbot, tmp_path, models_dir):
+    first, second = write_model(models_dir / "a.pt"), write_model(models_dir / "b.pt", seed=2)
+    window = open_window(first)
+    temperature = window.state.temperature
+    press(qtbot, window.canvas, Qt.Key.Key_Plus)
+    assert window.state.temperature == pytest.approx(temperature + 0.1)
+    press(qtbot, window.canvas, Qt.Key.Key_Minus)
+    press(qtbot, window.canvas, Qt.Key.Key_Minus)
+    assert window.state.temperature == pytest.approx(temperature - 0.1)
+    run_to_end(qtbot, window, n=2, seed=4)
+    window.timeline.set_value(10)
+    press(qtbot, window.canvas, Qt.Key.Key_R, Qt.KeyboardModifier.ShiftModifier)
+    assert window.branch.isVisible() and window.state.seed != 4          # the old branch beside the new
+    press(qtbot, window.canvas, Qt.Key.Key_M)
+    qtbot.waitUntil(lambda: window.loaded.path.endswith("b.pt"))
+    press(qtbot, window.canvas, Qt.Key.Key_M)                            # past the last: the first again
+    qtbot.waitUntil(lambda: window.loaded.path.endswith("a.pt"))
+    window.show_tab(1)
+    qtbot.waitUntil(lambda: window.explorer is not None and window.explorer._model is not None)
+    press(qtbot, window.explorer.canvas, Qt.Key.Key_X)
+    assert window.explorer._mode == "effective"
+    press(qtbot, window.explorer.canvas, Qt.Key.Key_X)
+    assert window.explorer._mode == "exact"
+
+
+def test_class_and_seed_come_back_after_a_restart(open_window, qtbot, tmp_path):
+    path = write_model(tmp_path / "shapes.pt")
+    window = open_window(path)
+    window.select_class(2)
+    window.state.update(seed=1234)
+    window.close()
+    again = open_window(path)
+    assert again.state.seed == 1234 and again.state.class_index == 2
+    assert again.conditioning.combo.currentIndex() == 2
 
 
 # -- scenes, stage view, badge -------------------------------------------------------------------------

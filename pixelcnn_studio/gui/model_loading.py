@@ -73,6 +73,7 @@ class ModelLoading:
         self.state.set_checkpoint(loaded)
         self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder,
                                     keys=[self.state.key_for_class(i) for i in range(self.state.num_classes)])
+        self.restore_class()
         self.banner.hide()
         settings.put("models/last", self.model_path)
         settings.add_recent(self.model_path)
