@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--class", dest="class_", metavar="NAME|ID",
                    help="class name or index for every image; 'all' for one row per class")
     p.add_argument("--portrait", metavar="IMAGE", help="condition on this photo's embedding")
+    p.add_argument("--box", metavar="X0,Y0,X1,Y1",
+                   help="models with location conditioning: where to draw, as fractions of the canvas, "
+                        "top-left then bottom-right (default 0.2,0.2,0.8,0.8)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--greedy", action="store_true", help="take the most likely level every step")
@@ -176,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("data")
     g.add_argument("--image-size", type=int, help="resize images to this size")
     g.add_argument("--unconditional", action="store_true", default=None, help="ignore class labels")
-    g.add_argument("--conditioning", choices=["auto", "class", "none", "embedding", "autoencoder"], default=None,
+    g.add_argument("--conditioning", choices=["auto", "class", "none", "embedding", "autoencoder", "box"], default=None,
                    help="what the model is conditioned on (default auto: classes when the data has them)")
     g.add_argument("--embedder", default=None, metavar="NAME",
                    help="pretrained embedder for --conditioning embedding (e.g. face-dlib-128)")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import torch
 
+from ..core.box import DEFAULT_BOX, is_box_model, parse_box
 from ..core.checkpoint import load_checkpoint
+from ..core.config import MAX_IMAGE_SIDE as LARGEST_CANVAS
 from ..core.devices import prepare, sampling_threads, set_threads
 from ..core.export import check_output_path, frame_schedule, grid_shape, make_grid, save_gif, save_npy, save_png
 from ..core.memory import fits, format_bytes, limit_text
@@ -46,9 +48,27 @@ def class_for(args, loaded):
     return resolve_class(args.class_, loaded.class_names, cfg.num_classes)
 
 
+def box_for(args, loaded):
+    """The box every image is drawn in (a box model), or None; other models refuse --box."""
+    from ..errors import UserError
+    cfg = loaded.config
+    if not is_box_model(cfg, loaded.embedder):
+        if args.box is not None:
+            raise UserError("this model has no location conditioning; drop --box")
+        return None
+    if args.portrait:
+        raise UserError("this model is conditioned on a box, not a portrait: give --box X0,Y0,X1,Y1, drop --portrait")
+    try:
+        return DEFAULT_BOX if args.box is None else parse_box(args.box, cfg.height, cfg.width)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+
+
 def embedding_for(args, loaded, n: int):
     from ..errors import UserError
     cfg = loaded.config
+    if is_box_model(cfg, loaded.embedder):
+        return None         # the box is the embedding: see box_for
     if not cfg.embedding_dim:
         if args.portrait:
             raise UserError("this model is not conditioned on portraits; drop --portrait")
@@ -80,6 +100,12 @@ def check_arguments(args) -> tuple[Path, str]:
         raise UserError(f"--seed must lie between -2**63 and 2**64 - 1, got {args.seed}")
     if not args.greedy and not (math.isfinite(args.temperature) and args.temperature > 0):
         raise UserError(f"--temperature must be a number above 0 (or use --greedy), got {args.temperature}")
+    if args.box is not None:
+        # Form, range and order now; thinness once the model's canvas is known (box_for).
+        try:
+            parse_box(args.box, LARGEST_CANVAS, LARGEST_CANVAS)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
     return out, out.suffix.lower()
 
 
@@ -108,6 +134,7 @@ def run_sample(args) -> int:
     device = prepare(args.device, args.threads)
     loaded = load_checkpoint(args.checkpoint)
     cfg = loaded.config
+    box = box_for(args, loaded)
     if args.threads is None:
         set_threads(sampling_threads(cfg, args.n))
     # Checked on a square grid before the plan lists every image, then on the plan's own grid.
@@ -115,7 +142,7 @@ def run_sample(args) -> int:
     try:
         # The same plan as the app's: "all" is the app's "one row per class".
         plan = plan_run(args.n, num_classes=cfg.num_classes, class_names=loaded.class_names,
-                        class_id=class_for(args, loaded), embedding=embedding_for(args, loaded, args.n),
+                        class_id=class_for(args, loaded), embedding=embedding_for(args, loaded, args.n), box=box,
                         seed=args.seed, temperature=args.temperature, greedy=args.greedy, method=args.method)
         columns = plan.grid_columns
         check_sizes(args, cfg, kind, columns)

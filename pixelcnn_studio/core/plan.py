@@ -45,6 +45,8 @@ class RunPlan:
     method: str = "cached"
     prefix: np.ndarray | None = field(default=None, compare=False)      # (n, C, H, W) uint8, or None
     prefix_pixels: int = 0
+    box: tuple | None = None                # (x0, y0, x1, y1) canvas fractions for a box model: every image's
+                                            # embedding (see core/box.py); None for other models
     columns: int | None = None              # grid columns; None: as square as possible
     row_labels: tuple | None = None         # one label per grid row (one row per class)
 
@@ -57,6 +59,8 @@ class RunPlan:
             raise ValueError(f"{np.shape(self.embedding)[0]} embeddings for {self.n} images")
         if not self.greedy and not self.temperature > 0:
             raise ValueError(f"temperature must be above 0, not {self.temperature}")
+        if self.box is not None and (len(self.box) != 4 or self.embedding is not None):
+            raise ValueError("a plan's box is four fractions, and takes the place of an embedding")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
 
@@ -77,6 +81,8 @@ class RunPlan:
             args["class_ids"] = torch.as_tensor(np.asarray(self.class_ids, dtype=np.int64))
         if self.embedding is not None:
             args["embedding"] = torch.as_tensor(np.asarray(self.embedding, dtype=np.float32))
+        if self.box is not None:      # a box model's embedding is the box, the same for every image
+            args["embedding"] = torch.tensor([self.box] * self.n, dtype=torch.float32)
         if self.prefix is not None and self.prefix_pixels:
             args["prefix"] = torch.as_tensor(self.prefix)
             args["prefix_pixels"] = int(self.prefix_pixels)
@@ -86,7 +92,8 @@ class RunPlan:
 def plan_run(n: int, *, num_classes: int = 0, class_names=None, class_id: int | None = None,
              per_class: bool = False, embedding=None, **options) -> RunPlan:
     """A plan of `n` images: all of `class_id`, one row per class (`per_class`), or unconditional.
-    `embedding` is one vector (shared by every image) or one per image. `options` are RunPlan fields."""
+    `embedding` is one vector (shared by every image) or one per image; a box model takes `box`
+    (checked fractions, core/box.py) instead. `options` are RunPlan fields."""
     class_ids, columns, labels = None, None, None
     if num_classes:
         if per_class or class_id is None:

@@ -38,6 +38,9 @@ class ImageDataset(torch.utils.data.Dataset):
     # The file each image was read from, where there is one (image folders): an embedder can then
     # look at the full-resolution photo instead of the resized pixels.
     sources: list[str] | None = None
+    # Per-image conditioning vectors the data itself defines (fashion-where: the garment's box as
+    # canvas fractions x0, y0, x1, y1), float32 (N, D); None for most sets.
+    boxes: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.images.dtype != torch.uint8 or self.images.ndim != 4:
@@ -50,12 +53,17 @@ class ImageDataset(torch.utils.data.Dataset):
             self.labels = self.labels.to(torch.int64)
         if self.sources is not None and len(self.sources) != self.images.shape[0]:
             raise ValueError("sources must have one entry per image")
+        if self.boxes is not None:
+            if self.boxes.ndim != 2 or self.boxes.shape[0] != self.images.shape[0]:
+                raise ValueError("boxes must be (N, D), one row per image")
+            self.boxes = self.boxes.to(torch.float32)
 
     def keep_first(self, count: int) -> None:
         """Keep the first `count` images (with their labels and sources), e.g. for a quick run."""
         self.images = self.images[:count]
         self.labels = None if self.labels is None else self.labels[:count]
         self.sources = None if self.sources is None else self.sources[:count]
+        self.boxes = None if self.boxes is None else self.boxes[:count]
 
     def keep_stratified(self, count: int) -> None:
         """Keep `count` images with every class in its share of the split (largest remainders get the
@@ -78,6 +86,7 @@ class ImageDataset(torch.utils.data.Dataset):
         self.images = self.images[keep]
         self.labels = self.labels[keep]
         self.sources = None if self.sources is None else [self.sources[i] for i in keep.tolist()]
+        self.boxes = None if self.boxes is None else self.boxes[keep]
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -205,6 +214,7 @@ def make_dataset(
     class_names: Sequence[str] | None,
     info: dict[str, Any],
     sources: Sequence[str] | None = None,
+    boxes: np.ndarray | None = None,
 ) -> ImageDataset:
     info = dict(info)
     info["split"] = split
@@ -216,4 +226,5 @@ def make_dataset(
         name=name,
         info=info,
         sources=None if sources is None else [str(p) for p in sources],
+        boxes=None if boxes is None else torch.from_numpy(np.asarray(boxes, dtype=np.float32)),
     )

@@ -4,6 +4,8 @@
 - "none": nothing;
 - "embedding": a fixed vector per image from a pretrained embedder (e.g. the dlib face network),
   computed once per picture and cached in the user's cache folder (train/embeddings.py);
+- "box": the class and, per image, the box the data placed it in (fashion-where), as a 4-D embedding
+  that the location network m(h) turns into a spatial map: the paper's location-dependent conditioning;
 - "autoencoder": the paper's PixelCNN auto-encoder, a convolutional encoder trained end to end
   with the PixelCNN as its decoder, which sees the code h = encoder(x) of the very image it models.
 """
@@ -12,9 +14,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..core.box import BOX_EMBEDDER
 from .embeddings import dataset_embeddings
 
-KINDS = ("auto", "class", "none", "embedding", "autoencoder")
+KINDS = ("auto", "class", "none", "embedding", "autoencoder", "box")
 
 
 def resolve_kind(requested: str, unconditional: bool, dataset) -> str:
@@ -24,8 +27,12 @@ def resolve_kind(requested: str, unconditional: bool, dataset) -> str:
             raise UserError(f"--unconditional contradicts --conditioning {requested}")
         return "none"
     labelled = dataset.labels is not None and bool(dataset.class_names)
+    boxed = getattr(dataset, "boxes", None) is not None
     if requested == "auto":
-        return "class" if labelled else "none"
+        return ("box" if boxed else "class") if labelled else "none"
+    if requested == "box" and not (labelled and boxed):
+        raise UserError(f"--conditioning box needs data with classes and a box per image (fashion-where); "
+                        f"{dataset.name!r} has none")
     if requested == "class" and not labelled:
         raise UserError(f"--conditioning class needs labelled data; {dataset.name!r} has no classes")
     return requested
@@ -49,6 +56,9 @@ def checkpoint_embeddings(loaded, images: torch.Tensor, batch_size: int = 256, s
     for an auto-encoder, the named pretrained embedder's vectors (cached per user) otherwise."""
     from ..embed import EmbedderMismatch
     entry = loaded.embedder or {}
+    if entry.get("name") == BOX_EMBEDDER:
+        from ..errors import UserError
+        raise UserError(f"{loaded.path}: a box model's boxes come with its data (fashion-where), not from pictures")
     if entry.get("name") == "autoencoder":
         from ..embed.autoencoder import encoder_from_checkpoint_entry
         encoder = encoder_from_checkpoint_entry(entry).eval()

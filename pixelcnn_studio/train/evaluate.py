@@ -84,6 +84,7 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
     """Bits/dim of a checkpoint on a dataset split, with what was measured."""
     from ..errors import UserError
     from ..core import load_checkpoint
+    from ..core.box import is_box_model
     from ..core.devices import dense_threads, prepare, set_threads
     from ..data import load_dataset
     where = prepare(device, threads)
@@ -100,7 +101,11 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
         raise UserError(f"the {split} split of {spec!r} is empty")
     labels = class_ids_for_model(data, loaded.class_names, cfg.num_classes)
     embeddings = None
-    if cfg.embedding_dim:
+    if cfg.embedding_dim and is_box_model(cfg, loaded.embedder):
+        if data.boxes is None:
+            raise UserError(f"a box model is scored on data with a box per image (fashion-where), not {spec!r}")
+        embeddings = data.boxes
+    elif cfg.embedding_dim:
         from .conditioning import checkpoint_embeddings
         embeddings = checkpoint_embeddings(loaded, data.images, sources=data.sources)
     if classify and not cfg.num_classes:

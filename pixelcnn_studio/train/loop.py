@@ -18,6 +18,7 @@ import torch
 from torch.utils.data.distributed import DistributedSampler
 
 from ..core import ModelConfig, build_model, save_checkpoint
+from ..core.box import BOX_DIM, BOX_EMBEDDER
 from ..core.checkpoint import read_checkpoint_dict
 from . import distributed as D
 from ..embed.autoencoder import ConvEncoder, checkpoint_entry
@@ -112,7 +113,10 @@ class _Run(Resumable, Watched):
 
         torch.manual_seed(s.seed)
         self.kind = resolve_kind(s.conditioning, s.unconditional, self.train_set)
-        conditional = self.kind == "class"
+        conditional = self.kind in ("class", "box")
+        if self.kind == "box" and (s.flip or s.shift):
+            from ..errors import UserError
+            raise UserError("--flip and --shift would move pictures off their boxes: leave them off for box data")
         self.class_names = list(self.train_set.class_names) if conditional else None
         self.embeddings = self.test_embeddings = None
         embedding_dim = s.code_dim if self.kind == "autoencoder" else 0
@@ -125,6 +129,11 @@ class _Run(Resumable, Watched):
             self.test_embeddings = dataset_embeddings(self.test_set.images, s.embedder, sources=self.test_set.sources,
                                                       label="held-out", **shared)
             embedding_dim = self.embeddings.shape[1]
+        elif self.kind == "box":
+            # The data made each picture in its box: the box is the embedding, read, not computed.
+            self.embeddings = self.train_set.boxes.to(ctx.device)
+            self.test_embeddings = self.test_set.boxes
+            embedding_dim = BOX_DIM
         self.config = ModelConfig(image_size=self.train_set.image_size, channels=self.train_set.channels,
                                   hidden=s.hidden, layers=s.layers, kernel_size=s.kernel_size,
                                   output_hidden=s.output_hidden, variant=s.variant,
@@ -132,7 +141,7 @@ class _Run(Resumable, Watched):
                                   embedding_dim=embedding_dim,
                                   # A code that says *where* things are is only usable through a spatial
                                   # map s = m(h): a per-layer bias cannot tell one pixel from another.
-                                  location_conditioning=self.kind == "autoencoder")
+                                  location_conditioning=self.kind in ("autoencoder", "box"))
         model = build_model(self.config)
         if start is not None:
             try:
@@ -168,7 +177,7 @@ class _Run(Resumable, Watched):
         self.best, self.best_metrics = BestWeights(), {}
         # The best weights are scored again on the whole held-out split at the end when the
         # curve was drawn on a part of it (class-conditional and unconditional models).
-        self.final_images = len(self.full_test[0]) if (s.final_full_eval and self.kind in ("class", "none")
+        self.final_images = len(self.full_test[0]) if (s.final_full_eval and self.kind in ("class", "none", "box")
                                                        and len(self.full_test[0]) > len(self.test_set)) else 0
         self.budget = TimeBudget(s.max_minutes, self.final_images, len(self.test_set))
         self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
@@ -219,9 +228,11 @@ class _Run(Resumable, Watched):
             embedder = {"name": s.embedder, "dim": self.config.embedding_dim}
         elif self.kind == "autoencoder":
             embedder = checkpoint_entry(self.ema.encoder)
+        elif self.kind == "box":
+            embedder = {"name": BOX_EMBEDDER, "dim": BOX_DIM}
         meta = {"class_names": self.class_names, "embedder": embedder, "metrics": metrics, "training": training,
                 "dataset": dataset_metadata(s, self.train_set, self.test_set)}
-        if embedder is not None:
+        if embedder is not None and self.kind != "box":
             meta["gallery"] = self._gallery()
         return meta
 
@@ -265,9 +276,9 @@ class _Run(Resumable, Watched):
         best = self.best.model_like(self.ema)
         if best is None:
             return
-        images, labels = self.full_test
+        images, labels, boxes = self.full_test
         started = time.monotonic()
-        bpd = heldout_nll(best, images, labels, self.ctx)
+        bpd = heldout_nll(best, images, labels, self.ctx, embeddings=boxes)
         self.say(f"best weights (step {self.best_metrics.get('step')}) on all {len(images)} held-out images: "
                  f"{bpd:.4f} bits/dim ({time.monotonic() - started:.0f} s)")
         self.best_metrics.update(test_bpd_full=round(bpd, 5), test_images_full=len(images))

@@ -78,6 +78,20 @@ PRESETS: dict[str, dict] = {
         "epochs": 1000, "steps": 100000, "eval_every": 1250, "eval_limit": 2000,
         "max_minutes": 10.0, "time_schedule": True, "final_full_eval": True,
     },
+    # The paper's location-dependent conditioning: class + box (fashion-where, 48x48, about three times
+    # the pixels of Fashion-MNIST). The cpu-quick recipe (32 units x 8 layers, peak lr 8e-3, bf16 where
+    # native) with a budget instead of a step count: on this 2-core machine, shared, one thread made
+    # 12-14 images/s at 48x48, so 100 minutes see about 1.3 epochs; the learning rate decays over the
+    # budget. The curve is drawn on 1,000 held-out pictures; the best weights scored on all 10,000.
+    "fashion-where": {
+        "description": "class + box: Fashion-MNIST garments placed in a box, 48x48 grey (location-dependent conditioning)",
+        "data": "fashion-where", "conditioning": "box",
+        "hidden": 32, "layers": 8, "kernel_size": 5, "output_hidden": 64,
+        "batch_size": 32, "lr": 8e-3, "warmup_steps": 100, "min_lr_ratio": 0.02,
+        "grad_clip": 1.0, "ema": 0.995, "cpu_bf16": True, "bf16": True,
+        "epochs": 1000, "steps": 100000, "eval_every": 500, "eval_limit": 1000,
+        "max_minutes": 100.0, "time_schedule": True, "final_full_eval": True,
+    },
     "lfw-portraits": {
         "description": "portraits conditioned on the dlib face descriptor: scikit-image's 100 LFW crops, 25x25 grey",
         "data": "lfw-faces", "conditioning": "embedding", "embedder": "face-dlib-128",
