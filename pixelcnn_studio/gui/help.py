@@ -16,6 +16,9 @@ SHORTCUTS = (
     ("End", "Back to the live view"),
     ("R", "Restart with the same seed"),
     ("N", "New random seed and restart"),
+    ("Shift+R", "Resample from the timeline's step with a new seed (the old branch stays beside)"),
+    ("+, =, -", "Temperature up (warmer, more varied) or down (colder) by 0.1"),
+    ("M, Shift+M", "Next or previous bundled model"),
     ("DIGITS", ""),                     # filled in for the model loaded: by name or by position
     ("S", "Stage view: one sample large, its receptive field and distribution"),
     ("F", "Receptive-field overlay on the sampling grid"),
@@ -23,6 +26,8 @@ SHORTCUTS = (
     ("Ctrl+Shift+Left, Ctrl+Shift+Right, Ctrl+Shift+Up, Ctrl+Shift+Down", "Box models: resize the box"),
     ("M", "Box models: the location map s = m(h) over the canvas"),
     ("F2, F3, F4", "Sampling tab, Receptive fields tab, Interpolation tab"),
+    ("X", "Receptive fields: the exact or the effective field"),
+    ("G", "Interpolation: generate the rows"),
     ("F5, F6", "Draw tab, Surprise tab"),
     ("P, E", "Draw tab: pen, eraser"),
     ("[, ]", "Draw tab: thinner, thicker pen"),

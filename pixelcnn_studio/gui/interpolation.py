@@ -237,7 +237,7 @@ class InterpolationPanel(QWidget):
         self._status(f"{end.letter} unchanged: {text}", error=True)
 
     def _browse(self, end: Endpoint) -> None:
-        path = ask_for_picture(self)
+        path = ask_for_picture(self, f"Open a picture for {end.letter}")
         if path:
             self.embed_endpoint(end, path)
 

@@ -31,7 +31,9 @@ class RunActions:
         self.stats.reset(plan.n)
         self.stats.show_idle(self.loaded.config.channels * cfg.height * cfg.width)
         self.timeline.reset()
+        # Both charts: the stage's too, or a new model's empty picture stands beside an old distribution.
         self.distribution.reset()
+        self.stage_distribution.reset()
         self._scrub = None
         self.show_state("idle")
         self.update_headline()
