@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 
 from . import __version__, ranges
@@ -276,7 +277,13 @@ def main(argv=None) -> int:
     try:
         _check_numbers(args)
         _resolve_bundled_names(args)
-        return int(args.func(args) or 0)
+        if args.func is cmd_open:
+            return int(args.func(args) or 0)
+        # Library warnings (NumPy, Pillow, torch) are not the user's business: a command ends in its
+        # own output or its one error line. PIXELCNN_STUDIO_WARNINGS=1 shows them for debugging.
+        with warnings.catch_warnings(record=not os.environ.get("PIXELCNN_STUDIO_WARNINGS")):
+            warnings.simplefilter("default")
+            return int(args.func(args) or 0)
     except MemoryError:
         # Sizes are checked against memory first; this is the rare request that slipped past them.
         return _fail("not enough memory for this request; try fewer or smaller images")

@@ -9,6 +9,10 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
+from ..core.picture_limits import apply_picture_limits
+
+apply_picture_limits()        # image folders and emoji sets: the same size limit as every picture
+
 # One seed for every held-out split, so "test" means the same images on every machine and every run.
 HELD_OUT_SEED = 20160606
 HELD_OUT_EVERY = 10

@@ -5,6 +5,7 @@ import math
 
 import torch
 from ..core.likelihood import nll_from_logits
+from ..core.safe_text import json_text, shown
 from ..core.surprise import class_log_likelihoods as nats_per_class
 from .distributed import DistContext, all_sum
 
@@ -124,7 +125,6 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
 def run_eval(args) -> int:
     import time
 
-    from ..core.safe_text import json_text
     t0 = time.perf_counter()
     result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit,
                                  classify=getattr(args, "classify", False), device=args.device, threads=args.threads)
@@ -133,7 +133,7 @@ def run_eval(args) -> int:
         print(json_text(result))
     else:
         print(f"{result['bits_per_dim']:.4f} bits/dim on {result['images']} {args.split} images of "
-              f"{args.data} ({result['nats_per_image']:.1f} nats/image, {result['seconds']:.1f} s)")
+              f"{shown(args.data, 200)} ({result['nats_per_image']:.1f} nats/image, {result['seconds']:.1f} s)")
         if "classification" in result:
             print(format_classification(result["classification"]))
     return 0
@@ -142,8 +142,10 @@ def run_eval(args) -> int:
 def format_classification(found: dict) -> str:
     lines = [f"as a Bayes classifier (argmax_c log p(x|c), uniform prior): accuracy "
              f"{found['accuracy']:.1%} (chance {found['chance']:.1%})"]
-    width = max(len(n) for n in found["class_names"])
-    for name in found["class_names"]:
-        share = found["per_class_accuracy"][name]
+    # Class names come from the checkpoint: escaped, so none can drive the terminal.
+    names = [shown(n, 40) for n in found["class_names"]]
+    width = max(len(n) for n in names)
+    for raw, name in zip(found["class_names"], names):
+        share = found["per_class_accuracy"][raw]
         lines.append(f"  {name:<{width}}  " + ("no images" if share is None else f"{share:.0%}"))
     return "\n".join(lines)

@@ -211,7 +211,10 @@ class _Run(Resumable, Watched):
     def say(self, text: str) -> None:
         if self.ctx.is_main:
             from tqdm import tqdm
-            tqdm.write(text, file=sys.stderr)
+
+            from ..core.safe_text import one_line
+            # Lines may name files and classes from the data: escaped, so none can drive the terminal.
+            tqdm.write(one_line(text, 2000), file=sys.stderr)
 
     # -- checkpoints -------------------------------------------------------------------------
     def elapsed(self) -> float:
