@@ -24,7 +24,7 @@ SHORTCUTS = (
     ("F", "Receptive-field overlay on the sampling grid"),
     ("Ctrl+Left, Ctrl+Right, Ctrl+Up, Ctrl+Down", "Box models: move the box (or drag it; drag elsewhere: a new box)"),
     ("Ctrl+Shift+Left, Ctrl+Shift+Right, Ctrl+Shift+Up, Ctrl+Shift+Down", "Box models: resize the box"),
-    ("M", "Box models: the location map s = m(h) over the canvas"),
+    ("L", "Box models: the location map s = m(h) over the canvas"),
     ("F2, F3, F4", "Sampling tab, Receptive fields tab, Interpolation tab"),
     ("X", "Receptive fields: the exact or the effective field"),
     ("G", "Interpolation: generate the rows"),
