@@ -177,6 +177,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         c.stop.clicked.connect(self.stop)
         c.restart.clicked.connect(self.restart)
         c.new_seed.clicked.connect(self.new_seed)
+        self.conditioning.text.returnPressed.connect(self.write_text)
         self.canvas.sample_clicked.connect(self._select_sample)
         self.canvas.hovered.connect(self._on_hover)
         self.timeline.scrubbed.connect(self._on_scrub)
@@ -195,6 +196,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
              show=lambda w, v: w.setCurrentIndex(v) if w.count() else None, signal=combo.currentIndexChanged)
         bind("per_class", per_class, read=lambda w: w.isChecked(), show=lambda w, v: w.setChecked(v),
              signal=per_class.toggled)
+        # The typed word becomes the state's on Enter only (write_text): a run per keystroke would thrash.
+        text = self.conditioning.text
+        self.signals.changed.connect(lambda names: text.setText(self.state.text)
+                                     if "text" in names and text.text() != self.state.text else None)
         self.signals.changed.connect(self._state_changed)
 
     def _state_changed(self, names) -> None:
