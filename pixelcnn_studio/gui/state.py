@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core.plan import MAX_IMAGES, RunPlan, plan_run, whole_rows
 
-TABS = ("sampling", "fields", "interpolation", "draw", "surprise")
+TABS = ("sampling", "fields", "interpolation", "draw", "surprise", "train")
 VIEWS = ("grid", "stage")
 MAX_SEED = 2**31 - 2
 
