@@ -20,7 +20,7 @@ SHORTCUTS = (
     ("S", "Stage view: one sample large, its receptive field and distribution"),
     ("F", "Receptive-field overlay on the sampling grid"),
     ("F2, F3, F4", "Sampling tab, Receptive fields tab, Interpolation tab"),
-    ("F5, F6", "Draw tab, Surprise tab"),
+    ("F5, F6, F7", "Draw tab, Surprise tab, Train tab"),
     ("P, E", "Draw tab: pen, eraser"),
     ("[, ]", "Draw tab: thinner, thicker pen"),
     ("Ctrl+Z, Del", "Draw tab: undo a stroke, clear the pad"),

@@ -59,8 +59,8 @@ class TrainTab(QWidget):
     # -- building ------------------------------------------------------------------------------------
     def _build_setup(self, datasets, threads, max_threads) -> None:
         self.setup = QWidget()
-        row = QHBoxLayout(self.setup)
-        row.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self.setup)
+        rows.setContentsMargins(0, 0, 0, 0)
         self.dataset = QComboBox()
         self.dataset.addItems(datasets)
         self.dataset.addItem(FOLDER_ITEM)
@@ -93,12 +93,20 @@ class TrainTab(QWidget):
         self.threads.setValue(threads)
         self.threads.setPrefix("threads ")
         self.threads.setToolTip("CPU threads of the training process (default: the cores free now)")
-        for label, widget in (("Data", self.dataset), ("Recipe", self.recipe), ("Size", self.size),
-                              (None, self.minutes), (None, self.start_from), (None, self.threads)):
-            if label:
-                row.addWidget(QLabel(label))
-            row.addWidget(widget)
-        row.addStretch(1)
+        for combo in (self.dataset, self.recipe, self.size, self.start_from):
+            # A combo asks for the width of a few letters, never of its longest item (a folder's name).
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+        # Two short rows rather than one long one: the tab fits 1280 pixels in large type too.
+        for pairs in ((("Data", self.dataset, 3), ("Recipe", self.recipe, 2)),
+                      (("Size", self.size, 2), ("Budget", self.minutes, 1), ("Start", self.start_from, 2),
+                       (None, self.threads, 1))):
+            row = QHBoxLayout()
+            for label, widget, stretch in pairs:
+                if label:
+                    row.addWidget(QLabel(label))
+                row.addWidget(widget, stretch)
+            rows.addLayout(row)
 
     def _build_run_strip(self) -> None:
         self.strip = QHBoxLayout()
