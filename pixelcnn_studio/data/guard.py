@@ -19,7 +19,7 @@ from .base import DatasetError
 MAX_CLASSES = 100_000              # the model config's own cap on classes
 MAX_IMAGE_SIDE = 8_192             # native sides before resizing (photos, scans)
 MAX_IMAGES = 50_000_000
-MAX_CLASS_NAME = 200               # characters of one class name
+MAX_CLASS_NAME = 1_000             # characters of one class name (shown elided)
 # Kinds of file that are not data: opening some of them blocks (a FIFO) or never ends (/dev/zero).
 _SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))

@@ -18,11 +18,12 @@ import torch
 from torch.utils.data.distributed import DistributedSampler
 
 from ..core import ModelConfig, build_model, save_checkpoint
+from ..core.box import BOX_DIM, BOX_EMBEDDER
 from ..core.checkpoint import read_checkpoint_dict
 from . import distributed as D
 from ..embed.autoencoder import ConvEncoder, checkpoint_entry
 from ..embed.gallery import stratified_indices
-from .conditioning import AutoencoderPixelCNN, resolve_kind
+from .conditioning import SIBLING, AutoencoderPixelCNN, SiblingStylePixelCNN, fixed_siblings, resolve_kind, sibling_indices
 from .embeddings import dataset_embeddings
 from .evaluate import heldout_nll
 from .regularise import add_dropout, augment
@@ -34,6 +35,7 @@ from .live import LiveRun
 from .resumable import Resumable
 from .watched import Watched
 from .run_data import dataset_metadata, load_data
+from .run_folder import TrainingDiverged, tidy_after_kill
 from .step import TrainStep, compile_model, cpu_has_native_bf16, make_optimizer
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
 
@@ -82,7 +84,7 @@ class _Run(Resumable, Watched):
         self.s = s
         self.live = LiveRun(self.out, json_lines=s.progress_json, sample_every=s.sample_every, active=ctx.is_main)
         if s.threads:
-            torch.set_num_threads(s.threads)
+            torch.set_num_threads(min(s.threads, os.cpu_count() or 1))
         start, adapt, channels = None, None, None
         if s.init_from:
             # Fine-tuning: the model's size, channels and classes rule the data (on resume, last.pt's do).
@@ -111,10 +113,15 @@ class _Run(Resumable, Watched):
 
         torch.manual_seed(s.seed)
         self.kind = resolve_kind(s.conditioning, s.unconditional, self.train_set)
-        conditional = self.kind == "class"
+        conditional = self.kind in ("class", "box", "style")
+        # Models whose encoder trains with them: the checkpoint holds the decoder, the encoder rides along.
+        self.with_encoder = self.kind in ("autoencoder", "style")
+        if self.kind == "box" and (s.flip or s.shift):
+            from ..errors import UserError
+            raise UserError("--flip and --shift would move pictures off their boxes: leave them off for box data")
         self.class_names = list(self.train_set.class_names) if conditional else None
         self.embeddings = self.test_embeddings = None
-        embedding_dim = s.code_dim if self.kind == "autoencoder" else 0
+        embedding_dim = s.code_dim if self.with_encoder else 0
         if self.kind == "embedding":
             # Each process embeds its share of what the per-user cache lacks; they swap the vectors.
             shared = {"show_progress": ctx.is_main, "share": (ctx.rank, ctx.world_size),
@@ -124,6 +131,11 @@ class _Run(Resumable, Watched):
             self.test_embeddings = dataset_embeddings(self.test_set.images, s.embedder, sources=self.test_set.sources,
                                                       label="held-out", **shared)
             embedding_dim = self.embeddings.shape[1]
+        elif self.kind == "box":
+            # The data made each picture in its box: the box is the embedding, read, not computed.
+            self.embeddings = self.train_set.boxes.to(ctx.device)
+            self.test_embeddings = self.test_set.boxes
+            embedding_dim = BOX_DIM
         self.config = ModelConfig(image_size=self.train_set.image_size, channels=self.train_set.channels,
                                   hidden=s.hidden, layers=s.layers, kernel_size=s.kernel_size,
                                   output_hidden=s.output_hidden, variant=s.variant,
@@ -131,7 +143,7 @@ class _Run(Resumable, Watched):
                                   embedding_dim=embedding_dim,
                                   # A code that says *where* things are is only usable through a spatial
                                   # map s = m(h): a per-layer bias cannot tell one pixel from another.
-                                  location_conditioning=self.kind == "autoencoder")
+                                  location_conditioning=self.kind in ("autoencoder", "box"))
         model = build_model(self.config)
         if start is not None:
             try:
@@ -141,9 +153,10 @@ class _Run(Resumable, Watched):
                 raise UserError(f"--init-from {s.init_from}: its weights do not fit the model built for "
                                 f"these pictures ({str(exc).splitlines()[0]})") from None
             self.say(f"fine-tuning {s.init_from} ({self.config.num_classes or 'no'} classes)")
-        if self.kind == "autoencoder":
-            model = AutoencoderPixelCNN(model, ConvEncoder(self.config.channels, self.config.image_size,
-                                                           s.code_dim, levels=self.config.levels))
+        if self.with_encoder:
+            wrapper = AutoencoderPixelCNN if self.kind == "autoencoder" else SiblingStylePixelCNN
+            model = wrapper(model, ConvEncoder(self.config.channels, self.config.image_size,
+                                               s.code_dim, levels=self.config.levels))
         self.model = model.to(ctx.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         add_dropout(self.model, s.dropout)       # after the copy: the EMA model never drops
@@ -151,6 +164,10 @@ class _Run(Resumable, Watched):
         self.images = self.train_set.images.to(ctx.device)
         self.labels = self.train_set.labels.to(ctx.device) if conditional else None
         self.test_labels = self.test_set.labels if conditional else None
+        self.groups = None
+        if self.kind == "style":   # the held-out images are scored with the code of a fixed sibling each
+            self.groups = self.train_set.groups.to(ctx.device)
+            self.test_embeddings = self.test_set.images[fixed_siblings(self.test_set.groups, s.seed)]
 
         self.sampler = DistributedSampler(self.train_set, num_replicas=ctx.world_size, rank=ctx.rank,
                                           shuffle=True, seed=s.seed, drop_last=True)
@@ -167,7 +184,7 @@ class _Run(Resumable, Watched):
         self.best, self.best_metrics = BestWeights(), {}
         # The best weights are scored again on the whole held-out split at the end when the
         # curve was drawn on a part of it (class-conditional and unconditional models).
-        self.final_images = len(self.full_test[0]) if (s.final_full_eval and self.kind in ("class", "none")
+        self.final_images = len(self.full_test[0]) if (s.final_full_eval and self.kind in ("class", "none", "box")
                                                        and len(self.full_test[0]) > len(self.test_set)) else 0
         self.budget = TimeBudget(s.max_minutes, self.final_images, len(self.test_set))
         self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
@@ -184,6 +201,8 @@ class _Run(Resumable, Watched):
         self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
                                  autocast_dtype=self.autocast, device_type=ctx.device.type)
         self.params = sum(p.numel() for p in self.model.parameters())
+        if ctx.is_main:
+            tidy_after_kill(self.out, self.step if resume_state is not None else None)
         self.metrics = MetricsLog(self.out / "metrics.csv", append=resume_state is not None) if ctx.is_main else None
         self.debug_dir = os.environ.get(DEBUG_INDICES_ENV)
         self.debug_stop = int(os.environ.get(DEBUG_STOP_ENV, "0")) or None
@@ -192,7 +211,10 @@ class _Run(Resumable, Watched):
     def say(self, text: str) -> None:
         if self.ctx.is_main:
             from tqdm import tqdm
-            tqdm.write(text, file=sys.stderr)
+
+            from ..core.safe_text import one_line
+            # Lines may name files and classes from the data: escaped, so none can drive the terminal.
+            tqdm.write(one_line(text, 2000), file=sys.stderr)
 
     # -- checkpoints -------------------------------------------------------------------------
     def elapsed(self) -> float:
@@ -211,11 +233,15 @@ class _Run(Resumable, Watched):
         embedder = None
         if self.kind == "embedding":
             embedder = {"name": s.embedder, "dim": self.config.embedding_dim}
-        elif self.kind == "autoencoder":
+        elif self.with_encoder:
             embedder = checkpoint_entry(self.ema.encoder)
+            if self.kind == "style":
+                embedder["conditions_on"] = SIBLING
+        elif self.kind == "box":
+            embedder = {"name": BOX_EMBEDDER, "dim": BOX_DIM}
         meta = {"class_names": self.class_names, "embedder": embedder, "metrics": metrics, "training": training,
                 "dataset": dataset_metadata(s, self.train_set, self.test_set)}
-        if embedder is not None:
+        if embedder is not None and self.kind != "box":
             meta["gallery"] = self._gallery()
         return meta
 
@@ -227,7 +253,7 @@ class _Run(Resumable, Watched):
         # would all be one class, and "nearest training images" would always be that class.
         chosen = stratified_indices(self.train_set.labels, min(count, len(self.train_set.images)))
         images = self.train_set.images[chosen]
-        if self.kind == "autoencoder":
+        if self.with_encoder:
             vectors = self.ema.encoder(images.to(self.ctx.device)).float().cpu()
         else:
             vectors = self.embeddings[chosen].float().cpu()
@@ -238,7 +264,7 @@ class _Run(Resumable, Watched):
 
     def _sampling_model(self):
         """The module whose weights the app samples from: the EMA PixelCNN (the decoder, for an auto-encoder)."""
-        return self.ema.decoder if self.kind == "autoencoder" else self.ema
+        return self.ema.decoder if self.with_encoder else self.ema
 
     def save_last(self, resumable: bool = True) -> None:
         if not self.ctx.is_main:
@@ -259,9 +285,9 @@ class _Run(Resumable, Watched):
         best = self.best.model_like(self.ema)
         if best is None:
             return
-        images, labels = self.full_test
+        images, labels, boxes = self.full_test
         started = time.monotonic()
-        bpd = heldout_nll(best, images, labels, self.ctx)
+        bpd = heldout_nll(best, images, labels, self.ctx, embeddings=boxes)
         self.say(f"best weights (step {self.best_metrics.get('step')}) on all {len(images)} held-out images: "
                  f"{bpd:.4f} bits/dim ({time.monotonic() - started:.0f} s)")
         self.best_metrics.update(test_bpd_full=round(bpd, 5), test_images_full=len(images))
@@ -286,6 +312,8 @@ class _Run(Resumable, Watched):
                                autocast_dtype=self.autocast if self.ctx.device.type == "cuda" else None,
                                embeddings=self.test_embeddings)
         self.budget.note_evaluation(len(self.test_set), time.monotonic() - started)
+        if not math.isfinite(test_bpd):
+            raise TrainingDiverged(self.out, self.step, f"the held-out bits/dim became {test_bpd}")
         row = {"epoch": round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3), "step": self.step,
                "train_bpd": round(nll / max(count, 1) / LN2, 5), "test_bpd": round(test_bpd, 5),
                "images_per_s": round(images / max(secs, 1e-9), 2), "seconds": round(self.elapsed(), 3)}
@@ -314,6 +342,9 @@ class _Run(Resumable, Watched):
         x = augment(self.images[idx], flip=self.s.flip, shift=self.s.shift, seed=self.s.seed, step=self.step)
         y = None if self.labels is None else self.labels[idx]
         e = None if self.embeddings is None else self.embeddings[idx]
+        if self.groups is not None:   # a fresh sibling each step, a pure function of (seed, step) for resume
+            generator = torch.Generator().manual_seed(self.s.seed * 1_000_003 + self.step)
+            e = self.images[sibling_indices(self.groups.cpu(), idx.cpu(), generator).to(self.images.device)]
         # Ranks would read their clocks apart and step with different rates: steps only under DDP.
         fraction = self.budget.fraction() if self.s.time_schedule and not self.ctx.enabled else None
         return self.step_fn(x, y, e, lr=lr_at(self.step, self.total_steps, self.s, time_fraction=fraction),
@@ -377,7 +408,12 @@ class _Run(Resumable, Watched):
                     if s.compile and self.step == first_step + 1:
                         self.say(f"first step, with torch.compile compiling: {dt:.1f} s")
                     out_of_time = self.budget.out_of_time()
-                    if D.any_rank(signals.requested or out_of_time, ctx):
+                    bad_loss = loss is not None and not math.isfinite(loss)
+                    if D.any_rank(signals.requested or out_of_time or bad_loss, ctx):
+                        if D.any_rank(bad_loss, ctx):
+                            # Nothing is saved from here: last.pt and best.pt keep the last good weights.
+                            bar.close()
+                            raise TrainingDiverged(self.out, self.step, f"the training loss became {loss}")
                         stop = "signal" if D.any_rank(signals.requested, ctx) else "time budget"
                         break
                 bar.close()
@@ -396,7 +432,8 @@ class _Run(Resumable, Watched):
                      f"{self.out / 'last.pt'} is resumable (--resume)")
         else:
             self.say(f"done: {self.step} steps, best held-out {self.best_bpd:.4f} bits/dim, "
-                     f"{self.elapsed() / 60:.1f} min; {self.out / 'best.pt'}")
+                     f"{self.elapsed() / 60:.1f} min; {self.out / 'best.pt'}" if self.best_metrics else
+                     f"done: {self.step} steps, {self.elapsed() / 60:.1f} min; no evaluation, so no best.pt")
         self.draw_grid_if_due(final=True)
         self.live.emit("end", stopped=stop or "finished", step=self.step, best_test_bpd=self.best_bpd,
                        best=str(self.live.out / "best.pt"), last=str(self.live.out / "last.pt"))

@@ -17,7 +17,7 @@ def load_data(s: TrainSettings, channels: int | None = None, adapt=None):
         train_set.keep_first(s.limit_train)
     test_set.info = {**(test_set.info or {}), "full_size": len(test_set)}
     # Kept whole for the final score of the best weights (train/budget.py) when --eval-limit cuts it.
-    full_test = (test_set.images, test_set.labels)
+    full_test = (test_set.images, test_set.labels, test_set.boxes)
     if s.eval_limit:
         test_set.keep_first(s.eval_limit)
     return train_set, test_set, full_test
