@@ -28,7 +28,7 @@ SHORTCUTS = (
     ("F2, F3, F4", "Sampling tab, Receptive fields tab, Interpolation tab"),
     ("X", "Receptive fields: the exact or the effective field"),
     ("G", "Interpolation: generate the rows"),
-    ("F5, F6", "Draw tab, Surprise tab"),
+    ("F5, F6, F7", "Draw tab, Surprise tab, Train tab"),
     ("P, E", "Draw tab: pen, eraser"),
     ("[, ]", "Draw tab: thinner, thicker pen"),
     ("Ctrl+Z, Del", "Draw tab: undo a stroke, clear the pad"),
