@@ -87,6 +87,8 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
         from .picture_tools import PictureTools
         self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
+        from .train import TrainTools
+        self.train_tools = TrainTools(self)       # the Train tab: a training run in its own process
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
         from .box_tool import attach_box_tool
@@ -304,6 +306,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.stop_card_reader()
         self.portraits.shutdown()
         self.picture_tools.shutdown()
+        self.train_tools.shutdown()
         self.field_overlay.shutdown()
         if self.explorer is not None:
             self.explorer.shutdown()

@@ -225,7 +225,7 @@ class ConditioningPanel(QWidget):
             self.note.setText("Load a model to choose what to condition on.")
         elif is_box_model(config, embedder):
             self.note.setText("Conditioned on a box too: drag a rectangle on the canvas, and the class is drawn "
-                              "into it (Ctrl+arrows move it, Ctrl+Shift+arrows resize it, M shows the location map).")
+                              "into it (Ctrl+arrows move it, Ctrl+Shift+arrows resize it, L shows the location map).")
         elif config.embedding_dim:
             name = (embedder or {}).get("name", "a face network")
             what = "code of a picture (auto-encoder)" if name == "autoencoder" else f"portrait embedding ({name})"

@@ -15,7 +15,7 @@ import numpy as np
 from ..core.box import DEFAULT_BOX, clamp_box, is_box_model
 from ..core.plan import MAX_IMAGES, RunPlan, characters_are_classes, plan_run, plan_text, whole_rows
 
-TABS = ("sampling", "fields", "interpolation", "draw", "surprise")
+TABS = ("sampling", "fields", "interpolation", "draw", "surprise", "train")
 VIEWS = ("grid", "stage")
 MAX_SEED = 2**31 - 2
 
