@@ -60,6 +60,13 @@ def _labels(array, count: int, where: str) -> np.ndarray:
     return labels
 
 
+def _text(array, where: str, limit: int = 2000) -> str:
+    value = np.asarray(array)
+    if value.dtype.kind != "U" or value.size != 1:
+        raise DatasetError(f"{where}: must be one string")
+    return str(value.reshape(-1)[0])[:limit]
+
+
 def load_npz(path_text: str, split: str):
     path = Path(path_text).expanduser().resolve()
     if not path.is_file():
@@ -94,6 +101,11 @@ def load_npz(path_text: str, split: str):
         images = images[keep]
         labels = None if labels is None else labels[keep]
         info["split_rule"] = HELD_OUT_RULE
+
+    # A packed copy of a named dataset (data/pack.py) names its source and licence.
+    for key in ("source", "licence"):
+        if key in arrays:
+            info[key] = _text(arrays[key], f"{path}[{key}]")
 
     class_names = None
     if "class_names" in arrays:

@@ -1,0 +1,36 @@
+"""Packed dataset copies (data/pack.py): the same splits, read back through `npz:PATH`."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from pixelcnn_studio.data import DatasetError, load_dataset
+from pixelcnn_studio.data.pack import pack_dataset
+from test_data import make_image_folder
+
+
+def test_a_packed_copy_holds_the_same_splits_and_names_its_source(tmp_path):
+    folder = make_image_folder(tmp_path / "photos")
+    data_root = tmp_path / "data"
+    target = tmp_path / "packed" / "photos.npz"
+    found = pack_dataset(f"folder:{folder}", target, image_size=8, root=data_root)
+    assert found["path"] == str(target) and found["bytes"] == target.stat().st_size
+    assert found["dropped"] == ["sources"]          # per-image files do not travel
+    for split in ("train", "test"):
+        original = load_dataset(f"folder:{folder}", split, image_size=8, root=data_root)
+        copy = load_dataset(f"npz:{target}", split)
+        assert torch.equal(copy.images, original.images)
+        assert torch.equal(copy.labels, original.labels)
+        assert copy.class_names == original.class_names == ["cats", "dogs"]
+        assert copy.info["source"].startswith(f"folder:{folder}: ")
+        assert copy.info["licence"] == original.info.get("licence", "as given by the source")
+    assert [p.name for p in target.parent.iterdir()] == ["photos.npz"]     # no temporary file left
+
+
+def test_an_npz_source_must_be_one_string(tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, x_train=np.zeros((2, 4, 4), np.uint8), x_test=np.zeros((1, 4, 4), np.uint8),
+             source=np.array([1, 2]))
+    with pytest.raises(DatasetError, match="source"):
+        load_dataset(f"npz:{path}")
