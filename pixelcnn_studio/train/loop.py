@@ -153,11 +153,12 @@ class _Run:
         if resume_state is not None:
             self._restore(resume_state, ema_state)
 
-        self.net = D.wrap_model(self.model, ctx)
+        self.net = eager = D.wrap_model(self.model, ctx)
         if s.compile:
             self.net = compile_model(self.net, self.say)
         self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
-                                 autocast_dtype=self.autocast, device_type=ctx.device.type)
+                                 autocast_dtype=self.autocast, device_type=ctx.device.type,
+                                 eager=eager, say=self.say)
         self.params = sum(p.numel() for p in self.model.parameters())
         self.metrics = MetricsLog(self.out / "metrics.csv", append=resume_state is not None) if ctx.is_main else None
         self.debug_dir = os.environ.get(DEBUG_INDICES_ENV)
