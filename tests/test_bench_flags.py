@@ -43,15 +43,11 @@ def test_bench_train_only_times_the_picked_shape(capsys):
     assert main(["bench", "--train", "--quick", "--only", "tiny", "--repeats", "1", "--threads", "1",
                  "--batch", "4", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert "device cpu" in out and "| tiny 8x8 grey (8x2) |" in out and "| previous |" in out
-
-
-class _Results(list):
-    put = list.append          # what the child processes report through (a queue there)
+    assert "on cpu: " in out and "| tiny 8x8 grey (8x2) |" in out and "| previous |" in out
 
 
 def test_bundled_rows_time_each_model_with_its_own_conditioning(tmp_path, monkeypatch):
-    from pixelcnn_studio.commands.bench import _measure, _measure_likelihood, bundled_sources
+    from pixelcnn_studio.commands.bench import _Results, _measure, _measure_likelihood, bundled_sources
     torch.manual_seed(0)
     tiny = dict(image_size=4, hidden=4, layers=1, kernel_size=3, output_hidden=8, levels=4)
     save_checkpoint(tmp_path / "classes.pt", build_model(ModelConfig(num_classes=3, **tiny)), class_names=list("abc"))

@@ -64,6 +64,8 @@ def _measure(source, method: str, batch: int, threads: int | None, device: str, 
     config = model.config
     set_threads(threads if threads is not None else sampling_threads(config, batch))
     start_rss = _rss_mb()
+    if where.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(where)
     stream = SampleStream(model, batch, seed=0, method=method, **_conditioning(config, batch, where))
     t0 = time.perf_counter()
     if method == "naive":
@@ -110,6 +112,18 @@ def _in_child(target, *args) -> dict:
     return result
 
 
+class _Results(list):
+    put = list.append
+
+
+def _in_process(target, *args) -> dict:
+    """On a GPU: peak memory is the allocator's own count, reset per row, so rows need no process of
+    their own (starting one, with its CUDA context, costs seconds each)."""
+    found = _Results()
+    target(*args, found)
+    return found[0]
+
+
 def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -124,15 +138,16 @@ def run_benchmarks(quick: bool = False, repeats: int = 3, threads: int | None = 
     if paper:
         from .bench_train import paper_shape
         models.append(paper_shape())
+    run = _in_process if device.startswith("cuda") else _in_child
     for name, config in models:
         for batch in batches:
             row = {"model": name, "batch": batch}
             for method in ("naive", "cached"):
-                runs = [_in_child(_measure, config, method, batch, threads, device) for _ in range(repeats)]
+                runs = [run(_measure, config, method, batch, threads, device) for _ in range(repeats)]
                 row[method] = {k: _median(runs, k) for k in runs[0]}
             row["speed-up"] = row["cached"]["subpixels_per_s"] / row["naive"]["subpixels_per_s"]
             rows.append(row)
-        runs = [_in_child(_measure_likelihood, config, threads, device) for _ in range(repeats)]
+        runs = [run(_measure_likelihood, config, threads, device) for _ in range(repeats)]
         likelihood.append({"model": name, "images_per_s": _median(runs, "images_per_s"),
                            "threads": _median(runs, "threads")})
     return {

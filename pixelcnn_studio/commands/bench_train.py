@@ -196,7 +196,7 @@ def machine(threads: int, device: str = "cpu") -> dict:
 
 def train_table_head(m: dict, batch: int, steps: int) -> list[str]:
     turn = f" (each a turn of {GPU_TURN} steps and one read-back)" if m.get("device", "cpu").startswith("cuda") else ""
-    return [f"training step, batch {batch}: device {m.get('device', 'cpu')}; {m['cores']} cores ({m['cpu']}), "
+    return [f"training step, batch {batch}, on {m.get('device', 'cpu')}; CPU {m['cores']} cores ({m['cpu']}), "
             f"{m['threads']} torch thread(s), torch {m['torch']}; median of {steps} interleaved timings per "
             f"path{turn}; load average (1, 5, 15 min) before: {m['load_average']}",
             "",
