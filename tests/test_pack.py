@@ -34,3 +34,27 @@ def test_an_npz_source_must_be_one_string(tmp_path):
              source=np.array([1, 2]))
     with pytest.raises(DatasetError, match="source"):
         load_dataset(f"npz:{path}")
+
+
+def test_per_image_groups_and_boxes_travel_with_their_images(tmp_path):
+    rng = np.random.default_rng(0)
+    source = tmp_path / "grouped.npz"
+    np.savez(source, images=rng.integers(0, 256, (40, 6, 6), dtype=np.uint8), labels=np.arange(40) % 4,
+             groups=np.arange(40) // 5, boxes=rng.random((40, 4)).astype(np.float32))
+    target = tmp_path / "packed.npz"
+    pack_dataset(f"npz:{source}", target)
+    for split in ("train", "test"):
+        original = load_dataset(f"npz:{source}", split)
+        copy = load_dataset(f"npz:{target}", split)
+        assert original.groups is not None and original.boxes is not None
+        assert torch.equal(copy.images, original.images)
+        assert torch.equal(copy.groups, original.groups) and torch.equal(copy.boxes, original.boxes)
+        assert copy.info["split_rule"] == "official"      # the copy holds the split as it was cut
+
+
+def test_npz_boxes_must_match_the_images(tmp_path):
+    path = tmp_path / "bad-boxes.npz"
+    np.savez(path, x_train=np.zeros((3, 4, 4), np.uint8), x_test=np.zeros((1, 4, 4), np.uint8),
+             boxes_train=np.zeros((2, 4), np.float32))
+    with pytest.raises(DatasetError, match="2 entries for 3 images"):
+        load_dataset(f"npz:{path}")

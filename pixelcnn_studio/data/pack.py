@@ -17,7 +17,7 @@ import numpy as np
 from .base import DatasetError, ImageDataset
 
 # What an ImageDataset may carry for its images to be fully described by images + labels + names.
-_PACKABLE_FIELDS = {"images", "labels", "class_names", "name", "info"}
+_PACKABLE_FIELDS = {"images", "labels", "class_names", "name", "info", "groups", "boxes"}
 # Carried but not needed by class-conditional or unconditional training: left out of the copy.
 _DROPPED_FIELDS = {"sources"}
 
@@ -36,6 +36,12 @@ def pack_dataset(spec: str, out: str | os.PathLike, *, image_size=None, channels
     if train.labels is not None:
         arrays["y_train"] = train.labels.numpy().astype(np.int16 if _fits_int16(train, test) else np.int64)
         arrays["y_test"] = test.labels.numpy().astype(arrays["y_train"].dtype)
+    for name in ("groups", "boxes"):
+        values = [getattr(split, name) for split in (train, test)]
+        if (values[0] is None) != (values[1] is None):
+            raise DatasetError(f"{spec}: one split has {name} and the other none; cannot pack it")
+        if values[0] is not None:
+            arrays[f"{name}_train"], arrays[f"{name}_test"] = (v.numpy() for v in values)
     if train.class_names is not None:
         arrays["class_names"] = np.array(train.class_names, dtype=np.str_)
     info = train.info or {}
