@@ -6,8 +6,9 @@
 #   1. train  the GPU-session presets that exist here (train/presets.py GPU_SESSION_PRESETS:
 #             emoji-groups, mnist-regularised, and letters, letters-style, fashion-where where defined)
 #             side by side on the one card: bf16, torch.compile (eager where it fails), each on a
-#             wall-clock budget, best weights kept by held-out bits/dim; then eval (--classify for
-#             class models) and a sample grid (--class all) of each.
+#             wall-clock budget with the learning rate decayed over it (--time-schedule), best
+#             weights kept by held-out bits/dim; then eval (--classify for class models) and a
+#             sample grid (--class all) of each.
 #   2. tests  tests/test_cuda.py: naive == cached on CUDA for every kind of conditioning (float64),
 #             checkpoints crossing GPU <-> CPU, a run trained, scored and sampled on CUDA.
 #   3. bench  the training step of the fashion-mnist preset (previous, current, bf16, compiled, CUDA
@@ -19,13 +20,16 @@
 #
 # On the device machine (the `run` tool of a session that was lent one), from the repository root:
 #
-#   run(command='bash scripts/gpu_session.sh "$OUT"', carry=["data-cache/gpu"], timeout_s=600)
+#   run(command='bash scripts/gpu_session.sh "$OUT"', carry=[...], timeout_s=600)
 #
-# Before that, here (a machine with the datasets and the app's venv):
-#   bash scripts/fetch_datasets.sh mnist emoji-groups      # and the letters / fashion-where sources
-#   bash scripts/pack_datasets_for_gpu.sh                  # data-cache/gpu/<dataset>.npz, prints sizes
-#   bash scripts/pack_app_for_gpu.sh                       # data-cache/gpu/app-offscreen.tar.xz (Qt)
-#   GPU_SESSION_DRY=1 bash scripts/gpu_session.sh /tmp/dry # the whole script on the CPU, in seconds
+# with the carry list that scripts/pack_datasets_for_gpu.sh prints last (what fits in 64 MiB with
+# the working tree), e.g. ["data-cache/gpu/emoji-groups.npz", "data-cache/gpu/mnist.npz",
+# "data-cache/gpu/letters.npz", "data-cache/gpu-app"]. Before that, here (a machine with the
+# datasets and the app's venv):
+#   bash scripts/fetch_datasets.sh mnist emoji-groups fashion-mnist letters
+#   bash scripts/pack_app_for_gpu.sh                       # data-cache/gpu-app/app-offscreen.tar.xz (Qt)
+#   bash scripts/pack_datasets_for_gpu.sh                  # data-cache/gpu/<dataset>.npz; sizes, carry list
+#   GPU_SESSION_DRY=1 GPU_SESSION_APP_BUNDLE=1 bash scripts/gpu_session.sh /tmp/dry   # on the CPU
 #
 # Set-up on the device machine: none to install. Its python3 (PyTorch with CUDA, numpy, pillow,
 # tqdm, pytest) runs the command line straight from this tree (`python3 -m pixelcnn_studio`,
@@ -138,6 +142,16 @@ else
     record setup ok 0 "$("$PY" -m pixelcnn_studio --version 2>&1)"
 fi
 
+# Dataset sources that travelled (Fashion-MNIST's files, for fashion-where) make the data root, linked
+# from a folder outside the tree so that the decoded-array cache never lands in what a run carries.
+if [[ -d "$HERE/data-cache/gpu-data" ]]; then
+    export PIXELCNN_STUDIO_DATA=/tmp/gpu-session-data
+    rm -rf "$PIXELCNN_STUDIO_DATA" && mkdir -p "$PIXELCNN_STUDIO_DATA"
+    for source in "$HERE"/data-cache/gpu-data/*/; do
+        ln -s "${source%/}" "$PIXELCNN_STUDIO_DATA/$(basename "$source")"
+    done
+fi
+
 # Which presets train, on which data: a packed copy first (the device has no dataset sources).
 # plan.tsv: preset, data spec or "-", why not ("-" when it trains); no empty fields, which `read` would merge.
 "$PY" - "$PACKED" "${GPU_SESSION_PRESETS:-}" > "$WORK/plan.tsv" 2> "$WORK/logs/plan.log" <<'PY'
@@ -182,7 +196,7 @@ if [[ "$STAGES" == *" train "* ]]; then
         run_stage "train-$preset" "$train_limit" \
             "${NICE[@]}" "$PY" -m pixelcnn_studio train --preset "$preset" --data "$data" \
             --out "$WORK/runs/$preset" --device "$DEVICE" --bf16 "$compile_flag" \
-            --max-minutes "$TRAIN_MIN" "${TRAIN_EXTRA[@]}" &
+            --max-minutes "$TRAIN_MIN" --time-schedule "${TRAIN_EXTRA[@]}" &
         TRAIN_PIDS+=($!)
         TRAINED+=("$preset")
     done < "$WORK/plan.tsv"
@@ -194,7 +208,7 @@ fi
 
 if [[ "$STAGES" == *" app "* ]]; then
     app_env=()
-    bundle="$PACKED/app-offscreen.tar.xz"
+    bundle="$HERE/data-cache/gpu-app/app-offscreen.tar.xz"
     if [[ "${GPU_SESSION_APP_BUNDLE:-0}" != 1 ]] && "$PY" -c "import PySide6, pyqtgraph, qtawesome" 2>/dev/null; then
         app_env=(env)
     elif [[ -f "$bundle" ]]; then
@@ -262,7 +276,7 @@ if [[ "$STAGES" == *" bench "* ]]; then
         paper_batch=(--batch 1 --repeats 1)
         paper_limit=300              # a few paper-width steps on one shared CPU core
     else
-        train_bench=(--batch 64 --repeats 30 --compile)
+        train_bench=(--batch 64 --repeats 20 --compile)
         graphs=(--graphs)
         sampling=(env)
         paper=(--paper)

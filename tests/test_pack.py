@@ -58,3 +58,11 @@ def test_npz_boxes_must_match_the_images(tmp_path):
              boxes_train=np.zeros((2, 4), np.float32))
     with pytest.raises(DatasetError, match="2 entries for 3 images"):
         load_dataset(f"npz:{path}")
+
+
+def test_an_npz_as_large_as_fashion_mnist_is_read(tmp_path):
+    # 70,000 28x28 pictures hold 54.9 million bytes: more than the per-array item cap, which counts
+    # images, not the bytes of every array together.
+    path = tmp_path / "large.npz"
+    np.savez_compressed(path, x_train=np.zeros((60_000, 28, 28), np.uint8), x_test=np.zeros((10_000, 28, 28), np.uint8))
+    assert len(load_dataset(f"npz:{path}", "test")) == 10_000

@@ -99,7 +99,9 @@ def _npz_headers(handle, path: Path) -> dict[str, tuple[tuple, np.dtype]]:
                 raise DatasetError(f"{where}: declares {need:,} bytes of data but its entry holds {entry.file_size:,}")
             total += need
             headers[key] = (shape, dtype)
-    guard.check_array_size((total,), 1, f"{path} (all arrays)")
+    # All arrays together against the memory left (bytes, not images: the image cap is per array).
+    if not guard.fits(total):
+        raise DatasetError(f"{path}: its arrays need {guard.format_bytes(total)} together; {guard.limit_text()}")
     return headers
 
 
