@@ -75,7 +75,8 @@ if [[ "$DRY" == 1 ]]; then
     TRAIN_MIN="${GPU_SESSION_TRAIN_MIN:-0.15}"
     COMPILE="${GPU_SESSION_COMPILE:-0}"
     # Small batches: one step of a preset's own batch takes tens of seconds on a shared CPU.
-    TRAIN_EXTRA=(--threads 1 --eval-limit 64 --batch-size 4)
+    # No final scoring on the whole held-out split: minutes on a CPU, seconds on the GPU.
+    TRAIN_EXTRA=(--threads 1 --eval-limit 64 --batch-size 4 --no-final-full-eval)
     NICE=(nice -n 15)
     export PIXELCNN_STUDIO_TEST_DEVICE=cpu      # the CUDA tests run on the CPU: no typo reaches the GPU
 else
@@ -186,8 +187,11 @@ if [[ "$STAGES" == *" train "* ]]; then
     fi
     compile_flag=--no-compile
     [[ "$COMPILE" == 1 ]] && compile_flag=--compile
-    # The run's own budget, plus its last evaluation and saving, plus a margin.
-    train_limit=$(awk -v m="$TRAIN_MIN" 'BEGIN { printf "%d", m * 60 + 60 }')
+    # The run's own budget, plus start-up, its last evaluation and saving (on a shared CPU, five
+    # runs starting at once take minutes to load).
+    margin=60
+    [[ "$DRY" == 1 ]] && margin=300
+    train_limit=$(awk -v m="$TRAIN_MIN" -v s="$margin" 'BEGIN { printf "%d", m * 60 + s }')
     while IFS=$'\t' read -r preset data why; do
         if [[ "$data" == - ]]; then
             skip "train $preset" "$why"
@@ -244,19 +248,41 @@ for preset in "${TRAINED[@]}"; do
         skip "eval $preset" "no best.pt (see logs/train-$preset.log)"
         continue
     fi
-    classes="$("$PY" -c "import sys, torch; c = torch.load(sys.argv[1], weights_only=True)['config']; print(c.get('num_classes', 0) if not c.get('embedding_dim') else 0)" "$best" 2>/dev/null || echo 0)"
+    # classes: for --classify, a model conditioned on the class alone; picture: a model that takes a
+    # picture's code (a style glyph, an auto-encoder's input) samples its grid from a held-out one.
+    read -r classes picture < <("$PY" - "$best" <<'PY' 2>/dev/null || echo "0 0"
+import sys
+from pixelcnn_studio import load_checkpoint
+from pixelcnn_studio.core.box import is_box_model
+loaded = load_checkpoint(sys.argv[1])
+cfg = loaded.config
+print(cfg.num_classes if not cfg.embedding_dim else 0,
+      int(bool(cfg.embedding_dim) and not is_box_model(cfg, loaded.embedder)))
+PY
+)
     classify=()
     [[ "$classes" -gt 0 ]] && classify=(--classify)
     limit=()
-    [[ "$DRY" == 1 ]] && limit=(--limit 40)
+    eval_limit=120
+    [[ "$DRY" == 1 ]] && limit=(--limit 12) && eval_limit=300
     (
-        run_stage "eval-$preset" 120 "${NICE[@]}" "$PY" -m pixelcnn_studio eval "$best" --data "$data" \
+        run_stage "eval-$preset" "$eval_limit" "${NICE[@]}" "$PY" -m pixelcnn_studio eval "$best" --data "$data" \
             "${classify[@]}" "${limit[@]}" --device "$DEVICE" --json
         cp "$WORK/logs/eval-$preset.log" "$WORK/tables/eval-$preset.json"
         n=$(( classes > 0 ? classes * (64 / classes > 0 ? 64 / classes : 1) : 16 ))
         [[ "$DRY" == 1 ]] && n=$(( classes > 0 ? classes : 4 ))
+        portrait=()
+        if [[ "$picture" == 1 ]]; then
+            "$PY" - "$data" "$WORK/grids/$preset-given.png" <<'PY' && portrait=(--portrait "$WORK/grids/$preset-given.png")
+import sys
+from PIL import Image
+from pixelcnn_studio.data import load_dataset
+image = load_dataset(sys.argv[1], "test").images[0].numpy()
+Image.fromarray(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)).save(sys.argv[2])
+PY
+        fi
         run_stage "grid-$preset" 120 "${NICE[@]}" "$PY" -m pixelcnn_studio sample "$best" --n "$n" --class all \
-            --seed 0 --scale 3 --device "$DEVICE" --out "$WORK/grids/$preset-samples.png"
+            "${portrait[@]}" --seed 0 --scale 3 --device "$DEVICE" --out "$WORK/grids/$preset-samples.png"
     ) &
     EVAL_PIDS+=($!)
 done
