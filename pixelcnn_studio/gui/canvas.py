@@ -52,6 +52,7 @@ class SampleCanvas(QWidget):
         self._done = 0
         self._highlight = -1
         self._columns: int | None = None
+        self._slots: list[int] | None = None
         self._row_labels: list[str] | None = None
         self._selected = 0
         self._hover = (-1, -1, -1)
@@ -63,6 +64,8 @@ class SampleCanvas(QWidget):
         self._overlay: QImage | None = None
         self._overlay_data: np.ndarray | None = None   # keeps the overlay QImage's pixels alive
         self._stage: int | None = None                 # stage view: this one sample, large
+        # Tools that draw over the tiles (the box of a box model): painter(QPainter, tile rects, scale).
+        self._painters: list = []
         self._transposed = False                       # one column per class (see _geometry)
 
     # -- state -----------------------------------------------------------------------------
@@ -71,9 +74,11 @@ class SampleCanvas(QWidget):
         self._compose()
 
     def set_layout(self, n: int, channels: int, height: int, width: int, *, columns: int | None = None,
-                   row_labels: list[str] | None = None, levels: int = 256) -> None:
-        """A fresh, all-pending grid of n images whose values run over 0..levels-1."""
+                   row_labels: list[str] | None = None, levels: int = 256, slots: list[int] | None = None) -> None:
+        """A fresh, all-pending grid of n images whose values run over 0..levels-1. `slots`: the grid
+        cell of each image, where some cells stay empty (the spaces of a typed word)."""
         self._levels = levels
+        self._slots = list(slots) if slots and len(slots) == n else None
         self._image = np.zeros((n, channels, height, width), dtype=np.uint8)
         # Class names come from the checkpoint: escaped, and short enough never to set the grid's width.
         self._columns = columns
@@ -118,6 +123,34 @@ class SampleCanvas(QWidget):
     @property
     def field_overlay_shown(self) -> bool:
         return self._overlay is not None
+
+    def add_painter(self, painter) -> None:
+        """`painter(QPainter, [QRectF of each tile shown], image pixels per logical pixel)`, called after
+        the tiles and their overlays are drawn."""
+        self._painters.append(painter)
+
+    def image_point(self, pos) -> tuple[int, float, float] | None:
+        """(sample, x, y) under a widget position, x and y as fractions of the image; None off the images."""
+        if self._image is None:
+            return None
+        geo = self._geometry()
+        for i in self._shown():
+            rect = self._tile_rect(i, geo)
+            if rect.contains(pos):
+                return i, (pos.x() - rect.left()) / rect.width(), (pos.y() - rect.top()) / rect.height()
+        return None
+
+    def fraction_at(self, sample: int, pos) -> tuple[float, float]:
+        """A widget position as (x, y) fractions of sample's tile, clamped to 0..1 (a drag may leave it)."""
+        rect = self._tile_rect(sample, self._geometry())
+        return (min(1.0, max(0.0, (pos.x() - rect.left()) / rect.width())),
+                min(1.0, max(0.0, (pos.y() - rect.top()) / rect.height())))
+
+    def select_sample(self, index: int) -> None:
+        """What a click on a sample does: select it and say so."""
+        self._selected = index
+        self.sample_clicked.emit(index)
+        self.update()
 
     def set_selected(self, index: int) -> None:
         self._selected = index
@@ -188,7 +221,8 @@ class SampleCanvas(QWidget):
         turns a quarter: one column per class, its name above it (`self._transposed`)."""
         n, C, H, W = self._image.shape
         staged = self._stage is not None
-        rows, cols = grid_shape(1, 1) if staged else grid_shape(n, self._columns)
+        cells = self._slots[-1] + 1 if self._slots else n
+        rows, cols = grid_shape(1, 1) if staged else grid_shape(cells, self._columns)
         self._transposed = False
         label_w = label_h = 0.0
         if self._row_labels and not staged:
@@ -235,7 +269,7 @@ class SampleCanvas(QWidget):
         elif getattr(self, "_transposed", False):
             c, r = divmod(i, rows)          # sample i of class c is the r-th of its column
         else:
-            r, c = divmod(i, cols)
+            r, c = divmod(self._slots[i] if self._slots else i, cols)
         return QRectF(origin.x() + c * (W * scale + gap), origin.y() + r * (H * scale + gap), W * scale, H * scale)
 
     def hit(self, pos) -> tuple[int, int, int]:
@@ -277,6 +311,12 @@ class SampleCanvas(QWidget):
             p.setPen(QPen(QColor(self._pal.selected if chosen else self._pal.frame), 2.5 if chosen else 1.0))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(rect, 2, 2)
+        if self._painters:
+            tiles = [self._tile_rect(i, geo) for i in shown]
+            for painter in self._painters:
+                p.save()
+                painter(p, tiles, scale)
+                p.restore()
         if self._row_labels and self._stage is None:
             self._paint_row_labels(p, geo)
         if 0 <= self._highlight:
@@ -358,6 +398,4 @@ class SampleCanvas(QWidget):
     def mousePressEvent(self, event) -> None:
         sample = self.hit(event.position())[0]
         if sample >= 0 and event.button() == Qt.MouseButton.LeftButton:
-            self._selected = sample
-            self.sample_clicked.emit(sample)
-            self.update()
+            self.select_sample(sample)

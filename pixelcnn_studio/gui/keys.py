@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPlainText
 from . import settings
 from .state import TABS, VIEWS
 
-SCENE_FIELDS = ("class_index", "per_class", "seed", "temperature", "tab", "view")
+SCENE_FIELDS = ("class_index", "per_class", "seed", "temperature", "tab", "view", "box")
 FIELD_MODES, FIELD_VARIANTS = ("exact", "effective"), ("gated", "original")
 # A scene's pictures are stored at the model's size (a 64x64 colour picture is a few kB of PNG);
 # anything larger in a settings file is not one of ours.
@@ -117,6 +117,10 @@ def read_scene(raw) -> dict | None:
         scene["temperature"] = float(raw["temperature"])
     if isinstance(raw.get("per_class"), bool):
         scene["per_class"] = raw["per_class"]
+    box = raw.get("box")
+    if isinstance(box, (list, tuple)) and len(box) == 4 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 <= v <= 1.0 for v in box):
+        scene["box"] = tuple(float(v) for v in box)
     if raw.get("tab") in TABS:
         scene["tab"] = raw["tab"]
     if raw.get("view") in VIEWS:

@@ -86,8 +86,12 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
         from .picture_tools import PictureTools
         self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
+        from .train import TrainTools
+        self.train_tools = TrainTools(self)       # the Train tab: a training run in its own process
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
+        from .box_tool import attach_box_tool
+        self.box_tool = attach_box_tool(self)             # box models: the box drawn on the canvas
         from .device_menu import attach_device_menu
         self.devices = attach_device_menu(self)           # Device → where runs sample
         from .talk_keys import TalkKeys
@@ -174,6 +178,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         c.stop.clicked.connect(self.stop)
         c.restart.clicked.connect(self.restart)
         c.new_seed.clicked.connect(self.new_seed)
+        self.conditioning.text.returnPressed.connect(self.write_text)
         self.canvas.sample_clicked.connect(self._select_sample)
         self.canvas.hovered.connect(self._on_hover)
         self.timeline.scrubbed.connect(self._on_scrub)
@@ -192,6 +197,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
              show=lambda w, v: w.setCurrentIndex(v) if w.count() else None, signal=combo.currentIndexChanged)
         bind("per_class", per_class, read=lambda w: w.isChecked(), show=lambda w, v: w.setChecked(v),
              signal=per_class.toggled)
+        # The typed word becomes the state's on Enter only (write_text): a run per keystroke would thrash.
+        text = self.conditioning.text
+        self.signals.changed.connect(lambda names: text.setText(self.state.text)
+                                     if "text" in names and text.text() != self.state.text else None)
         self.signals.changed.connect(self._state_changed)
 
     def _state_changed(self, names) -> None:
@@ -308,6 +317,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.stop_card_reader()
         self.portraits.shutdown()
         self.picture_tools.shutdown()
+        self.train_tools.shutdown()
         self.field_overlay.shutdown()
         if self.explorer is not None:
             self.explorer.shutdown()
