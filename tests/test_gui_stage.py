@@ -111,7 +111,7 @@ def place():
 rows = {{"first": place(), "client": window.geometry().getRect()}}
 window.set_large_text(True); settle(app, 0.6); window.set_large_text(False); settle(app, 0.8)
 rows["after_large"] = place()
-window.resize(1000, 600); window.move(60, 50); settle(app, 0.4)
+window.resize(1240, 600); window.move(20, 50); settle(app, 0.4)
 rows["moved"] = place()
 window.set_presentation(True); settle(app, 0.6); window.set_presentation(False); settle(app, 0.8)
 rows["after_f11"] = place()
