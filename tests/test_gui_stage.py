@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import pixelcnn_studio  # noqa: E402
 from pixelcnn_studio import ModelConfig, build_model, save_checkpoint  # noqa: E402
-from pixelcnn_studio.gui.state import TABS  # noqa: E402
+from pixelcnn_studio.gui.shell.state import TABS  # noqa: E402
 from test_gui import run_to_end, wait_state, write_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +82,7 @@ def test_digit_keys_pick_the_class_named_by_the_digit(open_window, qtbot, tmp_pa
     press(qtbot, window.canvas, Qt.Key.Key_7)
     assert window.state.class_name == "7" and window.conditioning.combo.currentText().endswith("7")
     assert window.conditioning.combo.currentText().startswith("7")
-    from pixelcnn_studio.gui.help import shortcut_rows
+    from pixelcnn_studio.gui.shell.help import shortcut_rows
     assert any("named by the digit" in text for _, text in shortcut_rows(window.state))
 
 
@@ -97,7 +97,7 @@ def test_digits_pick_by_position_where_names_are_not_digits(open_window, qtbot, 
     window = open_window(write_model(tmp_path / "shapes.pt"))
     press(qtbot, window.canvas, Qt.Key.Key_2)
     assert window.state.class_name == "square"
-    from pixelcnn_studio.gui.help import shortcut_rows
+    from pixelcnn_studio.gui.shell.help import shortcut_rows
     assert any("by position" in text for _, text in shortcut_rows(window.state))
 
 
@@ -168,7 +168,7 @@ def test_the_shortcuts_sheet_lists_every_key(open_window, tmp_path):
     """Every shortcut of every action of the window (menus, hidden keys) has its line in the sheet."""
     import re
     from PySide6.QtGui import QAction, QKeySequence
-    from pixelcnn_studio.gui.help import shortcut_rows
+    from pixelcnn_studio.gui.shell.help import shortcut_rows
     window = open_window(digit_model(tmp_path / "digits.pt"))
     listed = set()
     for keys, _ in shortcut_rows(window.state):
@@ -239,7 +239,7 @@ def test_progress_reads_the_new_plan_after_a_model_change(open_window, qtbot, tm
 
 
 def test_a_certain_draw_reads_zero_bits_and_the_axis_stops_at_one(qtbot):
-    from pixelcnn_studio.gui.distribution import DistributionView
+    from pixelcnn_studio.gui.sampling.distribution import DistributionView
     view = DistributionView()
     qtbot.addWidget(view)
     view.set_levels(4)
@@ -334,7 +334,7 @@ def test_the_probability_axis_ends_at_the_data_and_every_tick_label_has_room(qtb
     their widest tick label in the type they are drawn in, the top one included."""
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QFontMetrics
-    from pixelcnn_studio.gui.distribution import DistributionView
+    from pixelcnn_studio.gui.sampling.distribution import DistributionView
     view = DistributionView()
     qtbot.addWidget(view)
     view.set_large(large)

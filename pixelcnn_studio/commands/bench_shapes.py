@@ -1,9 +1,12 @@
-"""The model shapes the benchmarks time: the bundled models' presets and one of the paper's size.
+"""The model shapes the benchmarks time (the bundled models' presets and one of the paper's size),
+and the fresh process each measurement runs in.
 
 Its own module so that the sampler benchmark and the training benchmark share it without
 importing each other.
 """
 from __future__ import annotations
+
+import multiprocessing
 
 from ..core.config import ModelConfig
 
@@ -24,3 +27,14 @@ def bench_configs(quick: bool) -> list[tuple[str, ModelConfig]]:
                     ModelConfig(image_size=28, hidden=128, layers=15, kernel_size=5, output_hidden=256,
                                 num_classes=10)))
     return configs
+
+
+def in_child(target, *args) -> dict:
+    # spawn, not fork: a forked child inherits a broken OpenMP pool and runs many times slower.
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    result = queue.get(timeout=1800)
+    proc.join()
+    return result
