@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 
-from . import __version__
+from . import __version__, ranges
 from .errors import UserError  # noqa: F401  (re-exported: scripts catch cli.UserError)
 
 # The argument names under which sub-commands take a checkpoint (`open` calls it a path).
-CHECKPOINT_ARGUMENTS = ("checkpoint", "path")
+CHECKPOINT_ARGUMENTS = ("checkpoint", "path", "init_from")
 
 
 # -- sub-commands --------------------------------------------------------------------------
@@ -87,12 +88,21 @@ SAMPLING_THREADS = ("torch CPU threads (default: chosen for the model and batch:
                     "more for big ones)")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with its errors as the one line every other error is (usage is a --help away)."""
+
+    def error(self, message: str):
+        from .core.safe_text import one_line
+        self.exit(2, f"pixelcnn-studio: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="pixelcnn-studio",
         description="Explore Gated PixelCNN image generators. With no command, opens the app.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_device_options(parser, threads_help=SAMPLING_THREADS + " (the app, when no command is given)")
+    ranges.annotate(parser, ranges.COMMON)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("info", help="show a checkpoint's config, classes, embedder and metrics")
@@ -105,7 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=16, help="number of images (default 16)")
     p.add_argument("--class", dest="class_", metavar="NAME|ID",
                    help="class name or index for every image; 'all' for one row per class")
-    p.add_argument("--portrait", metavar="IMAGE", help="condition on this photo's embedding")
+    p.add_argument("--portrait", metavar="IMAGE",
+                   help="condition on this photo's embedding (letters-style: one glyph, whose style is copied)")
+    p.add_argument("--text", metavar="TEXT",
+                   help="models whose classes are characters (letters): one image per character, in order; "
+                        "spaces are blank cells (PNG/GIF), the .npy holds the drawn characters only")
+    p.add_argument("--box", metavar="X0,Y0,X1,Y1",
+                   help="models with location conditioning: where to draw, as fractions of the canvas, "
+                        "top-left then bottom-right (default 0.2,0.2,0.8,0.8)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--greedy", action="store_true", help="take the most likely level every step")
@@ -113,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=int, default=4, help="pixel scale of PNG/GIF output (default 4)")
     p.add_argument("--out", required=True, help="FILE.png (grid), FILE.npy (raw) or FILE.gif (animation)")
     add_device_options(p, threads_help=SAMPLING_THREADS)
+    ranges.annotate(p, ranges.SAMPLE)
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("surprise", help="how a model sees a picture: bits per sub-pixel, bits/dim, class posterior",
@@ -126,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print bits_per_dim, class, class_posterior and the bits of every sub-pixel as JSON")
     p.add_argument("--out", metavar="MAP.png", help="write the picture and its heat map side by side")
     add_device_options(p, threads_help="torch CPU threads (default: every free core)")
+    ranges.annotate(p, ranges.COMMON)
     p.set_defaults(func=cmd_surprise)
 
     p = sub.add_parser("bench", help="measure sampler and likelihood throughput (prints a table)")
@@ -141,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=64, help="images per training step for --train (default 64)")
     p.add_argument("--compile", action="store_true",
                    help="with --train, also time the current path under torch.compile (slow to start)")
+    ranges.annotate(p, ranges.BENCH)
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("train", help="train a model (CPU, GPU, or many processes under torchrun)",
@@ -154,11 +174,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", metavar="NAME", help=f"a named recipe ({', '.join(PRESETS)})")
     p.add_argument("--resume", nargs="?", const="last", metavar="CHECKPOINT",
                    help="continue exactly where DIR/last.pt (or CHECKPOINT) stopped")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start a new run in a DIR that holds one, replacing its last.pt, best.pt and metrics.csv "
+                        "(without it, such a DIR is refused)")
+    p.add_argument("--init-from", metavar="CHECKPOINT",
+                   help="fine-tune this model (a .pt file or a bundled name) on the data: its size, architecture "
+                        "and classes are kept, the data's classes matched to them by name")
     g = p.add_argument_group("data")
     g.add_argument("--image-size", type=int, help="resize images to this size")
     g.add_argument("--unconditional", action="store_true", default=None, help="ignore class labels")
-    g.add_argument("--conditioning", choices=["auto", "class", "none", "embedding", "autoencoder"], default=None,
-                   help="what the model is conditioned on (default auto: classes when the data has them)")
+    g.add_argument("--conditioning", choices=["auto", "class", "none", "embedding", "autoencoder", "box", "style"], default=None,
+                   help="what the model is conditioned on (default auto: classes when the data has them; style: "
+                        "class + the code of another image of the same group, e.g. a glyph of the same font)")
     g.add_argument("--embedder", default=None, metavar="NAME",
                    help="pretrained embedder for --conditioning embedding (e.g. face-dlib-128)")
     g.add_argument("--code-dim", type=int, default=None, metavar="D",
@@ -192,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("run")
     g.add_argument("--max-minutes", type=float, help="stop cleanly (resumable) after this many minutes")
     g.add_argument("--threads", type=int, help="torch CPU threads per process")
-    g.add_argument("--device", help="cpu, cuda or auto (default)")
+    g.add_argument("--device", help="cpu, cuda, cuda:N or auto (default)")
     g.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                    help="bf16 autocast (CUDA only; the bundled presets turn it on)")
     g.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
@@ -204,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decay the learning rate over --max-minutes too (whichever ends first)")
     g.add_argument("--final-full-eval", action=argparse.BooleanOptionalAction, default=None,
                    help="score the best weights on the whole held-out split at the end (with --eval-limit)")
+    g.add_argument("--progress-json", action="store_true", default=None,
+                   help="report as JSON lines on stdout and in DIR/progress.jsonl (for the app); steer the run "
+                        "by writing pause, resume or stop into DIR/control")
+    g.add_argument("--sample-every", type=float, metavar="SECONDS",
+                   help="draw a grid of samples from the EMA weights into DIR/samples every SECONDS of training")
+    ranges.annotate(p, ranges.TRAIN)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="held-out bits/dim of a checkpoint on a dataset")
@@ -216,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "log p(x | class)) and report its accuracy; one pass per class")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_device_options(p, threads_help="torch CPU threads (default: every core)")
+    ranges.annotate(p, ranges.EVAL)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("models", help="list the bundled models: name, description, size, test bits/dim")
@@ -225,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("open", help="open the app with this checkpoint loaded")
     p.add_argument("path", help="a .pt checkpoint or a bundled model's name")
     add_device_options(p, threads_help=SAMPLING_THREADS)
+    ranges.annotate(p, ranges.COMMON)
     p.set_defaults(func=cmd_open)
 
     p = sub.add_parser("install-desktop",
@@ -240,8 +275,15 @@ def main(argv=None) -> int:
     if args.command is None:
         args.func = cmd_open
     try:
+        _check_numbers(args)
         _resolve_bundled_names(args)
-        return int(args.func(args) or 0)
+        if args.func is cmd_open:
+            return int(args.func(args) or 0)
+        # Library warnings (NumPy, Pillow, torch) are not the user's business: a command ends in its
+        # own output or its one error line. PIXELCNN_STUDIO_WARNINGS=1 shows them for debugging.
+        with warnings.catch_warnings(record=not os.environ.get("PIXELCNN_STUDIO_WARNINGS")):
+            warnings.simplefilter("default")
+            return int(args.func(args) or 0)
     except MemoryError:
         # Sizes are checked against memory first; this is the rare request that slipped past them.
         return _fail("not enough memory for this request; try fewer or smaller images")
@@ -258,6 +300,19 @@ def main(argv=None) -> int:
         if not _is_user_error(exc):
             raise
         return _fail(str(exc))
+
+
+def _check_numbers(args) -> None:
+    """Every numeric flag against its documented range before any work; --threads held to the cores."""
+    from .errors import UserError
+    table = ranges.BY_COMMAND.get(args.command, ranges.COMMON)
+    found = ranges.problems(vars(args), table, skip=ranges.SHOWN_ONLY.get(args.command, ()))
+    if found:
+        raise UserError("; ".join(found))
+    threads, note = ranges.capped_threads(getattr(args, "threads", None))
+    if note:
+        args.threads = threads
+        print(f"pixelcnn-studio: {note}", file=sys.stderr)
 
 
 def _fail(message: str) -> int:

@@ -10,6 +10,7 @@ before deciding whether to load either.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from importlib import resources
 from pathlib import Path
@@ -63,9 +64,25 @@ def bundled_models_dir() -> Path:
     return Path(override) if override else package_folder("models")
 
 
-def bundled_models() -> list[Path]:
+def bundled_model_entries() -> list[Path]:
+    """Every `*.pt` name in the models folder, readable or not (a link to nothing, a pipe)."""
     folder = bundled_models_dir()
-    return sorted(folder.glob(f"*{CHECKPOINT_SUFFIX}")) if folder.is_dir() else []
+    try:
+        return sorted(folder.glob(f"*{CHECKPOINT_SUFFIX}")) if folder.is_dir() else []
+    except OSError:                      # a folder that vanished or loops while being listed
+        return []
+
+
+def bundled_models() -> list[Path]:
+    """The models folder's checkpoints that are regular files: one dangling link never hides the rest."""
+    found = []
+    for path in bundled_model_entries():
+        try:
+            if stat.S_ISREG(path.stat().st_mode):
+                found.append(path)
+        except OSError:
+            continue
+    return found
 
 
 def bundled_model_names() -> list[str]:

@@ -1,8 +1,11 @@
 """Does the window fit a projector? Opens each checkpoint on a virtual screen (offscreen, W×H) and
-reports, for every tab in normal and presentation mode, the window's minimum size and the share of
-the window the hero (the sample grid, or the field grid) gets. Prints one JSON object per line.
+reports, for every tab in normal mode, presentation mode and Large text, the window's minimum size,
+the share of the window the hero (the sample grid, or the field grid) gets, and the share of the
+window's height the tab's picture takes ("picture_share": the grid, the field lesson, the
+interpolation rows, the drawing and its completions, the surprise map). Prints one JSON object per
+line; a model that does not load is one line on stderr and exit status 1.
 
-    python scripts/check_layout.py [--size 1280x720] [CHECKPOINT ...]   (default: every bundled model)
+    python scripts/check_layout.py [--size 1280x720] [CHECKPOINT or bundled name ...]   (default: every bundled model)
 """
 from __future__ import annotations
 
@@ -66,13 +69,58 @@ def share(widget, window) -> tuple[float, float]:
     return round(widget.width() / window.width(), 3), round(widget.height() / window.height(), 3)
 
 
-def probe(path, app) -> list[dict]:
+def tab_pictures(window, tab: int) -> list:
+    """The widgets that make a tab's picture, the thing an audience looks at."""
+    tools = window.picture_tools
+    pictures = {0: [window.canvas],
+                1: [window.explorer.lesson] if window.explorer is not None else [],
+                2: [window.portraits.interpolation.view],
+                3: [tools.draw.pad, tools.draw.results],
+                4: [tools.surprise.map]}
+    return [w for w in pictures.get(tab, []) if w.isVisible()]
+
+
+def picture_share(window, tab: int) -> float | None:
+    """The height of the tab's picture (the bounding box of its widgets, as far as it is on show)
+    as a share of the window's height."""
+    from PySide6.QtCore import QPoint, QRect
+
+    def on_window(widget) -> QRect:
+        return QRect(widget.mapTo(window, QPoint(0, 0)), widget.rect().size())
+    box = QRect()
+    for widget in tab_pictures(window, tab):
+        # A widget inside a scroll area counts only for what the viewport shows of it.
+        rect = on_window(widget).intersected(window.rect())
+        parent = widget.parentWidget()
+        while parent is not None and parent is not window:
+            rect = rect.intersected(on_window(parent))
+            parent = parent.parentWidget()
+        box = box.united(rect) if not rect.isEmpty() else box
+    return round(box.height() / window.height(), 3) if not box.isEmpty() else None
+
+
+class NotLoaded(Exception):
+    pass
+
+
+def open_model(path, app):
+    """A window with `path` loaded, or NotLoaded with the reason (a bad file, or too slow a machine)."""
     from pixelcnn_studio.gui.app import create_window
     window = create_window(path)
-    deadline = time.perf_counter() + 30
-    while window.loaded is None and time.perf_counter() < deadline:
+    failures = []
+    window.load_failed.connect(lambda _path, message: failures.append(message))
+    deadline = time.perf_counter() + 120        # a machine busy with training loads slowly
+    while window.loaded is None and not failures and time.perf_counter() < deadline:
         app.processEvents()
         time.sleep(0.01)
+    if window.loaded is None:
+        window.close()
+        raise NotLoaded(failures[0] if failures else "not loaded within 120 s")
+    return window
+
+
+def probe(path, app) -> list[dict]:
+    window = open_model(path, app)
     # A few sampled steps, so that the panels show the texts of a run (values, bits, the callout).
     for _ in range(3):
         window.step()
@@ -96,6 +144,7 @@ def probe(path, app) -> list[dict]:
                          "min_width": hint.width(), "min_height": hint.height(),
                          "window": [window.width(), window.height()],
                          "hero_share": share(hero, window) if hero is not None else None,
+                         "picture_share": picture_share(window, tab),
                          "clipped": lasting_clipped_texts(app, window)})
         # The stage view: one sample, whose height is what counts.
         window.show_tab(0)
@@ -106,6 +155,7 @@ def probe(path, app) -> list[dict]:
                      "min_width": window.minimumSizeHint().width(), "min_height": window.minimumSizeHint().height(),
                      "window": [window.width(), window.height()], "hero_share": None,
                      "stage_height_share": round(scale * height / window.height(), 3),
+                     "picture_share": picture_share(window, 0),
                      "clipped": lasting_clipped_texts(app, window)})
         window.set_view("grid")
         window.set_presentation(False)
@@ -123,12 +173,22 @@ def main(argv=None) -> int:
     width, height = (int(v) for v in args.size.split("x"))
     virtual_screen(width, height)
     from pixelcnn_studio.gui.app import ensure_app
-    from pixelcnn_studio.paths import bundled_models
+    from pixelcnn_studio.errors import UserError
+    from pixelcnn_studio.paths import bundled_models, resolve_checkpoint
     app = ensure_app()
-    for path in args.checkpoints or bundled_models():
-        for row in probe(path, app):
+    status = 0
+    for given in args.checkpoints or bundled_models():
+        try:
+            # A bundled model's name works as on the command line.
+            path = resolve_checkpoint(str(given))
+            rows = probe(path, app)
+        except (UserError, NotLoaded) as exc:
+            print(f"check_layout: {given}: {exc}", file=sys.stderr, flush=True)
+            status = 1
+            continue
+        for row in rows:
             print(json.dumps(row), flush=True)
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -235,4 +235,40 @@ def argument_cases(model: Path, portrait_model: Path, folder: Path) -> dict[str,
                                               "unknown class"),
         "eval of a missing dataset": (["eval", str(model), "--data", f"npz:{folder / 'none.npz'}"], "not found"),
         "eval of a missing packaged dataset": (["eval", str(model), "--data", "cifar10:/nonexistent"], "not found"),
+        **numeric_flag_cases(model, folder),
     }
+
+
+def numeric_flag_cases(model: Path, folder: Path) -> dict[str, tuple[list[str], str]]:
+    """Numbers out of range for every command, refused before any work (a dataset that does not exist
+    stands in for the data: a flag that slipped through would fail on it with other words)."""
+    train = ["train", "--data", f"npz:{folder / 'none.npz'}", "--out", str(folder / "run")]
+    flags = {
+        "train --kernel-size 4": (["--kernel-size", "4"], "--kernel-size must be odd"),
+        "train --hidden 5000": (["--hidden", "5000"], "--hidden must lie in 1..4,096"),
+        "train --layers 0": (["--layers", "0"], "--layers must lie in 1..256"),
+        "train --lr nan": (["--lr", "nan"], "--lr must be a finite number"),
+        "train --lr inf": (["--lr", "inf"], "--lr must be a finite number"),
+        "train --lr 0": (["--lr", "0"], "--lr must lie in (0, 10]"),
+        "train --weight-decay -1": (["--weight-decay", "-1"], "--weight-decay must lie in [0, 10]"),
+        "train --min-lr-ratio -5": (["--min-lr-ratio", "-5"], "--min-lr-ratio must lie in [0, 1]"),
+        "train --shift 10^9": (["--shift", str(10**9)], "--shift must lie in 0..256"),
+        "train --seed 10^20": (["--seed", str(10**20)], "--seed must lie in 0..4,294,967,295"),
+        "train --threads 0": (["--threads", "0"], "--threads must lie in 1.."),
+        "train --batch-size 0": (["--batch-size", "0"], "--batch-size must lie in 1..65,536"),
+        "train --max-minutes inf": (["--max-minutes", "inf"], "--max-minutes must be a finite number"),
+        "train --ema 1": (["--ema", "1"], "--ema must lie in [0, 1)"),
+        "train --device foo": (["--device", "foo"], "--device must be auto, cpu, cuda or cuda:N"),
+        "train --shift 1e9 (not an integer)": (["--shift", "1e9"], "invalid int value"),
+    }
+    cases = {kind: ([*train, *extra], words) for kind, (extra, words) in flags.items()}
+    cases.update({
+        "bench --train --batch 0": (["bench", "--train", "--batch", "0"], "--batch must lie in 1..65,536"),
+        "bench --train --batch -4": (["bench", "--train", "--batch", "-4"], "--batch must lie in 1..65,536"),
+        "bench --repeats 0": (["bench", "--repeats", "0"], "--repeats must lie in 1..1,000"),
+        "eval --threads -1": (["eval", str(model), "--data", f"npz:{folder / 'none.npz'}", "--threads", "-1"],
+                              "--threads must lie in 1.."),
+        "sample --threads 0": (["sample", str(model), "--threads", "0", "--out", str(folder / "x.png")],
+                               "--threads must lie in 1.."),
+    })
+    return cases

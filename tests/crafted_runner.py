@@ -35,6 +35,8 @@ def main() -> None:
             signal.alarm(SECONDS_PER_CASE)
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 status = cli_main(argv)
+        except SystemExit as exit:          # argparse ends a process this way: its status is the finding
+            status = exit.code if isinstance(exit.code, int) else 1
         except Hang:
             crash = "hang"
         except BaseException:  # noqa: BLE001 - what escaped the command is the finding

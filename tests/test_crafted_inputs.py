@@ -22,9 +22,9 @@ def _capped():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def run_capped(cases: list, timeout: int = 600) -> list[dict]:
+def run_capped(cases: list, timeout: int = 600, **extra_env: str) -> list[dict]:
     env = {"PYTHONPATH": f"{ROOT}:{TESTS}", "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1",
-           "PIXELCNN_STUDIO_SETTINGS": "test", "HOME": str(Path.home())}
+           "PIXELCNN_STUDIO_SETTINGS": "test", "HOME": str(Path.home()), **extra_env}
     result = subprocess.run([sys.executable, str(TESTS / "crafted_runner.py"), json.dumps(cases)],
                             capture_output=True, text=True, timeout=timeout, preexec_fn=_capped, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -194,3 +194,26 @@ def window_banner_after(window, qtbot, path) -> str:
     with qtbot.waitSignal(window.load_failed, timeout=20000):
         window.open_checkpoint(str(path))
     return window.banner.text.text()
+
+
+def test_names_reach_the_terminal_escaped_and_pictures_past_the_limit_are_refused(crafted, tmp_path):
+    from crafted_names import models_folder, name_cases, raw_controls
+    _, cases = crafted
+    model = cases["class names with newline and escape"][0]
+    named = name_cases(model, tmp_path)
+    results = run_capped([[kind, argv] for kind, (argv, _, _) in named.items()])
+    models = models_folder(tmp_path / "models", model)
+    results += run_capped([["models", ["models"]], ["models --json", ["models", "--json"]]],
+                          PIXELCNN_STUDIO_MODELS=str(models))
+    named.update({"models": (["models"], 0, "\\x1b[31mred"), "models --json": (["models", "--json"], 0, "gone")})
+    for result in results:
+        kind = result["label"]
+        _, status, words = named[kind]
+        assert not problems_of(result, status), (kind, problems_of(result, status))
+        assert words in result["stdout"] + result["stderr"], (kind, result["stdout"][-300:], result["stderr"])
+        assert not raw_controls(result["stdout"] + result["stderr"]), (kind, raw_controls(result["stdout"]))
+        if status == 0:
+            assert result["stderr"] == "", (kind, result["stderr"])   # no library warnings either
+    listing = next(r for r in results if r["label"] == "models")["stdout"]
+    assert "gone" in listing and "a link to nothing" in listing
+    assert "cat\\nline2" in next(r for r in results if r["label"].startswith("eval"))["stdout"]

@@ -167,7 +167,7 @@ def test_too_large_picture_is_refused_before_decoding():
     buffer = io.BytesIO()
     Image.new("1", (9000, 9000)).save(buffer, "PNG")          # 81 megapixels, a few KB on disk
     started = time.perf_counter()
-    with pytest.raises(ImageInputError, match="9000x9000 is too large"):
+    with pytest.raises(ImageInputError, match="81.0 megapixels is too large"):
         open_image(buffer.getvalue())
     assert time.perf_counter() - started < 5
 

@@ -148,6 +148,30 @@ def test_prefix_is_kept_exactly_and_validated():
         sample(model, 2, prefix=prefix, prefix_pixels=21, **kw)
 
 
+def test_one_image_is_written_without_a_frame_and_scores_as_the_bare_picture(tmp_path, capsys):
+    """A PNG of one sample holds the picture alone (no grid padding around it), so that reading it
+    back (Surprise, another tool) sees exactly the sampled pixels; several images keep their gaps."""
+    import json
+    cfg, model = make("gray-class", dtype=torch.float32)
+    ckpt = tmp_path / "m.pt"
+    save_checkpoint(ckpt, model, class_names=["zero", "one", "two"])
+    png, npy = tmp_path / "one.png", tmp_path / "one.npy"
+    for out in (png, npy):
+        assert cli_main(["sample", str(ckpt), "--n", "1", "--class", "one", "--seed", "5", "--scale", "1",
+                        "--out", str(out)]) == 0
+    picture = np.asarray(Image.open(png).convert("L"))
+    assert picture.shape == (6, 5) and np.array_equal(picture, np.load(npy)[0, 0])
+    capsys.readouterr()
+    assert cli_main(["surprise", str(ckpt), str(png), "--class", "one", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    from pixelcnn_studio.core.surprise import surprise
+    bare = surprise(model, torch.from_numpy(np.load(npy)), class_id=1)
+    assert report["bits_per_dim"] == pytest.approx(bare.bits_per_dim, rel=1e-6)
+    two = tmp_path / "two.png"
+    assert cli_main(["sample", str(ckpt), "--n", "2", "--scale", "1", "--out", str(two)]) == 0
+    assert np.asarray(Image.open(two)).shape == (6 + 2, 2 * 5 + 3, 3)
+
+
 def test_temperature_and_greedy():
     cfg, model = make("gray")
     greedy_a = sample(model, 2, seed=1, greedy=True)

@@ -7,6 +7,8 @@ importing each other.
 from __future__ import annotations
 
 import multiprocessing
+import queue as _queue
+import time
 
 from ..core.config import ModelConfig
 
@@ -35,6 +37,21 @@ def in_child(target, *args) -> dict:
     queue = ctx.Queue()
     proc = ctx.Process(target=target, args=(*args, queue))
     proc.start()
-    result = queue.get(timeout=1800)
+    # Waiting on the queue alone would wait half an hour for a worker that already died (a crash,
+    # the memory killer): the worker is watched while its answer is awaited.
+    deadline = time.monotonic() + 1800
+    while True:
+        try:
+            result = queue.get(timeout=0.5)
+            break
+        except _queue.Empty:
+            if not proc.is_alive() and queue.empty():
+                proc.join()
+                from ..errors import UserError
+                raise UserError(f"a benchmark worker ended without a result (exit status {proc.exitcode})") from None
+            if time.monotonic() > deadline:
+                proc.kill()
+                from ..errors import UserError
+                raise UserError("a benchmark worker gave no result within 30 minutes") from None
     proc.join()
     return result

@@ -6,14 +6,14 @@ described from its checkpoint header.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from ..core.card import metric_bits_per_dim, summary_line
 from ..core.checkpoint import CheckpointError, read_checkpoint_dict
 from ..core.config import ModelConfig
-from ..paths import bundled_models, bundled_models_dir, default_model
+from ..core.safe_text import json_text, shown
+from ..paths import bundled_model_entries, bundled_models, bundled_models_dir, default_model
 
 CARD_ROW = re.compile(r"^\|\s*`([^`|]+)\.pt`[^|]*\|\s*([^|]+?)\s*\|")
 
@@ -31,9 +31,15 @@ def list_models() -> list[dict]:
     cards = card_descriptions(bundled_models_dir() / "README.md")
     default = default_model()
     rows = []
-    for path in bundled_models():
-        row = {"name": path.stem, "path": str(path), "size_mb": round(path.stat().st_size / 1e6, 2),
+    readable = set(bundled_models())
+    for path in bundled_model_entries():
+        row = {"name": path.stem, "path": str(path), "size_mb": None,
                "default": path == default, "description": cards.get(path.stem), "test_bits_per_dim": None}
+        if path not in readable:
+            row["description"] = "unreadable: " + ("a link to nothing" if not path.exists() else "not a regular file")
+            rows.append(row)
+            continue
+        row["size_mb"] = round(path.stat().st_size / 1e6, 2)
         try:
             payload = read_checkpoint_dict(path)
             config = ModelConfig.from_dict(dict(payload["config"]))
@@ -49,13 +55,16 @@ def list_models() -> list[dict]:
 
 def format_models(rows: list[dict]) -> str:
     if not rows:
-        return f"no bundled models in {bundled_models_dir()}"
-    width = max(len(r["name"]) + (10 if r["default"] else 0) for r in rows)
+        return f"no bundled models in {shown(bundled_models_dir(), 200)}"
+    # Names are file names and descriptions come from the card or the file: shown with control
+    # characters escaped, so a crafted name cannot move the cursor or recolour the terminal.
+    names = [shown(r["name"], 40) + (" (default)" if r["default"] else "") for r in rows]
+    width = max(len(name) for name in names)
     lines = [f"{'name':<{width}}  {'size':>7}  {'bits/dim':>8}  description"]
-    for r in rows:
-        name = r["name"] + (" (default)" if r["default"] else "")
+    for name, r in zip(names, rows):
         bpd = f"{r['test_bits_per_dim']:.3f}" if r["test_bits_per_dim"] is not None else "—"
-        lines.append(f"{name:<{width}}  {r['size_mb']:>4.1f} MB  {bpd:>8}  {r['description']}")
+        size = f"{r['size_mb']:>4.1f} MB" if r["size_mb"] is not None else f"{'—':>7}"
+        lines.append(f"{name:<{width}}  {size}  {bpd:>8}  {shown(r['description'], 200)}")
     lines.append("\nUse a name wherever a command takes a checkpoint, "
                  "e.g. pixelcnn-studio sample emoji --n 16 --out e.png")
     return "\n".join(lines)
@@ -63,5 +72,5 @@ def format_models(rows: list[dict]) -> str:
 
 def run_models(args) -> int:
     rows = list_models()
-    print(json.dumps(rows, indent=2) if args.json else format_models(rows))
+    print(json_text(rows) if args.json else format_models(rows))
     return 0

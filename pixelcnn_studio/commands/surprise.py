@@ -35,7 +35,7 @@ def report(loaded, result) -> dict:
 
 
 def format_report(loaded, prepared, result) -> str:
-    lines = [f"bits/dim: {result.bits_per_dim:.3f}", f"picture: {prepared.note}"]
+    lines = [f"bits/dim: {result.bits_per_dim:.3f}", f"picture: {shown(prepared.note, 300)}"]
     if result.class_posterior is not None:
         lines.append(f"class: {shown(class_label(loaded, result.class_id), 40)}")
         order = torch.argsort(result.class_posterior, descending=True)[:3].tolist()
@@ -62,11 +62,11 @@ def run_surprise(args) -> int:
         try:
             save_png(out, map_picture(prepared.array, result))
         except OSError as exc:
-            raise UserError(f"cannot write {out}: {exc.strerror or exc}") from exc
+            raise UserError(f"cannot write {shown(out, 200)}: {exc.strerror or exc}") from exc
     if args.json:
         print(json_text(report(loaded, result), indent=None))
     else:
         print(format_report(loaded, prepared, result))
         if out is not None:
-            print(f"wrote {out}")
+            print(f"wrote {shown(out, 200)}")
     return 0

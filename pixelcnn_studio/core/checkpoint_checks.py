@@ -24,6 +24,7 @@ from typing import Callable
 import torch
 
 from . import memory
+from .box import BOX_EMBEDDER, check_box_entry
 from .config import ModelConfig, is_int
 
 FORMAT = "pixelcnn-studio"
@@ -228,6 +229,9 @@ def check_embedder(entry, config: ModelConfig) -> int:
     if dim is not None and (not is_int(dim) or dim != config.embedding_dim):
         raise ValueError(f"the embedder entry says {dim!r:.20}-D but the model takes "
                          f"{config.embedding_dim}-D embeddings")
+    if name == BOX_EMBEDDER:        # a box is given by the user, not computed: no weights to check
+        check_box_entry(entry, config)
+        return 0
     check = EMBEDDER_ENTRY_CHECKS.get(name)
     if check is None:
         return 0

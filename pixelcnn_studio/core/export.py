@@ -44,11 +44,16 @@ def to_numpy_images(images) -> np.ndarray:
     return arr
 
 
-def make_grid(images, *, columns: int | None = None, scale: int = 1, padding: int = 1,
+def make_grid(images, *, columns: int | None = None, scale: int = 1, padding: int | None = None,
               background: int = 255) -> np.ndarray:
-    """Tile n images into one RGB array, each pixel scaled up as a crisp `scale` x `scale` block."""
+    """Tile n images into one RGB array, each pixel scaled up as a crisp `scale` x `scale` block.
+
+    The images are separated by `padding` pixels of `background` (by default 1 between several
+    images, none around a single one: one image is written as it is, without a frame that would
+    become part of the picture when it is read back)."""
     arr = to_numpy_images(images)
     n, h, w, _ = arr.shape
+    padding = default_padding(n, padding)
     columns = columns or int(math.ceil(math.sqrt(n)))
     if scale > 1:
         arr = arr.repeat(scale, axis=1).repeat(scale, axis=2)
@@ -126,9 +131,14 @@ def check_output_path(path, suffixes: tuple[str, ...]) -> Path:
     return path
 
 
+def default_padding(n: int, padding: int | None) -> int:
+    return padding if padding is not None else (0 if n == 1 else 1)
+
+
 def grid_shape(n: int, height: int, width: int, *, columns: int | None = None, scale: int = 1,
-               padding: int = 1) -> tuple[int, int]:
+               padding: int | None = None) -> tuple[int, int]:
     """(rows, cols) in pixels of the grid `make_grid` draws, computed without drawing it."""
+    padding = default_padding(n, padding)
     columns = columns or int(math.ceil(math.sqrt(n)))
     rows = int(math.ceil(n / columns))
     return rows * height * scale + (rows + 1) * padding, columns * width * scale + (columns + 1) * padding

@@ -1,18 +1,20 @@
 """Array archives a user brings: `npz:PATH` (NumPy) and `cifar10:PATH` (the python pickle batches).
 
-Both are read without running code from the file: npz with allow_pickle=False, CIFAR pickles
-through an Unpickler that resolves only the handful of NumPy names an array needs.
+Both are read without running code from the file and checked before they allocate: npz through
+its arrays' declared headers (then allow_pickle=False), CIFAR pickles by a reader of plain values
+(plain_pickle.py), never by Python's unpickler.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
+import os
 import tarfile
 from pathlib import Path
 
 import numpy as np
 
+from . import guard
+from .plain_pickle import read_plain
 from .base import HELD_OUT_RULE, DatasetError, floats_to_uint8, held_out_indices
 
 # --- npz ---------------------------------------------------------------------------------------
@@ -54,19 +56,59 @@ def _labels(array, count: int, where: str) -> np.ndarray:
         raise DatasetError(f"{where}: labels must be integers")
     if labels.shape[0] != count:
         raise DatasetError(f"{where}: {labels.shape[0]} labels for {count} images")
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        raise DatasetError(f"{where}: labels must be integers, found NaN or infinity")
+    guard.check_labels(labels, where)
     labels = labels.astype(np.int64)
-    if labels.size and labels.min() < 0:
-        raise DatasetError(f"{where}: labels must be non-negative")
     return labels
+
+
+def _npz_headers(handle, path: Path) -> dict[str, tuple[tuple, np.dtype]]:
+    """Each array's declared shape and dtype, read from the .npy headers inside the zip without
+    inflating any data; refused past the caps, the memory left or the entry's declared size."""
+    import zipfile
+    headers, total = {}, 0
+    try:
+        archive = zipfile.ZipFile(handle)
+    except zipfile.BadZipFile as exc:
+        raise DatasetError(f"cannot read npz file {path}: not a zip archive ({exc})") from exc
+    with archive:
+        for entry in archive.infolist():
+            if not entry.filename.endswith(".npy"):
+                continue
+            key, where = entry.filename[:-4], f"{path}[{entry.filename[:-4]}]"
+            with archive.open(entry) as member:
+                try:
+                    version = np.lib.format.read_magic(member)
+                    reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                              else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = reader(member)
+                except (ValueError, OSError, EOFError, SyntaxError) as exc:
+                    raise DatasetError(f"{where}: not a readable .npy header ({exc})") from exc
+            if dtype.hasobject:
+                raise DatasetError(f"{where}: holds Python objects, which are not loaded (save plain arrays)")
+            need = guard.check_array_size(shape, dtype.itemsize, where)
+            if need > entry.file_size:
+                raise DatasetError(f"{where}: declares {need:,} bytes of data but its entry holds {entry.file_size:,}")
+            total += need
+            headers[key] = (shape, dtype)
+    guard.check_array_size((total,), 1, f"{path} (all arrays)")
+    return headers
 
 
 def load_npz(path_text: str, split: str):
     path = Path(path_text).expanduser().resolve()
-    if not path.is_file():
+    if not path.exists():
         raise DatasetError(f"npz file not found: {path}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+        with guard.open_regular(path, "npz file") as handle:
+            headers = _npz_headers(handle, path)
+            for key in ("images", "x", "x_train", "x_test", "train", "test"):
+                if key in headers and len(headers[key][0]) >= 2:
+                    guard.check_image_shape(headers[key][0], f"{path}[{key}]")
+            handle.seek(0)
+            with np.load(handle, allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in archive.files}
     except ValueError as exc:
         raise DatasetError(f"{path}: holds Python objects, which are not loaded (save plain arrays): {exc}") from exc
     except (OSError, EOFError) as exc:
@@ -97,7 +139,11 @@ def load_npz(path_text: str, split: str):
 
     class_names = None
     if "class_names" in arrays:
-        class_names = [str(c) for c in np.asarray(arrays["class_names"]).reshape(-1)]
+        names = np.asarray(arrays["class_names"]).reshape(-1)
+        if names.dtype.kind not in "USiuf":
+            raise DatasetError(f"{path}[class_names]: class names must be text, got dtype {names.dtype}")
+        class_names = guard.check_class_names([str(c) for c in names[:guard.MAX_CLASSES + 1]],
+                                              f"{path}[class_names]")
     elif labels is not None and labels.size:
         class_names = [str(i) for i in range(int(labels.max()) + 1)]
     if labels is not None and class_names is not None and labels.size and labels.max() >= len(class_names):
@@ -107,33 +153,7 @@ def load_npz(path_text: str, split: str):
 
 # --- CIFAR-10 python batches ------------------------------------------------------------------
 
-# Everything a pickled ndarray (and the batch dicts around it) may need; nothing that can run code.
-_ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy.core.numeric", "_frombuffer"),  # arrays at pickle protocol 5
-    ("numpy._core.numeric", "_frombuffer"),
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("_codecs", "encode"),  # how Python 3 writes bytes at pickle protocol 2
-}
-
-
-class _ArrayOnlyUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):
-        if (module, name) in _ALLOWED_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refused to load {module}.{name}: a CIFAR batch holds only arrays")
-
-
-def safe_unpickle(data: bytes, where: str):
-    try:
-        # latin1 is how Python 2 strings (the original batches) map back to bytes for NumPy.
-        return _ArrayOnlyUnpickler(io.BytesIO(data), encoding="latin1").load()
-    except Exception as exc:  # a hostile or broken pickle can fail in many ways; all mean "not a batch"
-        raise DatasetError(f"{where} is not a valid CIFAR-10 batch: {exc}") from exc
+MAX_BATCH_BYTES = 2 * 2**30        # a CIFAR batch is 31 MB
 
 
 def _field(batch, key: str, where: str):
@@ -143,6 +163,22 @@ def _field(batch, key: str, where: str):
         if candidate in batch:
             return batch[candidate]
     raise DatasetError(f"{where} is not a CIFAR-10 batch (no {key!r})")
+
+
+def _flat_labels(value, where: str) -> np.ndarray:
+    """A batch's labels: a flat list of integers or a 1-D integer array; nothing nested is looked into."""
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1 or value.dtype.kind not in "iu":
+            raise DatasetError(f"{where}: labels must be a flat list of integers, got {value.dtype} {value.shape}")
+        labels = value.astype(np.int64)
+    elif isinstance(value, list) and all(type(v) is int for v in value):
+        if any(v < 0 or v >= guard.MAX_CLASSES for v in value):
+            raise DatasetError(f"{where}: labels must lie in 0..{guard.MAX_CLASSES - 1:,}")
+        labels = np.array(value, dtype=np.int64)
+    else:
+        raise DatasetError(f"{where}: labels must be a flat list of integers")
+    guard.check_labels(labels, where)
+    return labels
 
 
 class _BatchReader:
@@ -157,24 +193,42 @@ class _BatchReader:
                 self.tar = tarfile.open(path, "r:*")
             except (tarfile.TarError, OSError) as exc:
                 raise DatasetError(f"{path} is neither a CIFAR-10 folder nor a readable tar archive: {exc}") from exc
-            self.members = {Path(m.name).name: m for m in self.tar.getmembers() if m.isfile()}
+            # A gzip bomb inflates as tarfile walks it: the archive's members are listed only up
+            # to a bound on their count, and each is checked by its declared size before it is read.
+            self.members = {}
+            for count, member in enumerate(self.tar):
+                if count > 10_000:
+                    raise DatasetError(f"{path}: more than 10,000 entries; not a CIFAR-10 archive")
+                if member.isfile():
+                    self.members[Path(member.name).name] = member
         else:
             nested = path / "cifar-10-batches-py"
             self.folder = nested if nested.is_dir() else path
 
     def has(self, name: str) -> bool:
-        return name in self.members if self.tar else (self.folder / name).is_file()
+        # lexists: a batch that is a pipe or a dangling link is refused by name when read, not passed over.
+        return name in self.members if self.tar else os.path.lexists(self.folder / name)
 
     def read(self, name: str):
         where = f"{self.path}:{name}" if self.tar else str(self.folder / name)
         try:
             if self.tar:
-                data = self.tar.extractfile(self.members[name]).read()
+                member = self.members[name]
+                self._check_size(member.size, where)
+                data = self.tar.extractfile(member).read(member.size)
             else:
-                data = (self.folder / name).read_bytes()
-        except (OSError, tarfile.TarError) as exc:
+                with guard.open_regular(self.folder / name, "CIFAR-10 batch") as handle:
+                    self._check_size(os.fstat(handle.fileno()).st_size, where)
+                    data = handle.read(MAX_BATCH_BYTES + 1)
+        except (OSError, tarfile.TarError, EOFError) as exc:
             raise DatasetError(f"cannot read {where}: {exc}") from exc
-        return safe_unpickle(data, where), where
+        return read_plain(data, where), where
+
+    @staticmethod
+    def _check_size(size: int, where: str) -> None:
+        if size > MAX_BATCH_BYTES:
+            raise DatasetError(f"{where}: {size:,} bytes; a CIFAR-10 batch is about 31 MB")
+        guard.check_array_size((size,), 1, where)
 
     def close(self) -> None:
         if self.tar is not None:
@@ -203,8 +257,10 @@ def _read_batches(reader: _BatchReader, path: Path, split: str):
     images, labels = [], []
     for name in present:
         batch, where = reader.read(name)
-        data = np.asarray(_field(batch, "data", where))
-        batch_labels = np.asarray(_field(batch, "labels", where), dtype=np.int64).reshape(-1)
+        data = _field(batch, "data", where)
+        if not isinstance(data, np.ndarray):
+            raise DatasetError(f"{where}: data must be an array, found a {type(data).__name__}")
+        batch_labels = _flat_labels(_field(batch, "labels", where), where)
         if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
             raise DatasetError(f"{where}: data must be uint8 (N, 3072), got {data.dtype} {data.shape}")
         if batch_labels.shape[0] != data.shape[0]:
@@ -215,7 +271,9 @@ def _read_batches(reader: _BatchReader, path: Path, split: str):
     if reader.has("batches.meta"):
         meta, where = reader.read("batches.meta")
         names_field = _field(meta, "label_names", where)
-        class_names = [n.decode() if isinstance(n, bytes) else str(n) for n in names_field]
+        class_names = guard.check_class_names(names_field, f"{where} label_names")
+    labels_all = np.concatenate(labels)
+    guard.check_labels(labels_all, str(path), len(class_names))
     info = {
         "source": "CIFAR-10 python batches",
         "path": str(path),
@@ -225,4 +283,4 @@ def _read_batches(reader: _BatchReader, path: Path, split: str):
     }
     if split == "train" and len(present) < len(names):
         info["missing_batches"] = [n for n in names if n not in present]
-    return np.concatenate(images), np.concatenate(labels), class_names, info
+    return np.concatenate(images), labels_all, class_names, info

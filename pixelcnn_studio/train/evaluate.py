@@ -5,6 +5,7 @@ import math
 
 import torch
 from ..core.likelihood import nll_from_logits
+from ..core.safe_text import json_text, shown
 from ..core.surprise import class_log_likelihoods as nats_per_class
 from .distributed import DistContext, all_sum
 
@@ -83,6 +84,7 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
     """Bits/dim of a checkpoint on a dataset split, with what was measured."""
     from ..errors import UserError
     from ..core import load_checkpoint
+    from ..core.box import is_box_model
     from ..core.devices import dense_threads, prepare, set_threads
     from ..data import load_dataset
     where = prepare(device, threads)
@@ -99,9 +101,13 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
         raise UserError(f"the {split} split of {spec!r} is empty")
     labels = class_ids_for_model(data, loaded.class_names, cfg.num_classes)
     embeddings = None
-    if cfg.embedding_dim:
+    if cfg.embedding_dim and is_box_model(cfg, loaded.embedder):
+        if data.boxes is None:
+            raise UserError(f"a box model is scored on data with a box per image (fashion-where), not {spec!r}")
+        embeddings = data.boxes
+    elif cfg.embedding_dim:
         from .conditioning import checkpoint_embeddings
-        embeddings = checkpoint_embeddings(loaded, data.images, sources=data.sources)
+        embeddings = checkpoint_embeddings(loaded, data.images, sources=data.sources, groups=data.groups)
     if classify and not cfg.num_classes:
         raise UserError("--classify needs a class-conditional model; this one has no classes")
     model = loaded.model.to(where)
@@ -119,7 +125,6 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
 def run_eval(args) -> int:
     import time
 
-    from ..core.safe_text import json_text
     t0 = time.perf_counter()
     result = evaluate_checkpoint(args.checkpoint, args.data, args.split, args.limit,
                                  classify=getattr(args, "classify", False), device=args.device, threads=args.threads)
@@ -128,7 +133,7 @@ def run_eval(args) -> int:
         print(json_text(result))
     else:
         print(f"{result['bits_per_dim']:.4f} bits/dim on {result['images']} {args.split} images of "
-              f"{args.data} ({result['nats_per_image']:.1f} nats/image, {result['seconds']:.1f} s)")
+              f"{shown(args.data, 200)} ({result['nats_per_image']:.1f} nats/image, {result['seconds']:.1f} s)")
         if "classification" in result:
             print(format_classification(result["classification"]))
     return 0
@@ -137,8 +142,10 @@ def run_eval(args) -> int:
 def format_classification(found: dict) -> str:
     lines = [f"as a Bayes classifier (argmax_c log p(x|c), uniform prior): accuracy "
              f"{found['accuracy']:.1%} (chance {found['chance']:.1%})"]
-    width = max(len(n) for n in found["class_names"])
-    for name in found["class_names"]:
-        share = found["per_class_accuracy"][name]
+    # Class names come from the checkpoint: escaped, so none can drive the terminal.
+    names = [shown(n, 40) for n in found["class_names"]]
+    width = max(len(n) for n in names)
+    for raw, name in zip(found["class_names"], names):
+        share = found["per_class_accuracy"][raw]
         lines.append(f"  {name:<{width}}  " + ("no images" if share is None else f"{share:.0%}"))
     return "\n".join(lines)

@@ -18,19 +18,24 @@ import torch
 from torch.utils.data.distributed import DistributedSampler
 
 from ..core import ModelConfig, build_model, save_checkpoint
+from ..core.box import BOX_DIM, BOX_EMBEDDER
 from ..core.checkpoint import read_checkpoint_dict
 from . import distributed as D
 from ..embed.autoencoder import ConvEncoder, checkpoint_entry
 from ..embed.gallery import stratified_indices
-from .conditioning import AutoencoderPixelCNN, resolve_kind
+from .conditioning import SIBLING, AutoencoderPixelCNN, SiblingStylePixelCNN, fixed_siblings, resolve_kind, sibling_indices
 from .embeddings import dataset_embeddings
 from .evaluate import heldout_nll
-from .optim_state import load_optimizer_state, optimizer_state_by_name
 from .regularise import add_dropout, augment
 from .metrics import MetricsLog, StopSignals, progress_bar
 from .schedule import ema_decay, lr_at
 from .budget import BestWeights, TimeBudget
+from .finetune import apply_architecture, data_notes, match_classes, read_start
+from .live import LiveRun
+from .resumable import Resumable
+from .watched import Watched
 from .run_data import dataset_metadata, load_data
+from .run_folder import TrainingDiverged, tidy_after_kill
 from .step import TrainStep, compile_model, cpu_has_native_bf16, make_optimizer
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
 
@@ -62,10 +67,10 @@ def train(settings: TrainSettings | dict, explicit: dict | None = None) -> dict:
         D.teardown(ctx)
 
 
-class _Run:
+class _Run(Resumable, Watched):
     def __init__(self, s: TrainSettings, ctx: D.DistContext, explicit: dict):
         self.ctx, self.out = ctx, Path(s.out)
-        resume_state, ema_state = None, None
+        resume_state, ema_state, payload = None, None, None
         if s.resume:
             path = self.out / "last.pt" if s.resume in ("last", "auto", "true") else Path(s.resume)
             payload = read_checkpoint_dict(path)
@@ -77,10 +82,24 @@ class _Run:
             self.ema_embedder = payload.get("embedder")
             s = resume_settings(resume_state["settings"], {**explicit, "out": s.out, "resume": str(path)})
         self.s = s
+        self.live = LiveRun(self.out, json_lines=s.progress_json, sample_every=s.sample_every, active=ctx.is_main)
         if s.threads:
-            torch.set_num_threads(s.threads)
+            torch.set_num_threads(min(s.threads, os.cpu_count() or 1))
+        start, adapt, channels = None, None, None
+        if s.init_from:
+            # Fine-tuning: the model's size, channels and classes rule the data (on resume, last.pt's do).
+            if payload is None:
+                start = read_start(s.init_from)
+                apply_architecture(s, start)
+            cfg = start.config if start else ModelConfig.from_dict(payload["config"])
+            names = start.class_names if start else payload.get("class_names")
+            channels = cfg.channels
+            adapt = lambda tr, te: match_classes(tr, te, names, cfg.num_classes, s.init_from)  # noqa: E731
         # Data first: a missing dataset should be the only line the user sees.
-        self.train_set, self.test_set, self.full_test = load_data(s)
+        self.train_set, self.test_set, self.full_test = load_data(s, channels, adapt)
+        self._single_class_as_unconditional()
+        for line in data_notes(self.train_set):
+            self.note("note: " + line)
         self.say(f"device: {ctx.device}" + (f", {ctx.world_size} processes ({ctx.backend})" if ctx.enabled else "")
                  + f", {torch.get_num_threads()} thread(s) per process")
         cuda = ctx.device.type == "cuda"
@@ -94,10 +113,15 @@ class _Run:
 
         torch.manual_seed(s.seed)
         self.kind = resolve_kind(s.conditioning, s.unconditional, self.train_set)
-        conditional = self.kind == "class"
+        conditional = self.kind in ("class", "box", "style")
+        # Models whose encoder trains with them: the checkpoint holds the decoder, the encoder rides along.
+        self.with_encoder = self.kind in ("autoencoder", "style")
+        if self.kind == "box" and (s.flip or s.shift):
+            from ..errors import UserError
+            raise UserError("--flip and --shift would move pictures off their boxes: leave them off for box data")
         self.class_names = list(self.train_set.class_names) if conditional else None
         self.embeddings = self.test_embeddings = None
-        embedding_dim = s.code_dim if self.kind == "autoencoder" else 0
+        embedding_dim = s.code_dim if self.with_encoder else 0
         if self.kind == "embedding":
             # Each process embeds its share of what the per-user cache lacks; they swap the vectors.
             shared = {"show_progress": ctx.is_main, "share": (ctx.rank, ctx.world_size),
@@ -107,6 +131,11 @@ class _Run:
             self.test_embeddings = dataset_embeddings(self.test_set.images, s.embedder, sources=self.test_set.sources,
                                                       label="held-out", **shared)
             embedding_dim = self.embeddings.shape[1]
+        elif self.kind == "box":
+            # The data made each picture in its box: the box is the embedding, read, not computed.
+            self.embeddings = self.train_set.boxes.to(ctx.device)
+            self.test_embeddings = self.test_set.boxes
+            embedding_dim = BOX_DIM
         self.config = ModelConfig(image_size=self.train_set.image_size, channels=self.train_set.channels,
                                   hidden=s.hidden, layers=s.layers, kernel_size=s.kernel_size,
                                   output_hidden=s.output_hidden, variant=s.variant,
@@ -114,11 +143,20 @@ class _Run:
                                   embedding_dim=embedding_dim,
                                   # A code that says *where* things are is only usable through a spatial
                                   # map s = m(h): a per-layer bias cannot tell one pixel from another.
-                                  location_conditioning=self.kind == "autoencoder")
+                                  location_conditioning=self.kind in ("autoencoder", "box"))
         model = build_model(self.config)
-        if self.kind == "autoencoder":
-            model = AutoencoderPixelCNN(model, ConvEncoder(self.config.channels, self.config.image_size,
-                                                           s.code_dim, levels=self.config.levels))
+        if start is not None:
+            try:
+                model.load_state_dict(start.model.state_dict())
+            except RuntimeError as exc:
+                from ..errors import UserError
+                raise UserError(f"--init-from {s.init_from}: its weights do not fit the model built for "
+                                f"these pictures ({str(exc).splitlines()[0]})") from None
+            self.say(f"fine-tuning {s.init_from} ({self.config.num_classes or 'no'} classes)")
+        if self.with_encoder:
+            wrapper = AutoencoderPixelCNN if self.kind == "autoencoder" else SiblingStylePixelCNN
+            model = wrapper(model, ConvEncoder(self.config.channels, self.config.image_size,
+                                               s.code_dim, levels=self.config.levels))
         self.model = model.to(ctx.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         add_dropout(self.model, s.dropout)       # after the copy: the EMA model never drops
@@ -126,6 +164,10 @@ class _Run:
         self.images = self.train_set.images.to(ctx.device)
         self.labels = self.train_set.labels.to(ctx.device) if conditional else None
         self.test_labels = self.test_set.labels if conditional else None
+        self.groups = None
+        if self.kind == "style":   # the held-out images are scored with the code of a fixed sibling each
+            self.groups = self.train_set.groups.to(ctx.device)
+            self.test_embeddings = self.test_set.images[fixed_siblings(self.test_set.groups, s.seed)]
 
         self.sampler = DistributedSampler(self.train_set, num_replicas=ctx.world_size, rank=ctx.rank,
                                           shuffle=True, seed=s.seed, drop_last=True)
@@ -142,7 +184,7 @@ class _Run:
         self.best, self.best_metrics = BestWeights(), {}
         # The best weights are scored again on the whole held-out split at the end when the
         # curve was drawn on a part of it (class-conditional and unconditional models).
-        self.final_images = len(self.full_test[0]) if (s.final_full_eval and self.kind in ("class", "none")
+        self.final_images = len(self.full_test[0]) if (s.final_full_eval and self.kind in ("class", "none", "box")
                                                        and len(self.full_test[0]) > len(self.test_set)) else 0
         self.budget = TimeBudget(s.max_minutes, self.final_images, len(self.test_set))
         self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
@@ -159,6 +201,8 @@ class _Run:
         self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
                                  autocast_dtype=self.autocast, device_type=ctx.device.type)
         self.params = sum(p.numel() for p in self.model.parameters())
+        if ctx.is_main:
+            tidy_after_kill(self.out, self.step if resume_state is not None else None)
         self.metrics = MetricsLog(self.out / "metrics.csv", append=resume_state is not None) if ctx.is_main else None
         self.debug_dir = os.environ.get(DEBUG_INDICES_ENV)
         self.debug_stop = int(os.environ.get(DEBUG_STOP_ENV, "0")) or None
@@ -167,51 +211,10 @@ class _Run:
     def say(self, text: str) -> None:
         if self.ctx.is_main:
             from tqdm import tqdm
-            tqdm.write(text, file=sys.stderr)
 
-    # -- resume ------------------------------------------------------------------------------
-    def _restore(self, st: dict, ema_state: dict) -> None:
-        self.model.load_state_dict(st["model"])
-        ema_state = {k: v.float() for k, v in ema_state.items()}
-        if self.kind == "autoencoder":
-            # The checkpoint holds the EMA decoder as its weights and the EMA encoder in its embedder entry.
-            self.ema.decoder.load_state_dict(ema_state)
-            self.ema.encoder.load_state_dict({k: v.float() for k, v in self.ema_embedder["state_dict"].items()})
-        else:
-            self.ema.load_state_dict(ema_state)
-        load_optimizer_state(self.opt, self.model, st["optimizer"], list(st["model"]))
-        pos = st["position"]
-        self.epoch, self.batch_in_epoch, self.step = pos["epoch"], pos["batch_in_epoch"], pos["step"]
-        self.last_eval_step, self.best_bpd = pos["last_eval_step"], pos["best_bpd"]
-        self.elapsed_before = pos["elapsed"]
-        self.interval = dict(st["interval"])
-        self.images_total, self.train_seconds_total = pos["images_total"], pos["train_seconds"]
-        self.last_metrics = dict(st.get("last_metrics") or {})
-        if pos.get("world_size", 1) != self.ctx.world_size:
-            self.say(f"warning: the run used {pos.get('world_size')} processes, now {self.ctx.world_size}: "
-                     "training continues, but the data order differs from an uninterrupted run")
-        rng = st["rng"]
-        torch.set_rng_state(rng["cpu"])
-        if self.ctx.device.type == "cuda" and rng.get("cuda") is not None:
-            torch.cuda.set_rng_state(rng["cuda"], self.ctx.device)
-        self.say(f"resumed from epoch {self.epoch}, batch {self.batch_in_epoch}, step {self.step}")
-
-    def _resume_state(self) -> dict:
-        cuda = self.ctx.device.type == "cuda"
-        return {
-            "settings": self.s.to_dict(),
-            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
-            "optimizer": optimizer_state_by_name(self.opt, self.model),
-            "rng": {"cpu": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state(self.ctx.device) if cuda else None},
-            "position": {"epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch, "step": self.step,
-                         "last_eval_step": self.last_eval_step, "best_bpd": self.best_bpd,
-                         "elapsed": self.elapsed(), "images_total": self.images_total,
-                         "train_seconds": self.train_seconds_total, "world_size": self.ctx.world_size},
-            "interval": dict(self.flush_pending_loss()),
-            "schedule": {"kind": "linear warm-up + cosine", "total_steps": self.total_steps,
-                         "steps_per_epoch": self.steps_per_epoch},
-            "last_metrics": dict(self.last_metrics),
-        }
+            from ..core.safe_text import one_line
+            # Lines may name files and classes from the data: escaped, so none can drive the terminal.
+            tqdm.write(one_line(text, 2000), file=sys.stderr)
 
     # -- checkpoints -------------------------------------------------------------------------
     def elapsed(self) -> float:
@@ -230,11 +233,15 @@ class _Run:
         embedder = None
         if self.kind == "embedding":
             embedder = {"name": s.embedder, "dim": self.config.embedding_dim}
-        elif self.kind == "autoencoder":
+        elif self.with_encoder:
             embedder = checkpoint_entry(self.ema.encoder)
+            if self.kind == "style":
+                embedder["conditions_on"] = SIBLING
+        elif self.kind == "box":
+            embedder = {"name": BOX_EMBEDDER, "dim": BOX_DIM}
         meta = {"class_names": self.class_names, "embedder": embedder, "metrics": metrics, "training": training,
                 "dataset": dataset_metadata(s, self.train_set, self.test_set)}
-        if embedder is not None:
+        if embedder is not None and self.kind != "box":
             meta["gallery"] = self._gallery()
         return meta
 
@@ -246,7 +253,7 @@ class _Run:
         # would all be one class, and "nearest training images" would always be that class.
         chosen = stratified_indices(self.train_set.labels, min(count, len(self.train_set.images)))
         images = self.train_set.images[chosen]
-        if self.kind == "autoencoder":
+        if self.with_encoder:
             vectors = self.ema.encoder(images.to(self.ctx.device)).float().cpu()
         else:
             vectors = self.embeddings[chosen].float().cpu()
@@ -257,7 +264,7 @@ class _Run:
 
     def _sampling_model(self):
         """The module whose weights the app samples from: the EMA PixelCNN (the decoder, for an auto-encoder)."""
-        return self.ema.decoder if self.kind == "autoencoder" else self.ema
+        return self.ema.decoder if self.with_encoder else self.ema
 
     def save_last(self, resumable: bool = True) -> None:
         if not self.ctx.is_main:
@@ -266,21 +273,21 @@ class _Run:
         if resumable:
             meta["training"]["resume"] = self._resume_state()
         # last.pt keeps full-precision EMA weights: resume must continue from them exactly.
-        save_checkpoint(self.out / "last.pt", self._sampling_model(), **meta)
+        self._write("last.pt", lambda: save_checkpoint(self.out / "last.pt", self._sampling_model(), **meta))
 
     def save_best(self, metrics: dict, model=None) -> None:
         if self.ctx.is_main:
-            save_checkpoint(self.out / "best.pt", model or self._sampling_model(), half=True,
-                            **self._metadata(metrics))
+            self._write("best.pt", lambda: save_checkpoint(self.out / "best.pt", model or self._sampling_model(),
+                                                           half=True, **self._metadata(metrics)))
 
     def score_best_on_full_split(self) -> None:
         """The best weights on every held-out image; the figure goes into best.pt's metrics."""
         best = self.best.model_like(self.ema)
         if best is None:
             return
-        images, labels = self.full_test
+        images, labels, boxes = self.full_test
         started = time.monotonic()
-        bpd = heldout_nll(best, images, labels, self.ctx)
+        bpd = heldout_nll(best, images, labels, self.ctx, embeddings=boxes)
         self.say(f"best weights (step {self.best_metrics.get('step')}) on all {len(images)} held-out images: "
                  f"{bpd:.4f} bits/dim ({time.monotonic() - started:.0f} s)")
         self.best_metrics.update(test_bpd_full=round(bpd, 5), test_images_full=len(images))
@@ -305,6 +312,8 @@ class _Run:
                                autocast_dtype=self.autocast if self.ctx.device.type == "cuda" else None,
                                embeddings=self.test_embeddings)
         self.budget.note_evaluation(len(self.test_set), time.monotonic() - started)
+        if not math.isfinite(test_bpd):
+            raise TrainingDiverged(self.out, self.step, f"the held-out bits/dim became {test_bpd}")
         row = {"epoch": round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3), "step": self.step,
                "train_bpd": round(nll / max(count, 1) / LN2, 5), "test_bpd": round(test_bpd, 5),
                "images_per_s": round(images / max(secs, 1e-9), 2), "seconds": round(self.elapsed(), 3)}
@@ -313,12 +322,13 @@ class _Run:
         self.last_metrics = {"test_bpd": row["test_bpd"], "train_bpd": row["train_bpd"],
                              "best_test_bpd": min(self.best_bpd, test_bpd), "epoch": row["epoch"], "step": self.step}
         if self.metrics:
-            self.metrics.write(row)
+            self._write("metrics.csv", lambda: self.metrics.write(row))
         improved = test_bpd < self.best_bpd
         self.best_bpd = min(self.best_bpd, test_bpd)
         self.say(f"epoch {row['epoch']:.2f} step {self.step}: train {row['train_bpd']:.4f}  held-out "
                  f"{row['test_bpd']:.4f} bits/dim (EMA){'  * best' if improved else ''}  "
                  f"{row['images_per_s']:.1f} img/s")
+        self.live.emit("eval", **row, best=improved, best_test_bpd=round(self.best_bpd, 5))
         if improved:
             self.best_metrics = dict(self.last_metrics)
             if self.final_images:
@@ -332,6 +342,9 @@ class _Run:
         x = augment(self.images[idx], flip=self.s.flip, shift=self.s.shift, seed=self.s.seed, step=self.step)
         y = None if self.labels is None else self.labels[idx]
         e = None if self.embeddings is None else self.embeddings[idx]
+        if self.groups is not None:   # a fresh sibling each step, a pure function of (seed, step) for resume
+            generator = torch.Generator().manual_seed(self.s.seed * 1_000_003 + self.step)
+            e = self.images[sibling_indices(self.groups.cpu(), idx.cpu(), generator).to(self.images.device)]
         # Ranks would read their clocks apart and step with different rates: steps only under DDP.
         fraction = self.budget.fraction() if self.s.time_schedule and not self.ctx.enabled else None
         return self.step_fn(x, y, e, lr=lr_at(self.step, self.total_steps, self.s, time_fraction=fraction),
@@ -341,7 +354,8 @@ class _Run:
         s, ctx = self.s, self.ctx
         self.started = time.monotonic()
         self.budget = TimeBudget(s.max_minutes, self.final_images, len(self.test_set))
-        first_step = self.step
+        first_step = self.first_step = self.step
+        self.announce_start()
         self.say(f"{self.params:,} parameters; {len(self.train_set)} train / {len(self.test_set)} held-out images; "
                  f"{self.steps_per_epoch} steps per epoch of {s.batch_size}x{ctx.world_size}; "
                  f"stopping at step {self.total_steps}")
@@ -378,6 +392,9 @@ class _Run:
                     self.budget.note_training(s.batch_size, dt)
                     self.images_total, self.train_seconds_total = self.images_total + n, self.train_seconds_total + dt
                     bar.update(1)
+                    self.live.step_done(loss_nats=loss, images=n, seconds=dt, fields=self.progress_fields)
+                    self.obey_control(signals)
+                    self.draw_grid_if_due()
                     if loss is not None:
                         bar.set_postfix(loss=f"{loss:.3f}", bpd=f"{loss / LN2:.3f}",
                                         img_s=f"{n * (b + 1 - bar.initial) / max(bar.format_dict['elapsed'], 1e-9):.1f}"
@@ -391,7 +408,12 @@ class _Run:
                     if s.compile and self.step == first_step + 1:
                         self.say(f"first step, with torch.compile compiling: {dt:.1f} s")
                     out_of_time = self.budget.out_of_time()
-                    if D.any_rank(signals.requested or out_of_time, ctx):
+                    bad_loss = loss is not None and not math.isfinite(loss)
+                    if D.any_rank(signals.requested or out_of_time or bad_loss, ctx):
+                        if D.any_rank(bad_loss, ctx):
+                            # Nothing is saved from here: last.pt and best.pt keep the last good weights.
+                            bar.close()
+                            raise TrainingDiverged(self.out, self.step, f"the training loss became {loss}")
                         stop = "signal" if D.any_rank(signals.requested, ctx) else "time budget"
                         break
                 bar.close()
@@ -410,6 +432,10 @@ class _Run:
                      f"{self.out / 'last.pt'} is resumable (--resume)")
         else:
             self.say(f"done: {self.step} steps, best held-out {self.best_bpd:.4f} bits/dim, "
-                     f"{self.elapsed() / 60:.1f} min; {self.out / 'best.pt'}")
+                     f"{self.elapsed() / 60:.1f} min; {self.out / 'best.pt'}" if self.best_metrics else
+                     f"done: {self.step} steps, {self.elapsed() / 60:.1f} min; no evaluation, so no best.pt")
+        self.draw_grid_if_due(final=True)
+        self.live.emit("end", stopped=stop or "finished", step=self.step, best_test_bpd=self.best_bpd,
+                       best=str(self.live.out / "best.pt"), last=str(self.live.out / "last.pt"))
         D.barrier(ctx)
         return {**self.last_metrics, "stopped": stop or "finished", "best_test_bpd": self.best_bpd}

@@ -11,7 +11,7 @@ from .presets import DEFAULTS, get_preset
 
 # Flags that may change when resuming: how long to run and where, not what is trained.
 RESUME_OVERRIDABLE = ("epochs", "steps", "max_minutes", "threads", "eval_every", "device", "bf16", "compile",
-                      "cpu_bf16")
+                      "cpu_bf16", "progress_json", "sample_every")
 
 
 @dataclass
@@ -58,6 +58,11 @@ class TrainSettings:
     # Score the best weights on the whole held-out split at the end (when --eval-limit cut it).
     final_full_eval: bool = False
     resume: str | None = None
+    # Start from these weights (fine-tuning): architecture and classes come from the checkpoint.
+    init_from: str | None = None
+    # JSON lines on stdout and in DIR/progress.jsonl (train/live.py); a sample grid every N seconds.
+    progress_json: bool = False
+    sample_every: float | None = None
     command: str = ""
 
     def to_dict(self) -> dict:
@@ -107,28 +112,19 @@ def check(s: TrainSettings) -> None:
     from ..errors import UserError
     if not s.data:
         raise UserError("--data is required (or a --preset that names its dataset)")
-    positive = {"epochs": s.epochs, "batch_size": s.batch_size, "hidden": s.hidden, "layers": s.layers,
-                "kernel_size": s.kernel_size}
-    for opt in ("steps", "eval_every", "eval_limit", "limit_train", "threads"):
-        if getattr(s, opt) is not None:
-            positive[opt] = getattr(s, opt)
-    bad = [f"--{k.replace('_', '-')} must be positive (got {v})" for k, v in positive.items() if v < 1]
+    from ..ranges import TRAIN, problems
+    # Every numeric flag against its documented range (shown in --help), presets and resumed runs too.
+    bad = problems(s.to_dict(), TRAIN)
+    device = (s.device or "auto").strip().lower()
+    if not (device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())):
+        bad.append(f"--device must be auto, cpu, cuda or cuda:N for training, got {s.device!r:.40}")
     from .conditioning import KINDS
     if s.conditioning not in KINDS:
         bad.append(f"--conditioning must be one of {', '.join(KINDS)} (got {s.conditioning})")
     if s.conditioning == "embedding" and not s.embedder:
         bad.append("--conditioning embedding needs --embedder NAME (e.g. face-dlib-128)")
-    if s.shift < 0:
-        bad.append(f"--shift must be 0 or more (got {s.shift})")
-    if s.code_dim < 1:
-        bad.append(f"--code-dim must be positive (got {s.code_dim})")
-    if s.lr <= 0:
-        bad.append(f"--lr must be positive (got {s.lr})")
-    if not 0.0 <= s.dropout < 1.0:
-        bad.append(f"--dropout must be in [0, 1) (got {s.dropout})")
-    if not 0.0 <= s.ema < 1.0:
-        bad.append(f"--ema must be in [0, 1) (got {s.ema})")
-    if s.max_minutes is not None and s.max_minutes <= 0:
-        bad.append(f"--max-minutes must be positive (got {s.max_minutes})")
+    if s.init_from and s.conditioning not in ("auto", "class", "none"):
+        bad.append(f"--init-from fine-tunes class-conditional or unconditional models (got --conditioning "
+                   f"{s.conditioning})")
     if bad:
         raise UserError("; ".join(bad))

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 
+from ...core.box import is_box_model
 from ...core.card import metric_bits_per_dim
 from ...paths import bundled_models_dir
 from ...core.safe_text import shown
@@ -26,7 +27,9 @@ def describe_conditioning(config, embedder) -> str:
     parts = []
     if config.num_classes:
         parts.append(f"class ({config.num_classes})")
-    if config.embedding_dim:
+    if is_box_model(config, embedder):
+        parts.append("box (x0, y0, x1, y1)")
+    elif config.embedding_dim:
         name = (embedder or {}).get("name", "embedding")
         # An auto-encoder codes any picture; the other embedders are face networks.
         kind = "picture code" if name == "autoencoder" else "portrait"
@@ -211,6 +214,9 @@ class ConditioningPanel(QWidget):
         self.combo.setEnabled(has_classes)
         if config is None:
             self.note.setText("Load a model to choose what to condition on.")
+        elif is_box_model(config, embedder):
+            self.note.setText("Conditioned on a box too: drag a rectangle on the canvas, and the class is drawn "
+                              "into it (Ctrl+arrows move it, Ctrl+Shift+arrows resize it, M shows the location map).")
         elif config.embedding_dim:
             name = (embedder or {}).get("name", "a face network")
             what = "code of a picture (auto-encoder)" if name == "autoencoder" else f"portrait embedding ({name})"

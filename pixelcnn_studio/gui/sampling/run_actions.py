@@ -25,12 +25,15 @@ class RunActions:
         cfg = self.loaded.config
         self.canvas.set_layout(plan.n, cfg.channels, cfg.height, cfg.width, columns=plan.columns,
                                row_labels=list(plan.row_labels) if plan.row_labels else None, levels=cfg.levels)
-        self.canvas.set_hint("Press Space or Start to sample")
+        self.canvas.set_hint("Drag a box on the canvas, then press Space" if self.state.box_model
+                             else "Press Space or Start to sample")
         self.dismiss_branch()                  # a new run has another past
         self.stats.reset(plan.n)
         self.stats.show_idle(self.loaded.config.channels * cfg.height * cfg.width)
         self.timeline.reset()
+        # Both charts: the stage's too, or a new model's empty picture stands beside an old distribution.
         self.distribution.reset()
+        self.stage_distribution.reset()
         self._scrub = None
         self.show_state("idle")
         self.update_headline()

@@ -29,6 +29,29 @@ PRESENTING_LEFT_SHARE, PRESENTING_RIGHT_SHARE = 0.15, 0.2
 CLOSE_WAIT_S = 0.8           # what closing the window may spend waiting for background jobs
 
 
+def remember_class(model_path: str, class_name: str | None, per_class: bool) -> None:
+    """Each model's last class, kept by name across restarts (a few models, a few words each)."""
+    import json
+    try:
+        chosen = json.loads(settings.get("run/classes", "") or "{}")
+    except (TypeError, ValueError):
+        chosen = {}
+    chosen = chosen if isinstance(chosen, dict) else {}
+    chosen.pop(model_path, None)
+    chosen[model_path] = {"class": class_name, "per_class": bool(per_class)}
+    settings.put("run/classes", json.dumps(dict(list(chosen.items())[-32:])))
+
+
+def remembered_class(model_path: str) -> tuple[str | None, bool]:
+    import json
+    try:
+        entry = json.loads(settings.get("run/classes", "") or "{}").get(model_path) or {}
+        name = entry.get("class")
+        return (name if isinstance(name, str) else None), entry.get("per_class") is True
+    except (TypeError, ValueError, AttributeError):
+        return None, False
+
+
 def em(widget) -> int:
     return widget.fontMetrics().height()
 
@@ -66,8 +89,12 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
         from ..fields.overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
+        from .box_tool import attach_box_tool
+        self.box_tool = attach_box_tool(self)             # box models: the box drawn on the canvas
         from .device_menu import attach_device_menu
         self.devices = attach_device_menu(self)           # Device → where runs sample
+        from .talk_keys import TalkKeys
+        self.talk_keys = TalkKeys(self)                   # resample, temperature, next model, …
         self.scenes = Scenes(self)
         self._key_guard = FieldKeyGuard(self)
         QApplication.instance().installEventFilter(self._key_guard)
@@ -182,6 +209,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             self.session.set_speed(self.state.speed)
         if "batch" in names:
             settings.put("run/batch", self.state.batch)
+        if "seed" in names:
+            settings.put("run/seed", self.state.seed)
+        if names & {"class_index", "per_class"} and "checkpoint" not in names and self.model_path:
+            remember_class(self.model_path, self.state.class_name, self.state.per_class)
         if "embedding" in names and "checkpoint" not in names:
             self.update_headline()
         self.update_badge()
@@ -244,7 +275,17 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         speed = settings.get("run/speed", "max")
         self.state.update(speed=None if speed in (None, "max") else float(speed),
                           temperature=settings.get("run/temperature", 1.0, float) or 1.0,
-                          batch=settings.get("run/batch", 16, int) or 16)
+                          batch=settings.get("run/batch", 16, int) or 16,
+                          seed=settings.get("run/seed", 0, int) or 0)
+
+    def restore_class(self) -> None:
+        """The class (or one row per class) last chosen with the model just loaded, by its name."""
+        name, per_class = remembered_class(self.model_path)
+        names = self.state.class_names
+        if per_class and names:
+            self.state.update(per_class=True)
+        elif name in names:
+            self.state.update(class_index=names.index(name), per_class=False)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

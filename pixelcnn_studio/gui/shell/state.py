@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from ...core.box import DEFAULT_BOX, clamp_box, is_box_model
 from ...core.plan import MAX_IMAGES, RunPlan, plan_run, whole_rows
 
 TABS = ("sampling", "fields", "interpolation", "draw", "surprise")
@@ -35,6 +36,8 @@ class Settings:
     presentation: bool = False
     large_text: bool = False
     theme: str = "dark"
+    # Where a box model draws: canvas fractions x0, y0, x1, y1 (core/box.py); other models ignore it.
+    box: tuple = DEFAULT_BOX
 
 
 def _clamped(name: str, value, num_classes: int):
@@ -54,6 +57,8 @@ def _clamped(name: str, value, num_classes: int):
         raise ValueError(f"unknown view {value!r}; the views are {', '.join(VIEWS)}")
     if name == "method" and value not in ("cached", "naive"):
         raise ValueError(f"unknown method {value!r}")
+    if name == "box":
+        return clamp_box(value)
     if name in ("per_class", "greedy", "presentation", "large_text"):
         return bool(value)
     return value
@@ -144,16 +149,23 @@ class AppState:
             return None
         per_class = s.per_class and self.num_classes > 0
         n = whole_rows(s.batch, self.num_classes) if per_class else s.batch
-        embedding = None
-        if cfg.embedding_dim:
+        embedding = box = None
+        if self.box_model:
+            box = clamp_box(s.box, cfg.height, cfg.width)
+        elif cfg.embedding_dim:
             vector = self.embedding
             if vector is None or vector.size != cfg.embedding_dim:
                 vector = np.zeros(cfg.embedding_dim, dtype=np.float32)
             embedding = vector
         return plan_run(n, num_classes=self.num_classes, class_names=self.class_names,
                         class_id=None if per_class else s.class_index, per_class=per_class,
-                        embedding=embedding, seed=s.seed, temperature=s.temperature, greedy=s.greedy,
+                        embedding=embedding, box=box, seed=s.seed, temperature=s.temperature, greedy=s.greedy,
                         method=s.method)
+
+    @property
+    def box_model(self) -> bool:
+        """Whether the model in use draws into a box (location-dependent conditioning)."""
+        return self.checkpoint is not None and is_box_model(self.config, getattr(self.checkpoint, "embedder", None))
 
     def class_for_key(self, digit: int) -> int | None:
         """The class a digit key picks: the class named by that digit where the names are digits
@@ -190,7 +202,9 @@ class AppState:
         parts = [shown(name, 40)]
         if self.num_classes:
             parts.append("one row per class" if self.settings.per_class else shown(self.class_name, 40))
-        if self.config.embedding_dim:
+        if self.box_model:
+            parts.append("box " + ",".join(f"{v:.2f}" for v in self.settings.box))
+        elif self.config.embedding_dim:
             embedder = (getattr(self.checkpoint, "embedder", None) or {}).get("name")
             average = "average code" if embedder == "autoencoder" else "average embedding"
             parts.append(shown(self.embedding_label, 40) if self.embedding_label else average)
