@@ -12,7 +12,7 @@ import pixelcnn_studio
 
 PACKAGE = Path(pixelcnn_studio.__file__).parent
 GUI = "pixelcnn_studio.gui"
-VIEWS = {"sampling", "fields", "pictures", "portrait"}
+VIEWS = {"sampling", "fields", "pictures", "portrait", "train"}
 ABOVE_GUI = {"pixelcnn_studio.cli", "pixelcnn_studio.__main__"}     # the command starts the app
 
 

@@ -296,7 +296,7 @@ def test_progress_reads_the_new_plan_after_a_model_change(open_window, qtbot, tm
 
 
 def test_a_certain_draw_reads_zero_bits_and_the_axis_stops_at_one(qtbot):
-    from pixelcnn_studio.gui.sampling.distribution import DistributionView
+    from pixelcnn_studio.gui.common.distribution import DistributionView
     view = DistributionView()
     qtbot.addWidget(view)
     view.set_levels(4)
@@ -459,7 +459,7 @@ def test_the_probability_axis_ends_at_the_data_and_every_tick_label_has_room(qtb
     their widest tick label in the type they are drawn in, the top one included."""
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QFontMetrics
-    from pixelcnn_studio.gui.sampling.distribution import DistributionView
+    from pixelcnn_studio.gui.common.distribution import DistributionView
     view = DistributionView()
     qtbot.addWidget(view)
     view.set_large(large)

@@ -134,3 +134,13 @@ def test_other_models_have_no_box(open_window, qtbot, tmp_path):
     before = window.state.box
     drag(qtbot, window.canvas, (0.1, 0.1), (0.8, 0.8))
     assert window.state.box == before
+
+
+def test_the_box_keys_belong_to_no_other_action(open_window, tmp_path):
+    from PySide6.QtGui import QAction
+    window = open_window(box_model(tmp_path / "where.pt"))
+    mine = {a.shortcut().toString() for a in [*window.box_tool.actions, window.box_tool.map_action]}
+    others = [seq.toString() for action in window.findChildren(QAction)
+              if action not in window.box_tool.actions and action is not window.box_tool.map_action
+              for seq in action.shortcuts()]
+    assert len(mine) == 9 and not mine & set(others)

@@ -151,3 +151,15 @@ def test_style_model_takes_its_code_from_one_glyph(tiny_letters, tmp_path):
     assert prepared.kind == "glyphs" and prepared.inverted
     rows = np.flatnonzero(prepared.array[0].max(axis=1) > 64)
     assert abs((rows.max() - rows.min() + 1) - round(0.62 * 28)) <= 1
+
+
+def test_eval_classify_reads_letters_by_their_characters(tiny_letters, tmp_path, capsys):
+    import json
+    torch.manual_seed(0)
+    path = tmp_path / "letters28.pt"
+    cfg = ModelConfig(image_size=28, hidden=4, layers=1, kernel_size=3, num_classes=62)
+    save_checkpoint(path, build_model(cfg), class_names=CHARACTERS)
+    assert main(["eval", str(path), "--data", "letters", "--classify", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["images"] == 62 and found["classification"]["class_names"] == CHARACTERS
+    assert set(found["classification"]["per_class_accuracy"]) == set(CHARACTERS)

@@ -1,1 +1,1 @@
-"""The sampling view: run controls and statistics, the live distribution, the stage, the timeline."""
+"""The sampling view: run controls and statistics, the stage, the timeline."""

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLa
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from ..common.elided import ElidedLabel
-from .distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot
+from ..common.distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot
 from ..common.panels import section_title
 from ..common.theme import Palette, action_icon, palette
 

@@ -9,7 +9,7 @@ import time
 
 from ..common.canvas import image_before_step
 from .controls import hover_text
-from .distribution import CHANNEL_NAMES
+from ..common.distribution import CHANNEL_NAMES
 from ..common.theme import palette
 
 
@@ -102,6 +102,17 @@ class RunActions:
             self.session.shutdown()
             self.prepare_canvas()
         self.update_headline()
+
+    def write_text(self) -> None:
+        """Enter in the word field: every character of the word sampled at once, side by side (an empty
+        field goes back to the class settings); a character the model cannot draw is named instead."""
+        self.state.update(text=self.conditioning.text.text())
+        error = self.state.text_error()
+        if error:
+            self.show_error(error)
+            return
+        if self.loaded is not None:
+            self.new_run()
 
     def select_class(self, index: int) -> None:
         if self.state.num_classes and 0 <= index < self.state.num_classes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..common.canvas import SampleCanvas
-from .distribution import CHANNEL_NAMES, DistributionView
+from ..common.distribution import CHANNEL_NAMES, DistributionView
 from ..common.elided import ElidedLabel
 from ..common.theme import palette
 

@@ -4,7 +4,7 @@ A box model (location-dependent conditioning, core/box.py) is told *where* as we
 box is drawn over every tile: a drag on the canvas draws a new box, a drag that starts inside the box
 moves it, Ctrl+arrows nudge it by one image pixel and Ctrl+Shift+arrows resize it (the plain arrows step
 the run). The box lives in the app state (so it reaches the run's plan, scenes and the headline); a
-new box starts the run again, as a new class does. M overlays the location map s = m(h): what the
+new box starts the run again, as a new class does. L overlays the location map s = m(h): what the
 network is told about where, for the class and box chosen.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ class BoxTool(QObject):
                                               lambda _=False, x=dx, y=dy: self.move(x, y), f"Ctrl+{name}"))
             self.actions.append(window_action(window, f"Resize the box ({name.lower()})",
                                               lambda _=False, x=dx, y=dy: self.resize(x, y), f"Ctrl+Shift+{name}"))
-        self.map_action = window_action(window, "Location &map of the box", self.set_map_shown, "M", checkable=True)
+        self.map_action = window_action(window, "&Location map of the box", self.set_map_shown, "L", checkable=True)
         insert_after(window, self.map_action, "stage_view")
         self._refresh()
 

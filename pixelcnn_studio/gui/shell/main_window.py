@@ -9,7 +9,7 @@ from .keys import FieldKeyGuard, Scenes
 from .binding import StateSignals
 from ..common.canvas import SampleCanvas
 from ..sampling.controls import SPEEDS, RunControls, StatsPanel
-from ..sampling.distribution import DistributionView
+from ..common.distribution import DistributionView
 from ..common.elided import ElidedLabel
 from .menus import build_menus
 from .model_loading import ModelLoading
@@ -87,6 +87,8 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
         from .picture_tools import PictureTools
         self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
+        from .train_tools import TrainTools
+        self.train_tools = TrainTools(self)       # the Train tab: a training run in its own process
         from ..fields.overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
         from .box_tool import attach_box_tool
@@ -177,6 +179,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         c.stop.clicked.connect(self.stop)
         c.restart.clicked.connect(self.restart)
         c.new_seed.clicked.connect(self.new_seed)
+        self.conditioning.text.returnPressed.connect(self.write_text)
         self.canvas.sample_clicked.connect(self._select_sample)
         self.canvas.hovered.connect(self._on_hover)
         self.timeline.scrubbed.connect(self._on_scrub)
@@ -195,6 +198,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
              show=lambda w, v: w.setCurrentIndex(v) if w.count() else None, signal=combo.currentIndexChanged)
         bind("per_class", per_class, read=lambda w: w.isChecked(), show=lambda w, v: w.setChecked(v),
              signal=per_class.toggled)
+        # The typed word becomes the state's on Enter only (write_text): a run per keystroke would thrash.
+        text = self.conditioning.text
+        self.signals.changed.connect(lambda names: text.setText(self.state.text)
+                                     if "text" in names and text.text() != self.state.text else None)
         self.signals.changed.connect(self._state_changed)
 
     def _state_changed(self, names) -> None:
@@ -299,6 +306,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.stop_card_reader()
         self.portraits.shutdown()
         self.picture_tools.shutdown()
+        self.train_tools.shutdown()
         self.field_overlay.shutdown()
         if self.explorer is not None:
             self.explorer.shutdown()

@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from ..common.theme import Palette, palette
+from .theme import Palette, palette
 
 CHANNEL_NAMES = ("R", "G", "B")
 
