@@ -52,6 +52,7 @@ class SampleCanvas(QWidget):
         self._done = 0
         self._highlight = -1
         self._columns: int | None = None
+        self._slots: list[int] | None = None
         self._row_labels: list[str] | None = None
         self._selected = 0
         self._hover = (-1, -1, -1)
@@ -73,9 +74,11 @@ class SampleCanvas(QWidget):
         self._compose()
 
     def set_layout(self, n: int, channels: int, height: int, width: int, *, columns: int | None = None,
-                   row_labels: list[str] | None = None, levels: int = 256) -> None:
-        """A fresh, all-pending grid of n images whose values run over 0..levels-1."""
+                   row_labels: list[str] | None = None, levels: int = 256, slots: list[int] | None = None) -> None:
+        """A fresh, all-pending grid of n images whose values run over 0..levels-1. `slots`: the grid
+        cell of each image, where some cells stay empty (the spaces of a typed word)."""
         self._levels = levels
+        self._slots = list(slots) if slots and len(slots) == n else None
         self._image = np.zeros((n, channels, height, width), dtype=np.uint8)
         # Class names come from the checkpoint: escaped, and short enough never to set the grid's width.
         self._columns = columns
@@ -218,7 +221,8 @@ class SampleCanvas(QWidget):
         turns a quarter: one column per class, its name above it (`self._transposed`)."""
         n, C, H, W = self._image.shape
         staged = self._stage is not None
-        rows, cols = grid_shape(1, 1) if staged else grid_shape(n, self._columns)
+        cells = self._slots[-1] + 1 if self._slots else n
+        rows, cols = grid_shape(1, 1) if staged else grid_shape(cells, self._columns)
         self._transposed = False
         label_w = label_h = 0.0
         if self._row_labels and not staged:
@@ -265,7 +269,7 @@ class SampleCanvas(QWidget):
         elif getattr(self, "_transposed", False):
             c, r = divmod(i, rows)          # sample i of class c is the r-th of its column
         else:
-            r, c = divmod(i, cols)
+            r, c = divmod(self._slots[i] if self._slots else i, cols)
         return QRectF(origin.x() + c * (W * scale + gap), origin.y() + r * (H * scale + gap), W * scale, H * scale)
 
     def hit(self, pos) -> tuple[int, int, int]:

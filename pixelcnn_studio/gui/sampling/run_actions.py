@@ -24,7 +24,8 @@ class RunActions:
             return
         cfg = self.loaded.config
         self.canvas.set_layout(plan.n, cfg.channels, cfg.height, cfg.width, columns=plan.columns,
-                               row_labels=list(plan.row_labels) if plan.row_labels else None, levels=cfg.levels)
+                               row_labels=list(plan.row_labels) if plan.row_labels else None, levels=cfg.levels,
+                               slots=None if plan.cells is None else [k for k, c in enumerate(plan.cells) if c is not None])
         self.canvas.set_hint("Drag a box on the canvas, then press Space" if self.state.box_model
                              else "Press Space or Start to sample")
         self.dismiss_branch()                  # a new run has another past
