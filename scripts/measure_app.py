@@ -156,7 +156,7 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
     app = QApplication(sys.argv[:1])
-    from pixelcnn_studio.gui import settings
+    from pixelcnn_studio.gui.common import settings
     from pixelcnn_studio.gui.app import create_window
     from pixelcnn_studio.paths import resolve_checkpoint
     args.checkpoint = resolve_checkpoint(args.checkpoint)
