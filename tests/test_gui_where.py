@@ -109,7 +109,7 @@ def test_a_scene_keeps_the_box(open_window, qtbot, tmp_path):
 
 def test_the_gif_export_outlines_the_box(open_window, qtbot, tmp_path):
     from PIL import Image
-    from pixelcnn_studio.gui.export_actions import BOX_RGB, export_current, gif_scale
+    from pixelcnn_studio.gui.common.export_actions import BOX_RGB, export_current, gif_scale
     window = open_window(box_model(tmp_path / "where.pt"))
     window.state.update(box=(0.25, 0.5, 0.75, 1.0), batch=1)
     window.new_run()
@@ -134,3 +134,13 @@ def test_other_models_have_no_box(open_window, qtbot, tmp_path):
     before = window.state.box
     drag(qtbot, window.canvas, (0.1, 0.1), (0.8, 0.8))
     assert window.state.box == before
+
+
+def test_the_box_keys_belong_to_no_other_action(open_window, tmp_path):
+    from PySide6.QtGui import QAction
+    window = open_window(box_model(tmp_path / "where.pt"))
+    mine = {a.shortcut().toString() for a in [*window.box_tool.actions, window.box_tool.map_action]}
+    others = [seq.toString() for action in window.findChildren(QAction)
+              if action not in window.box_tool.actions and action is not window.box_tool.map_action
+              for seq in action.shortcuts()]
+    assert len(mine) == 9 and not mine & set(others)

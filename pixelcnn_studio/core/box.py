@@ -145,3 +145,17 @@ def location_map(model, class_id: int, box):
     values = strength.cpu().numpy().astype(np.float32)
     top = float(values.max())
     return values / top if top > 0 else values
+
+
+def ink_box(image, *, ink_level: int = 16) -> tuple[float, float, float, float]:
+    """The box round a picture's ink (levels above `ink_level`), as fractions: the box the fashion-where
+    data would give that picture; the whole canvas when there is no ink."""
+    import numpy as np
+    array = np.asarray(image)
+    array = array.reshape(-1, *array.shape[-2:]).max(axis=0)
+    height, width = array.shape
+    rows, cols = np.flatnonzero((array > ink_level).any(axis=1)), np.flatnonzero((array > ink_level).any(axis=0))
+    if len(rows) == 0:
+        return (0.0, 0.0, 1.0, 1.0)
+    return clamp_box((cols[0] / width, rows[0] / height, (cols[-1] + 1) / width, (rows[-1] + 1) / height),
+                     height, width)

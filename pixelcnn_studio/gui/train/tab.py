@@ -16,9 +16,9 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
-from ..distribution import set_plot_type, static_plot, theme_plot
-from ..elided import ElidedLabel
-from ..theme import palette
+from ..common.distribution import set_plot_type, static_plot, theme_plot
+from ..common.elided import ElidedLabel
+from ..common.theme import palette
 from .plan import RECIPES, SIZES, TrainPlan, resume_arguments, run_folder
 from .process import TrainRun, describe
 
