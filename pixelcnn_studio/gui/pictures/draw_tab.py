@@ -141,6 +141,14 @@ class DrawTab(QWidget):
         self.setFocusProxy(self.pad)
         self.pad.drop_rejected.connect(self.message.emit)
 
+    def set_folded(self, folded: bool) -> None:
+        """Presentation mode and Large text: the pad and the completions are the picture; the hint
+        folds away, and the tools keep one row (undo, clear and a sample onto the pad stay on
+        Ctrl+Z, Delete and the Sampling tab)."""
+        self.hint.setVisible(not folded)
+        for widget in (self.undo, self.clear, self.from_sample):
+            widget.setVisible(not folded)
+
     def _tool(self, *, erasing: bool) -> None:
         self.pad.erasing = erasing
         (self.eraser if erasing else self.pen).setChecked(True)     # the group unchecks the other

@@ -72,6 +72,8 @@ class SurpriseTab(QWidget):
         self.posterior.setTextFormat(Qt.TextFormat.RichText)
         self.posterior.setAlignment(Qt.AlignmentFlag.AlignTop)
         side = QVBoxLayout()
+        # The buttons beside the map, not above it: the map has the tab's whole height.
+        side.addLayout(buttons)
         side.addWidget(self.headline)
         side.addWidget(self.posterior, 1)
         body = QHBoxLayout()
@@ -80,10 +82,15 @@ class SurpriseTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.explain)
-        layout.addLayout(buttons)
         layout.addLayout(body, 1)
         layout.addLayout(scale)
         layout.addWidget(self.caption)
+
+    def set_folded(self, folded: bool) -> None:
+        """Presentation mode and Large text: the map is the picture; the explanation and the long
+        caption fold away (the headline, p(class | picture) and the colour scale stay)."""
+        self.explain.setVisible(not folded)
+        self.caption.setVisible(not folded)
 
     def set_checkpoint(self, loaded) -> None:
         self.loaded, self.result, self.prepared = loaded, None, None

@@ -119,7 +119,9 @@ class InterpolationPanel(QWidget):
         ends = QHBoxLayout()
         ends.addWidget(self.a, 1)
         ends.addWidget(self.b, 1)
-        settings_row = QGridLayout()
+        self.settings_strip = QWidget()
+        settings_row = QGridLayout(self.settings_strip)
+        settings_row.setContentsMargins(0, 0, 0, 0)
         settings_row.addWidget(QLabel("Images"), 0, 0)
         settings_row.addWidget(self.steps, 0, 1)
         settings_row.addWidget(QLabel("Seed"), 0, 2)
@@ -136,13 +138,14 @@ class InterpolationPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.explain)
         layout.addLayout(ends)
-        layout.addLayout(settings_row)
+        layout.addWidget(self.settings_strip)
         layout.addLayout(buttons_row)
         layout.addWidget(self.status)
         layout.addSpacing(16)
         layout.addWidget(self.view)
         layout.addWidget(self.ends_caption)
         layout.addStretch(1)
+        self._layout, self._folded = layout, False
         self.controls = (self.a, self.b, self.steps, self.seed, self.rows, self.generate, self.export_button)
         self.set_checkpoint(None)
 
@@ -308,12 +311,29 @@ class InterpolationPanel(QWidget):
             f"seeds {self.seed.value()}–{self.seed.value() + count - 1}, one per row"
         self.ends_caption.setText(f"←  A: {self.a.label}{gap}·{gap}{seeds}{gap}·{gap}B: {self.b.label}  →")
         avail = max(64, self.view.width() - 8)
-        scale = max(1, min((avail - 4 * (n + 1)) // (n * w), (ROWS_HEIGHT - 4 * (count + 1)) // (count * h)))
+        # Folded (presentation, Large text) the rows take the height the view has, every row on screen.
+        tall = max(64, self.view.height() - 8) if self._folded else ROWS_HEIGHT
+        scale = max(1, min((avail - 4 * (n + 1)) // (n * w), (tall - 4 * (count + 1)) // (count * h)))
         self.view.setPixmap(rgb_pixmap(rows_grid(rows, scale, padding=4, background=40)))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if getattr(self, "_shown", None) is not None:
+            self._show(self._shown)
+
+    def set_folded(self, folded: bool) -> None:
+        """Presentation mode and Large text: the rows are the picture, as tall as the tab allows; the
+        explanation, the ends (named under the rows), the settings and the status line fold away;
+        the buttons stay, one strip."""
+        self._folded = folded
+        for widget in (self.explain, self.a, self.b, self.settings_strip, self.status):
+            widget.setVisible(not folded)
+        self.view.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                QSizePolicy.Policy.Expanding if folded else QSizePolicy.Policy.Preferred)
+        self._layout.setStretchFactor(self.view, 1 if folded else 0)
+        # The closing stretch (which keeps the unfolded page at the top) gives its room to the rows.
+        self._layout.setStretch(self._layout.count() - 1, 0 if folded else 1)
+        if self._shown is not None:
             self._show(self._shown)
 
     # -- export ------------------------------------------------------------------------------------------

@@ -43,8 +43,9 @@ class RunControls(QWidget):
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
         for b in (self.start, self.step, self.stop, self.restart, self.new_seed):
-            b.setMinimumHeight(30)
-            b.setMinimumWidth(1)           # the text may be cut on a narrow window; the tooltip says it
+            # The text may be cut on a narrow window (the tooltip says it); never its height, which
+            # large type needs whole (a minimum height of its own let the layout halve the words).
+            b.setMinimumWidth(1)
             buttons.addWidget(b)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
@@ -101,6 +102,16 @@ class RunControls(QWidget):
         finite = [i for i, s in enumerate(SPEEDS) if s is not None]
         self.speed.setValue(min(finite, key=lambda i: abs(math.log(SPEEDS[i]) - math.log(max(speed, 1e-3)))))
 
+    def set_compact(self, on: bool) -> None:
+        """Folded (presentation, Large text): Start keeps its word, the other buttons their icons only
+        (their words in the tooltip, their keys unchanged), so large type never cuts a word in half."""
+        words = getattr(self, "_words", None)
+        if words is None:
+            words = self._words = {b: b.text() for b in (self.step, self.stop, self.restart, self.new_seed)}
+        for button, word in words.items():
+            button.setText("" if on else word)
+            button.setAccessibleName(word)
+
     def set_icons(self, pal: Palette) -> None:
         for button, name in ((self.step, "mdi6.step-forward"), (self.stop, "mdi6.stop"),
                              (self.restart, "mdi6.restart"), (self.new_seed, "mdi6.dice-5-outline")):
@@ -144,16 +155,16 @@ class LinesLabel(QLabel):
 
 def value_tick_step(top: float, height_px: int, font) -> float:
     """A spacing of 1, 2 or 5 × 10^k between value ticks that leaves a line of room between labels;
-    in a very short chart, the top value itself (two labels: 0 and the top)."""
+    in a short chart, the top value itself (two labels: 0 and the top), in a shorter one 0 alone."""
     line = 1.3 * QFontMetrics(font).height()
     top = max(top, 1e-6)
     wanted = top * line / max(1, height_px)
     step = next(m * 10.0 ** k for k in range(-3, 6) for m in (1, 2, 5) if m * 10.0 ** k >= wanted)
-    if step > top:
+    if step > top and height_px >= line:
         step = float(f"{top:.1g}")
         if step > top:
             step = float(f"{top * 0.9:.1g}")
-    return step
+    return step          # above the top in a chart too short for two labels: the 0 alone
 
 
 class StatsPanel(QWidget):
@@ -175,11 +186,14 @@ class StatsPanel(QWidget):
         form.addRow("Speed", self.rate)
         form.addRow("Now at", self.position)
         form.addRow("Bits/dim", self.mean_bpd)
-        self.plot = static_plot(70, "sample", "bits/dim")
+        # Short: in a 720-line window the panel also holds the Inspect text of a colour model.
+        self.plot = static_plot(48, "sample", "bits/dim")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
+        # The labels are spaced for the chart's own height, whatever resized it.
+        self.plot.getPlotItem().getViewBox().sigResized.connect(lambda *_: self._space_value_ticks())
         self.plot.addItem(self.bars)
-        # A title line and up to three channels (R, G, B).
-        self.hover = LinesLabel("Hover over a sampled pixel to inspect it.", 4)
+        # A title line and a line per channel (R, G, B): set_channels.
+        self.hover = LinesLabel("Hover over a sampled pixel to inspect it.", 2)
         self.hover.setObjectName("hoverInfo")
         self.hover.setWordWrap(True)
         self.hover.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -224,6 +238,11 @@ class StatsPanel(QWidget):
         """No run yet: the progress reads 0 of this plan's sub-pixels, never an earlier run's count."""
         self.progress.setValue(0)
         self.progress.setFormat("%p%" if self._compact else f"0 / {total:,} sub-pixels  (%p%)")
+
+    def set_channels(self, channels: int) -> None:
+        """Room in the Inspect text for a title and one line per channel of the model's pictures."""
+        self.hover.lines = 1 + max(1, channels)
+        self.hover._fit_lines()
 
     def reset(self, n: int) -> None:
         self._n = n

@@ -30,6 +30,7 @@ class RunActions:
                              else "Press Space or Start to sample")
         self.dismiss_branch()                  # a new run has another past
         self.stats.reset(plan.n)
+        self.stats.set_channels(cfg.channels)
         self.stats.show_idle(self.loaded.config.channels * cfg.height * cfg.width)
         self.timeline.reset()
         # Both charts: the stage's too, or a new model's empty picture stands beside an old distribution.

@@ -109,9 +109,9 @@ class StageMode:
         on every view."""
         on = self.stage_view
         self.stage_panel.setVisible(on)
-        self.stage_heading.setVisible(on and not self.presenting)
+        self.stage_heading.setVisible(on and not self.folded)
         self.right.setVisible(not on)
-        self.headline.setVisible(not on and not self.presenting)   # presenting, the badge says it
+        self.headline.setVisible(not on and not self.folded)   # folded, the badge says it
         self.tabs.tabBar().setVisible(not (on and self.presenting))   # F3 and friends still switch tabs
 
     def show_stage_distribution(self, sample, position, channels, probs, value) -> None:
@@ -127,5 +127,5 @@ class StageMode:
             self.statusBar().showMessage(f"No class for key {digit} in this model.", 3000)
 
     def update_badge(self) -> None:
-        if self.presenting:
+        if self.folded:
             self.badge.setText(badge_text(self.state, self.session.frame))
