@@ -6,13 +6,14 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
+from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QProgressBar,
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from .elided import ElidedLabel
 from .distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot
 from .panels import section_title
 from .theme import Palette, action_icon, palette
+from .plain import plain_label
 
 LN2 = math.log(2.0)
 
@@ -63,22 +64,22 @@ class RunControls(QWidget):
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setValue(len(SPEEDS) - 1)
         self.speed.setToolTip("Sub-pixels per second, from 1 to as fast as possible")
-        self.speed_label = QLabel("max")
+        self.speed_label = plain_label("max")
         self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance("5,000/s "))
         self.speed.valueChanged.connect(lambda i: self.speed_label.setText(speed_text(SPEEDS[i])))
         self.settings_grid = QGridLayout()
         grid = self.settings_grid
         # Two rows: one row of eight fields was what kept the window wider than a projector.
-        grid.addWidget(QLabel("Seed"), 0, 0)
+        grid.addWidget(plain_label("Seed"), 0, 0)
         grid.addWidget(self.seed, 0, 1)
-        grid.addWidget(QLabel("Images"), 0, 2)
+        grid.addWidget(plain_label("Images"), 0, 2)
         grid.addWidget(self.batch, 0, 3)
-        grid.addWidget(QLabel("Temperature"), 1, 0)
+        grid.addWidget(plain_label("Temperature"), 1, 0)
         grid.addWidget(self.temperature, 1, 1)
         speed_row = QHBoxLayout()
         speed_row.addWidget(self.speed, 1)
         speed_row.addWidget(self.speed_label)
-        grid.addWidget(QLabel("Speed"), 1, 2)
+        grid.addWidget(plain_label("Speed"), 1, 2)
         grid.addLayout(speed_row, 1, 3)
         grid.setColumnStretch(3, 1)
         self.settings_row = QWidget()
@@ -129,7 +130,7 @@ class StatsPanel(QWidget):
         # its edge: the short ones are cut with "…" (the whole in the tooltip).
         self.rate = ElidedLabel("–")
         self.position = ElidedLabel("–")
-        self.mean_bpd = QLabel("–")
+        self.mean_bpd = plain_label("–")
         form = self.form = QFormLayout()
         form.addRow("Progress", self.progress)
         form.addRow("Speed", self.rate)
@@ -138,7 +139,7 @@ class StatsPanel(QWidget):
         self.plot = static_plot(70, "sample", "bits/dim")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         self.plot.addItem(self.bars)
-        self.hover = QLabel("Hover over a sampled pixel to inspect it.")
+        self.hover = plain_label("Hover over a sampled pixel to inspect it.")
         self.hover.setObjectName("hoverInfo")
         self.hover.setWordWrap(True)
         self.hover.setMinimumHeight(self.hover.fontMetrics().height() * 3)

@@ -12,12 +12,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel
 from ..core.card import metric_bits_per_dim
 from ..paths import bundled_models_dir
 from ..core.safe_text import shown
+from .plain import plain_label, tooltip_text
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
 def section_title(text: str) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setObjectName("sectionTitle")
     return label
 
@@ -80,7 +81,7 @@ class ModelPanel(QWidget):
         self.list.itemClicked.connect(self._activated)
         self.open_button = QPushButton("Open checkpoint…")
         self.open_button.clicked.connect(self.browse_requested)
-        self.card = QLabel("No model loaded.")
+        self.card = plain_label("No model loaded.")
         self.card.setObjectName("card")
         self.card.setWordWrap(True)
         self.card.setTextFormat(Qt.TextFormat.RichText)
@@ -126,7 +127,7 @@ class ModelPanel(QWidget):
     def _entry(self, label: str, path: str, tooltip: str = "") -> None:
         item = QListWidgetItem(label)
         item.setData(PATH_ROLE, path)
-        item.setToolTip(tooltip or path)
+        item.setToolTip(tooltip_text(tooltip or path))
         self.list.addItem(item)
         if str(Path(path).resolve()) == self._current:
             item.setSelected(True)
@@ -142,7 +143,7 @@ class ModelPanel(QWidget):
                 label = item.text().split("\n")[0]
                 summary = text[len(label) + 3:] if text.startswith(label + " · ") else text   # no "mnist · mnist"
                 item.setText(f"{label}\n{summary}")
-                item.setToolTip(f"{shown(path, 300)}\n{text}")
+                item.setToolTip(tooltip_text(f"{shown(path, 300)}\n{text}"))
 
     def listed_paths(self) -> list[str]:
         return [p for p in (self.list.item(i).data(PATH_ROLE) for i in range(self.list.count())) if p]
@@ -169,7 +170,7 @@ class ConditioningPanel(QWidget):
                               "Help → Keyboard shortcuts). Changing it restarts a run that is under way.")
         self.per_row = QCheckBox("One row per class")
         self.per_row.setToolTip("Sample every class at once, one row each")
-        self.note = QLabel()
+        self.note = plain_label()
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -236,7 +237,7 @@ class ConditioningPanel(QWidget):
 
 def message_label() -> QLabel:
     """The text of a message strip: wrapped, and selectable so a path or an error can be copied."""
-    label = QLabel()
+    label = plain_label()
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label

@@ -11,6 +11,7 @@ from .canvas import image_before_step
 from .controls import hover_text
 from .distribution import CHANNEL_NAMES
 from .theme import palette
+from .plain import tooltip_text
 
 
 class RunActions:
@@ -106,7 +107,7 @@ class RunActions:
 
     def update_headline(self) -> None:
         self.headline.setText(self.state.describe())
-        self.headline.setToolTip(self.state.describe())
+        self.headline.setToolTip(tooltip_text(self.state.describe()))
         self.stage_heading.setText(self.state.describe())
 
     # -- frames -----------------------------------------------------------------------------------
