@@ -78,17 +78,14 @@ class Scenes:
         return scene
 
     def get(self, slot: int) -> dict | None:
-        try:
-            scene = json.loads(settings.get(self._key(slot), "") or "null")
-        except (TypeError, ValueError):
-            return None
-        return scene if isinstance(scene, dict) else None
+        return settings.get(self._key(slot))          # checked field by field (settings_schema.read_scene)
 
     def recall(self, slot: int) -> bool:
         scene = self.get(slot)
         w = self.window
         if scene is None:
-            w.statusBar().showMessage(f"No scene {slot} yet: Ctrl+{slot} stores one.", 5000)
+            if not w.show_settings_notes():          # a stored scene that could not be read says why
+                w.statusBar().showMessage(f"No scene {slot} yet: Ctrl+{slot} stores one.", 5000)
             return False
         model = scene.get("model") or ""
         if model and model != w.model_path:
@@ -107,7 +104,7 @@ class Scenes:
         changes = {k: scene[k] for k in SCENE_FIELDS if k in scene}
         try:
             w.state.update(**{k: v for k, v in changes.items() if k not in ("tab", "view")})
-        except (ValueError, AttributeError, TypeError):
+        except (ValueError, AttributeError, TypeError, OverflowError):
             return
         if "tab" in changes and changes["tab"] in ("sampling", "fields", "interpolation"):
             w.show_tab(("sampling", "fields", "interpolation").index(changes["tab"]))

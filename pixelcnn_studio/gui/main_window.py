@@ -76,6 +76,16 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self._apply_type()
         self._update_title()
         self._show_empty()
+        settings.check_version()
+        self.show_settings_notes()
+
+    def show_settings_notes(self) -> bool:
+        """Why saved settings were not used (a bad value, a foreign file), in the status bar."""
+        notes = settings.take_notes()
+        if notes:
+            more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+            self.statusBar().showMessage(notes[0] + more, 15000)
+        return bool(notes)
 
     @property
     def loaded(self):

@@ -13,6 +13,7 @@ from ..core.card import metric_bits_per_dim
 from ..paths import bundled_models_dir
 from ..core.safe_text import shown
 from .plain import plain_label, tooltip_text
+from . import settings
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -95,7 +96,7 @@ class ModelPanel(QWidget):
         self._current = ""
 
     def populate(self, bundled: list[Path], recent: list[str], current: str = "") -> None:
-        self._current = str(Path(current).resolve()) if current else ""
+        self._current = settings.safe_resolve(current) if current else ""
         self.list.clear()
         self._header("Bundled")
         if not bundled:
@@ -103,7 +104,7 @@ class ModelPanel(QWidget):
                        "or drop a .pt file on the window.")
         for path in bundled:
             self._entry(path.stem, str(path))
-        bundled_set = {str(p.resolve()) for p in bundled}
+        bundled_set = {settings.safe_resolve(p) for p in bundled}
         others = [r for r in recent if r not in bundled_set]
         if others:
             self._header("Recent")
@@ -129,7 +130,7 @@ class ModelPanel(QWidget):
         item.setData(PATH_ROLE, path)
         item.setToolTip(tooltip_text(tooltip or path))
         self.list.addItem(item)
-        if str(Path(path).resolve()) == self._current:
+        if settings.safe_resolve(path) == self._current:
             item.setSelected(True)
             font = item.font()
             font.setBold(True)
@@ -150,7 +151,7 @@ class ModelPanel(QWidget):
 
     def _activated(self, item: QListWidgetItem) -> None:
         path = item.data(PATH_ROLE)
-        if path and str(Path(path).resolve()) != self._current:
+        if path and settings.safe_resolve(path) != self._current:
             self.open_requested.emit(path)
 
     def show_card(self, loaded) -> None:
