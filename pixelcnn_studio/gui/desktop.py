@@ -1,7 +1,6 @@
 """`pixelcnn-studio install-desktop`: a freedesktop launcher entry and icon for the current user."""
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
