@@ -115,7 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=16, help="number of images (default 16)")
     p.add_argument("--class", dest="class_", metavar="NAME|ID",
                    help="class name or index for every image; 'all' for one row per class")
-    p.add_argument("--portrait", metavar="IMAGE", help="condition on this photo's embedding")
+    p.add_argument("--portrait", metavar="IMAGE",
+                   help="condition on this photo's embedding (letters-style: one glyph, whose style is copied)")
+    p.add_argument("--text", metavar="TEXT",
+                   help="models whose classes are characters (letters): one image per character, in order; "
+                        "spaces are blank cells (PNG/GIF), the .npy holds the drawn characters only")
     p.add_argument("--box", metavar="X0,Y0,X1,Y1",
                    help="models with location conditioning: where to draw, as fractions of the canvas, "
                         "top-left then bottom-right (default 0.2,0.2,0.8,0.8)")
@@ -179,8 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("data")
     g.add_argument("--image-size", type=int, help="resize images to this size")
     g.add_argument("--unconditional", action="store_true", default=None, help="ignore class labels")
-    g.add_argument("--conditioning", choices=["auto", "class", "none", "embedding", "autoencoder", "box"], default=None,
-                   help="what the model is conditioned on (default auto: classes when the data has them)")
+    g.add_argument("--conditioning", choices=["auto", "class", "none", "embedding", "autoencoder", "box", "style"], default=None,
+                   help="what the model is conditioned on (default auto: classes when the data has them; style: "
+                        "class + the code of another image of the same group, e.g. a glyph of the same font)")
     g.add_argument("--embedder", default=None, metavar="NAME",
                    help="pretrained embedder for --conditioning embedding (e.g. face-dlib-128)")
     g.add_argument("--code-dim", type=int, default=None, metavar="D",

@@ -18,7 +18,7 @@ fi
 
 usage() {
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
-    echo "datasets: fashion-mnist mnist emoji emoji-groups lfw-faces"
+    echo "datasets: fashion-mnist mnist emoji emoji-groups lfw-faces letters"
 }
 
 as_root() {
@@ -79,6 +79,49 @@ fetch_emoji_groups() {  # three emoji sets; OpenMoji ships SVG only, drawn with 
     fi
 }
 
+# letters: the font packages listed in pixelcnn_studio/data/letters_sources.txt. The npm ones go into
+# their own prefix (<data root>/letters), in batches, so that one failed package does not roll back
+# the rest and no other dataset's npm install races this one.
+fetch_letters() {
+    local list="$HERE/pixelcnn_studio/data/letters_sources.txt" prefix="$DATA_ROOT/letters"
+    local debs=() npms=() missing=() kind package
+    while read -r kind package _; do
+        case "$kind" in
+            deb) dpkg -s "$package" >/dev/null 2>&1 || debs+=("$package") ;;
+            npm) [[ -f "$prefix/node_modules/$package/metadata.json" ]] || npms+=("$package") ;;
+        esac
+    done < <(sed 's/#.*//' "$list")
+    if [[ ${#debs[@]} -gt 0 ]]; then
+        if command -v apt-get >/dev/null; then
+            echo "letters: installing the Debian font packages ${debs[*]}"
+            as_root apt-get update && as_root apt-get install -y "${debs[@]}" || echo "letters: some Debian fonts failed" >&2
+        else
+            echo "letters: apt-get not found; the Debian font packages are skipped (the npm fonts suffice)" >&2
+        fi
+    fi
+    if [[ ${#npms[@]} -eq 0 ]]; then
+        echo "letters: all npm font packages already installed ($prefix)"
+        return
+    fi
+    if ! command -v npm >/dev/null; then
+        echo "letters: npm not found; install Node.js and npm (e.g. sudo apt-get install npm), then run again" >&2
+        return 1
+    fi
+    echo "letters: installing ${#npms[@]} npm font packages into $prefix"
+    mkdir -p "$prefix"
+    local i status=0
+    for ((i = 0; i < ${#npms[@]}; i += 60)); do
+        npm install --prefix "$prefix" --no-audit --no-fund "${npms[@]:i:60}" || status=1
+    done
+    for package in "${npms[@]}"; do
+        [[ -f "$prefix/node_modules/$package/metadata.json" ]] || missing+=("$package")
+    done
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        echo "letters: ${#missing[@]} npm packages did not install: ${missing[*]:0:10}" >&2
+    fi
+    return $status
+}
+
 fetch_lfw_faces() {
     if "$PYTHON" -c "import skimage" >/dev/null 2>&1; then
         echo "lfw-faces: scikit-image already installed for $PYTHON"
@@ -98,6 +141,7 @@ for dataset in "${datasets[@]}"; do
         emoji) fetch_npm emoji emoji-datasource-google emoji.json || status=1 ;;
         emoji-groups) fetch_emoji_groups || status=1 ;;
         lfw-faces) fetch_lfw_faces || status=1 ;;
+        letters) fetch_letters || status=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown dataset: $dataset" >&2; usage >&2; exit 2 ;;
     esac

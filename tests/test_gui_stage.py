@@ -34,7 +34,7 @@ def digit_model(path, classes=DIGITS):
     return path
 
 
-def press(qtbot, widget, key):
+def press(qtbot, widget, key, modifier=Qt.KeyboardModifier.NoModifier):
     """A real key press, through the shortcut machinery (the window must be the active one)."""
     window = widget.window()
     with warnings.catch_warnings():
@@ -42,7 +42,7 @@ def press(qtbot, widget, key):
         warnings.simplefilter("ignore", DeprecationWarning)
         QApplication.setActiveWindow(window)
     widget.setFocus()
-    qtbot.keyClick(widget, key)
+    qtbot.keyClick(widget, key, modifier)
 
 
 # -- fits a projector -------------------------------------------------------------------------------
@@ -206,6 +206,42 @@ def test_the_shortcuts_sheet_lists_every_key(open_window, tmp_path):
     assert len(keys) > 40 and keys - listed == set()
 
 
+def test_talk_keys_resample_warm_cool_and_walk_the_bundled_models(open_window, qtbot, tmp_path, models_dir):
+    first, second = write_model(models_dir / "a.pt"), write_model(models_dir / "b.pt", seed=2)
+    window = open_window(first)
+    temperature = window.state.temperature
+    press(qtbot, window.canvas, Qt.Key.Key_Plus)
+    assert window.state.temperature == pytest.approx(temperature + 0.1)
+    press(qtbot, window.canvas, Qt.Key.Key_Minus)
+    press(qtbot, window.canvas, Qt.Key.Key_Minus)
+    assert window.state.temperature == pytest.approx(temperature - 0.1)
+    run_to_end(qtbot, window, n=2, seed=4)
+    window.timeline.set_value(10)
+    press(qtbot, window.canvas, Qt.Key.Key_R, Qt.KeyboardModifier.ShiftModifier)
+    assert window.branch.isVisible() and window.state.seed != 4          # the old branch beside the new
+    press(qtbot, window.canvas, Qt.Key.Key_M)
+    qtbot.waitUntil(lambda: window.loaded.path.endswith("b.pt"))
+    press(qtbot, window.canvas, Qt.Key.Key_M)                            # past the last: the first again
+    qtbot.waitUntil(lambda: window.loaded.path.endswith("a.pt"))
+    window.show_tab(1)
+    qtbot.waitUntil(lambda: window.explorer is not None and window.explorer._model is not None)
+    press(qtbot, window.explorer.canvas, Qt.Key.Key_X)
+    assert window.explorer._mode == "effective"
+    press(qtbot, window.explorer.canvas, Qt.Key.Key_X)
+    assert window.explorer._mode == "exact"
+
+
+def test_class_and_seed_come_back_after_a_restart(open_window, qtbot, tmp_path):
+    path = write_model(tmp_path / "shapes.pt")
+    window = open_window(path)
+    window.select_class(2)
+    window.state.update(seed=1234)
+    window.close()
+    again = open_window(path)
+    assert again.state.seed == 1234 and again.state.class_index == 2
+    assert again.conditioning.combo.currentIndex() == 2
+
+
 # -- scenes, stage view, badge -------------------------------------------------------------------------
 
 def test_a_scene_comes_back_after_a_restart(open_window, qtbot, tmp_path):
@@ -289,6 +325,74 @@ def test_generate_says_why_it_is_off_on_a_class_only_model(open_window, qtbot, t
     window = open_window(write_model(tmp_path / "shapes.pt"))
     generate = window.portraits.interpolation.generate
     assert not generate.isEnabled() and "not" in generate.toolTip()
+
+
+def test_one_row_per_class_turns_to_a_column_per_class_where_rows_would_be_thumbnails(qtbot):
+    from pixelcnn_studio.gui.canvas import READABLE_TILE_PX, SampleCanvas
+    canvas = SampleCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(680, 440)                  # the grid's room in a 1280x720 window
+    canvas.show()
+    names = [f"class {i}" for i in range(10)]
+    canvas.set_layout(10, 1, 28, 28, columns=1, row_labels=names)      # 16 asked, ten classes: one each
+    rows, cols, scale, _, _ = canvas._geometry()
+    assert canvas._transposed and (rows, cols) == (1, 10) and 28 * scale >= READABLE_TILE_PX
+    # Sample 3 (class 3) is in the fourth column, and the hit test finds it there.
+    rect = canvas._tile_rect(3, canvas._geometry())
+    assert canvas.hit(rect.center())[0] == 3 and rect.left() > canvas._tile_rect(2, canvas._geometry()).right()
+    canvas.set_layout(20, 1, 28, 28, columns=2, row_labels=names)      # two of each: a column of two
+    rows, cols, scale, _, _ = canvas._geometry()
+    assert (rows, cols) == (2, 10) and canvas.hit(canvas._tile_rect(7, canvas._geometry()).center())[0] == 7
+    canvas.set_layout(6, 1, 28, 28, columns=3, row_labels=names[:2])   # rows that read: kept as rows
+    assert canvas._geometry()[:2] == (2, 3) and not canvas._transposed
+
+
+def test_the_stage_chart_follows_the_theme_and_forgets_the_last_model(open_window, qtbot, tmp_path):
+    window = open_window(write_model(tmp_path / "a.pt", size=(6, 6)))
+    window.set_view("stage")
+    run_to_end(qtbot, window, n=2)
+    assert window.stage_distribution.last is not None
+    dark = window.stage_distribution.plot.backgroundBrush().color().lightness()
+    window.apply_theme("light")
+    assert window.stage_distribution.plot.backgroundBrush().color().lightness() > dark + 100
+    window.open_checkpoint(str(write_model(tmp_path / "b.pt", size=(5, 5))))
+    qtbot.waitUntil(lambda: window.loaded.path.endswith("b.pt"))
+    assert window.stage_distribution.last is None and window.distribution.last is None
+
+
+def test_the_surprise_tab_asks_for_a_picture_not_a_portrait(open_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    titles = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda parent, title, *a, **k: (titles.append(title), ("", ""))[1])
+    window = open_window(write_model(tmp_path / "a.pt"))
+    window.picture_tools.open_for_surprise()
+    assert titles and "portrait" not in titles[0].lower() and "picture" in titles[0].lower()
+
+
+def test_the_inspect_text_keeps_four_lines_and_the_bits_labels_keep_apart(open_window, qtbot, tmp_path):
+    from PySide6.QtGui import QFontMetrics
+    window = open_window(write_model(tmp_path / "rgb.pt", channels=3, size=(6, 6)))
+    frame = run_to_end(qtbot, window, n=16)
+    from pixelcnn_studio.gui.controls import hover_text
+    for large in (False, True):
+        window.set_large_text(large)
+        qtbot.wait(50)
+        hover = window.stats.hover
+        hover.setText(hover_text(frame, 0, 1, 1, frame.done_steps))
+        qtbot.wait(50)
+        if hover.isVisible():
+            assert hover.height() >= 4 * hover.fontMetrics().lineSpacing()
+        plot = window.stats.plot
+        if not plot.isVisible():
+            continue                             # large type in a narrow panel folds the chart away
+        axis = plot.getPlotItem().getAxis("left")
+        step = axis._tickSpacing[0][0] if getattr(axis, "_tickSpacing", None) else None
+        assert step is not None
+        top = plot.getPlotItem().viewRange()[1][1]
+        height = plot.getPlotItem().getViewBox().height()
+        font = axis.style.get("tickFont") or plot.font()
+        # Neighbouring labels are a line and more apart on screen, and there are at least two.
+        assert step / top * height >= QFontMetrics(font).height() and step <= top, (step, top, height)
 
 
 # -- linked views -------------------------------------------------------------------------------------

@@ -191,3 +191,24 @@ def test_box_flags_on_the_command_line(box_checkpoint, tmp_path, capsys):
     assert main(["sample", str(box_checkpoint), "--n", "1", "--out", out]) == 0
     assert main(["sample", str(box_checkpoint), "--portrait", out, "--n", "1", "--out", out]) == 2
     assert "conditioned on a box" in capsys.readouterr().err
+
+
+def test_a_picture_is_scored_in_the_box_round_its_ink(box_checkpoint, tmp_path, capsys):
+    import json
+
+    from PIL import Image
+
+    from pixelcnn_studio.core.box import ink_box
+    from pixelcnn_studio.core.surprise import surprise
+    picture = np.zeros((SIDE, SIDE), dtype=np.uint8)
+    picture[6:12, 0:6] = 255                           # a rectangle in the bottom-left quarter
+    assert ink_box(picture) == (0.0, 0.5, 0.5, 1.0)
+    assert ink_box(np.zeros((SIDE, SIDE), dtype=np.uint8)) == (0.0, 0.0, 1.0, 1.0)
+    model = load_checkpoint(box_checkpoint).model
+    x = torch.from_numpy(picture.astype(np.int64))[None]
+    own = surprise(model, x, embedding=torch.tensor([ink_box(picture)])).bits_per_dim
+    elsewhere = surprise(model, x, embedding=torch.tensor([[0.5, 0.0, 1.0, 0.5]])).bits_per_dim
+    assert own < elsewhere / 2                         # the model expects the ink in its box
+    Image.fromarray(picture).save(tmp_path / "rectangle.png")
+    assert main(["surprise", str(box_checkpoint), str(tmp_path / "rectangle.png"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["bits_per_dim"] == pytest.approx(own, rel=1e-4)

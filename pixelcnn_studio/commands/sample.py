@@ -12,7 +12,7 @@ from ..core.config import MAX_IMAGE_SIDE as LARGEST_CANVAS
 from ..core.devices import prepare, sampling_threads, set_threads
 from ..core.export import check_output_path, frame_schedule, grid_shape, make_grid, save_gif, save_npy, save_png
 from ..core.memory import fits, format_bytes, limit_text
-from ..core.plan import plan_run
+from ..core.plan import characters_are_classes, plan_run, plan_text
 from ..core.sampling import SampleStream, run_bytes
 from ..core.safe_text import shown
 
@@ -78,6 +78,7 @@ def embedding_for(args, loaded, n: int):
     from ..embed import embedder_for_checkpoint
     from ..embed.images import open_image
     # The checkpoint says which embedder it was trained with (a pretrained network, or its own encoder).
+    # For a letters style model the "portrait" is one glyph: its style code conditions every character.
     vector = embedder_for_checkpoint(loaded).embed(open_image(args.portrait))
     return torch.as_tensor(vector, dtype=torch.float32).unsqueeze(0).expand(n, -1)
 
@@ -100,6 +101,11 @@ def check_arguments(args) -> tuple[Path, str]:
         raise UserError(f"--seed must lie between -2**63 and 2**64 - 1, got {args.seed}")
     if not args.greedy and not (math.isfinite(args.temperature) and args.temperature > 0):
         raise UserError(f"--temperature must be a number above 0 (or use --greedy), got {args.temperature}")
+    if getattr(args, "text", None) is not None:
+        if args.class_ is not None:
+            raise UserError("--text gives each image its class (its character): drop --class")
+        if not args.text.strip(" "):
+            raise UserError("--text has no character to draw")
     if args.box is not None:
         # Form, range and order now; thinness once the model's canvas is known (box_for).
         try:
@@ -137,13 +143,23 @@ def run_sample(args) -> int:
     box = box_for(args, loaded)
     if args.threads is None:
         set_threads(sampling_threads(cfg, args.n))
+    text = getattr(args, "text", None)
+    if text is not None:
+        if not characters_are_classes(loaded.class_names):
+            raise UserError("--text needs a model whose classes are characters (e.g. letters); "
+                            "this one's are not: use --class")
+        args.n = len(text)   # the sizes below count every cell, spaces included
     # Checked on a square grid before the plan lists every image, then on the plan's own grid.
     check_sizes(args, cfg, kind, int(math.ceil(math.sqrt(args.n))))
     try:
-        # The same plan as the app's: "all" is the app's "one row per class".
-        plan = plan_run(args.n, num_classes=cfg.num_classes, class_names=loaded.class_names,
-                        class_id=class_for(args, loaded), embedding=embedding_for(args, loaded, args.n), box=box,
-                        seed=args.seed, temperature=args.temperature, greedy=args.greedy, method=args.method)
+        if text is not None:   # one image per character, in order; spaces are blank cells
+            plan = plan_text(text, loaded.class_names, embedding=embedding_for(args, loaded, 1),
+                             seed=args.seed, temperature=args.temperature, greedy=args.greedy, method=args.method)
+        else:
+            # The same plan as the app's: "all" is the app's "one row per class".
+            plan = plan_run(args.n, num_classes=cfg.num_classes, class_names=loaded.class_names,
+                            class_id=class_for(args, loaded), embedding=embedding_for(args, loaded, args.n), box=box,
+                            seed=args.seed, temperature=args.temperature, greedy=args.greedy, method=args.method)
         columns = plan.grid_columns
         check_sizes(args, cfg, kind, columns)
         stream = SampleStream(loaded.model.to(device), plan.n, **plan.sampler_arguments())
@@ -152,13 +168,13 @@ def run_sample(args) -> int:
     frames, marks = [], set(frame_schedule(stream.total, GIF_FRAMES)) if kind == ".gif" else set()
     while (step := stream.step()) is not None:
         if step.index + 1 in marks:
-            frames.append(make_grid(stream.image.cpu(), columns=columns, scale=args.scale))
+            frames.append(make_grid(plan.laid_out(stream.image.cpu()), columns=columns, scale=args.scale))
     images = stream.image.cpu()
     if kind == ".npy":
-        save_npy(out, images)
+        save_npy(out, images)          # the drawn characters only: a text's spaces hold no image
     elif kind == ".png":
-        save_png(out, make_grid(images, columns=columns, scale=args.scale))
+        save_png(out, make_grid(plan.laid_out(images), columns=columns, scale=args.scale))
     else:
         save_gif(out, frames)
-    print(f"wrote {shown(out, 100)} ({args.n} image(s), seed {args.seed})")
+    print(f"wrote {shown(out, 100)} ({plan.n} image(s), seed {args.seed})")
     return 0

@@ -87,3 +87,75 @@ def check_box_entry(entry: dict, config) -> dict:
     if entry.get("state_dict") is not None:
         raise ValueError("a box embedder entry holds no weights")
     return {}
+
+
+def clamp_box(box, height: int | None = None, width: int | None = None) -> tuple[float, float, float, float]:
+    """Any four numbers made into a usable box: corners in order, inside the canvas, at least
+    MIN_BOX_PIXELS a side where the canvas is known (else a twentieth of it). For values a person
+    drags or nudges, where an error message would only get in the way."""
+    x0, y0, x1, y1 = (min(1.0, max(0.0, float(v))) for v in box)
+    x0, x1 = sorted((x0, x1))
+    y0, y1 = sorted((y0, y1))
+    min_w = MIN_BOX_PIXELS / width if width else 0.05
+    min_h = MIN_BOX_PIXELS / height if height else 0.05
+
+    def widen(low, high, least):
+        if high - low >= least:
+            return low, high
+        centre = min(1.0 - least / 2, max(least / 2, (low + high) / 2))
+        return centre - least / 2, centre + least / 2
+    x0, x1 = widen(x0, x1, min_w)
+    y0, y1 = widen(y0, y1, min_h)
+    return (round(x0, 6), round(y0, 6), round(x1, 6), round(y1, 6))
+
+
+def nudge_box(box, dx: float, dy: float, height: int, width: int) -> tuple[float, float, float, float]:
+    """The box moved by (dx, dy) canvas pixels, kept whole and inside the canvas."""
+    x0, y0, x1, y1 = box
+    shift_x = min(1.0 - x1, max(-x0, dx / width))
+    shift_y = min(1.0 - y1, max(-y0, dy / height))
+    return clamp_box((x0 + shift_x, y0 + shift_y, x1 + shift_x, y1 + shift_y), height, width)
+
+
+def resize_box(box, dw: float, dh: float, height: int, width: int) -> tuple[float, float, float, float]:
+    """The box grown (or shrunk, for negative values) by (dw, dh) canvas pixels at its bottom-right
+    corner, kept inside the canvas and at least MIN_BOX_PIXELS a side."""
+    x0, y0, x1, y1 = box
+    x1 = min(1.0, max(x0 + MIN_BOX_PIXELS / width, x1 + dw / width))
+    y1 = min(1.0, max(y0 + MIN_BOX_PIXELS / height, y1 + dh / height))
+    return clamp_box((x0, y0, x1, y1), height, width)
+
+
+def location_map(model, class_id: int, box):
+    """What the network is told about *where*: the location map s = m(h) for this class and box,
+    summarised per position as the length of s there after its mean over the canvas is taken away,
+    scaled to 0..1. A numpy (H, W) float32 array; None for a model without location conditioning."""
+    import numpy as np
+    import torch
+    location = getattr(getattr(model, "conditioning", None), "location", None)
+    if location is None:
+        return None
+    param = next(model.parameters())
+    with torch.no_grad():
+        h = model.conditioning.condition_vector(torch.tensor([int(class_id)]), torch.tensor([list(box)]),
+                                                1, param.device, param.dtype)
+        s = location(h)[0].float()                       # (channels, H, W)
+        centred = s - s.mean(dim=(1, 2), keepdim=True)
+        strength = centred.norm(dim=0)
+    values = strength.cpu().numpy().astype(np.float32)
+    top = float(values.max())
+    return values / top if top > 0 else values
+
+
+def ink_box(image, *, ink_level: int = 16) -> tuple[float, float, float, float]:
+    """The box round a picture's ink (levels above `ink_level`), as fractions: the box the fashion-where
+    data would give that picture; the whole canvas when there is no ink."""
+    import numpy as np
+    array = np.asarray(image)
+    array = array.reshape(-1, *array.shape[-2:]).max(axis=0)
+    height, width = array.shape
+    rows, cols = np.flatnonzero((array > ink_level).any(axis=1)), np.flatnonzero((array > ink_level).any(axis=0))
+    if len(rows) == 0:
+        return (0.0, 0.0, 1.0, 1.0)
+    return clamp_box((cols[0] / width, rows[0] / height, (cols[-1] + 1) / width, (rows[-1] + 1) / height),
+                     height, width)

@@ -29,7 +29,7 @@ def summary_line(config, payload: dict) -> str:
         # An auto-encoder's code comes from any picture; other embedders (the face network) from portraits.
         # ("autoencoder" is the embedder name the trainer writes; the core does not import embed/.)
         embedder = (payload.get("embedder") or {}).get("name") if isinstance(payload.get("embedder"), dict) else None
-        parts.append("auto-encoder" if embedder == "autoencoder" else "portraits")
+        parts.append({"autoencoder": "auto-encoder", "box": "+ box"}.get(embedder, "portraits"))
     bpd = metric_bits_per_dim(payload.get("metrics") or {})
     if bpd:
         parts.append(f"{bpd[1]:.2f} bits/dim")

@@ -49,6 +49,8 @@ class RunPlan:
                                             # embedding (see core/box.py); None for other models
     columns: int | None = None              # grid columns; None: as square as possible
     row_labels: tuple | None = None         # one label per grid row (one row per class)
+    # A typed text: for each of its characters the index of its image, or None for a space (a blank cell).
+    cells: tuple | None = None
 
     def __post_init__(self):
         if not isinstance(self.n, int) or self.n < 1:
@@ -63,12 +65,24 @@ class RunPlan:
             raise ValueError("a plan's box is four fractions, and takes the place of an embedding")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
+        if self.cells is not None and sorted(c for c in self.cells if c is not None) != list(range(self.n)):
+            raise ValueError("a text's cells must name every image once, in order")
 
     @property
     def grid_columns(self) -> int:
         """Columns of an exported grid, which has no row labels: a single column of one image per
         class would be a thin strip, so that is drawn as a square instead."""
         return self.columns if self.columns and self.columns > 1 else int(math.ceil(math.sqrt(self.n)))
+
+    def laid_out(self, images):
+        """The images in the text's cells, a blank (level 0, the letters' black ground) for each space:
+        (len(cells), C, H, W). Without cells, the images as they are."""
+        if self.cells is None:
+            return images
+        import torch
+        images = torch.as_tensor(images)
+        blank = torch.zeros_like(images[:1])
+        return torch.cat([blank if c is None else images[c:c + 1] for c in self.cells])
 
     def with_seed(self, seed: int) -> "RunPlan":
         return replace(self, seed=int(seed))
@@ -110,3 +124,40 @@ def plan_run(n: int, *, num_classes: int = 0, class_names=None, class_id: int | 
         if embedding.ndim == 1:
             embedding = np.broadcast_to(embedding, (n, embedding.shape[0])).copy()
     return RunPlan(n=n, class_ids=class_ids, embedding=embedding, columns=columns, row_labels=labels, **options)
+
+
+def characters_are_classes(class_names) -> bool:
+    """Whether a model's classes are single characters ("A", "b", "7"), so that a text can be typed."""
+    return bool(class_names) and all(isinstance(n, str) and len(n) == 1 and not n.isspace() for n in class_names)
+
+
+def plan_text(text: str, class_names, *, embedding=None, **options) -> RunPlan:
+    """A plan that writes `text`: one image per character, in order, each of the class that *is* that
+    character (case counts); spaces are blank cells. ValueError names the first character the model
+    cannot draw. `embedding` (one vector, or one per drawn character) and `options` as in plan_run."""
+    if not characters_are_classes(class_names):
+        raise ValueError("this model's classes are not single characters, so it cannot write a text; "
+                         "use a letters model")
+    index = {name: i for i, name in enumerate(class_names)}
+    cells, class_ids = [], []
+    for char in text:
+        if char == " ":
+            cells.append(None)
+            continue
+        if char not in index:
+            shown_char = char if char.isprintable() else f"U+{ord(char):04X}"
+            raise ValueError(f"unknown character '{shown_char}': this model draws only "
+                             f"{''.join(class_names)} (and spaces)")
+        cells.append(len(class_ids))
+        class_ids.append(index[char])
+    if not class_ids:
+        raise ValueError("the text has no character to draw")
+    if len(class_ids) > MAX_IMAGES:
+        raise ValueError(f"the text has {len(class_ids)} characters; at most {MAX_IMAGES} are drawn at once")
+    n = len(class_ids)
+    if embedding is not None:
+        embedding = np.asarray(embedding, dtype=np.float32)
+        if embedding.ndim == 1 or embedding.shape[0] == 1:   # one style for every character
+            embedding = np.broadcast_to(embedding.reshape(1, -1), (n, embedding.shape[-1])).copy()
+    return RunPlan(n=n, class_ids=tuple(class_ids), embedding=embedding, columns=len(cells),
+                   cells=tuple(cells), **options)

@@ -85,7 +85,9 @@ def surprise(model, x, *, class_id: int | None = None, embedding=None) -> Surpri
             if classes:
                 if class_id is not None and not 0 <= class_id < classes:
                     raise ValueError(f"class id {class_id} is out of range 0..{classes - 1}")
-                every_class = nll_per_subpixel(model, x.expand(classes, *x.shape[1:]), torch.arange(classes))
+                # A model conditioned on a class and a vector (a box model) keeps the vector for every class.
+                vector = None if embedding is None else embedding.reshape(1, -1).expand(classes, -1)
+                every_class = nll_per_subpixel(model, x.expand(classes, *x.shape[1:]), torch.arange(classes), vector)
                 nll = every_class.cpu().double()
                 log_likelihood = -nll.flatten(1).sum(1)
                 posterior = torch.softmax(log_likelihood, dim=0)

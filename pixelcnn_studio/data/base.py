@@ -38,6 +38,9 @@ class ImageDataset(torch.utils.data.Dataset):
     # The file each image was read from, where there is one (image folders): an embedder can then
     # look at the full-resolution photo instead of the resized pixels.
     sources: list[str] | None = None
+    # Which group each image belongs to, where the set has groups (letters: its font), as int64 ids:
+    # a style model is conditioned on another image of the same group.
+    groups: torch.Tensor | None = None
     # Per-image conditioning vectors the data itself defines (fashion-where: the garment's box as
     # canvas fractions x0, y0, x1, y1), float32 (N, D); None for most sets.
     boxes: torch.Tensor | None = None
@@ -53,6 +56,10 @@ class ImageDataset(torch.utils.data.Dataset):
             self.labels = self.labels.to(torch.int64)
         if self.sources is not None and len(self.sources) != self.images.shape[0]:
             raise ValueError("sources must have one entry per image")
+        if self.groups is not None:
+            if self.groups.shape != (self.images.shape[0],):
+                raise ValueError("groups must have one entry per image")
+            self.groups = self.groups.to(torch.int64)
         if self.boxes is not None:
             if self.boxes.ndim != 2 or self.boxes.shape[0] != self.images.shape[0]:
                 raise ValueError("boxes must be (N, D), one row per image")
@@ -63,6 +70,7 @@ class ImageDataset(torch.utils.data.Dataset):
         self.images = self.images[:count]
         self.labels = None if self.labels is None else self.labels[:count]
         self.sources = None if self.sources is None else self.sources[:count]
+        self.groups = None if self.groups is None else self.groups[:count]
         self.boxes = None if self.boxes is None else self.boxes[:count]
 
     def keep_stratified(self, count: int) -> None:
@@ -86,6 +94,7 @@ class ImageDataset(torch.utils.data.Dataset):
         self.images = self.images[keep]
         self.labels = self.labels[keep]
         self.sources = None if self.sources is None else [self.sources[i] for i in keep.tolist()]
+        self.groups = None if self.groups is None else self.groups[keep]
         self.boxes = None if self.boxes is None else self.boxes[keep]
 
     def __len__(self) -> int:
@@ -214,6 +223,7 @@ def make_dataset(
     class_names: Sequence[str] | None,
     info: dict[str, Any],
     sources: Sequence[str] | None = None,
+    groups: np.ndarray | None = None,
     boxes: np.ndarray | None = None,
 ) -> ImageDataset:
     info = dict(info)
@@ -226,5 +236,6 @@ def make_dataset(
         name=name,
         info=info,
         sources=None if sources is None else [str(p) for p in sources],
+        groups=None if groups is None else torch.from_numpy(np.asarray(groups, dtype=np.int64)),
         boxes=None if boxes is None else torch.from_numpy(np.asarray(boxes, dtype=np.float32)),
     )

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import archives, emoji_groups, fashion_where, folder, idx, lfw, npm_sources, store
+from . import archives, emoji_groups, fashion_where, folder, idx, letters, lfw, npm_sources, store
 from .base import (
     HELD_OUT_RULE,
     DatasetError,
@@ -19,7 +19,7 @@ from .base import (
     resize_images,
 )
 
-NAMED_DATASETS = ("fashion-mnist", "fashion-where", "mnist", "emoji", "emoji-groups", "lfw-faces")
+NAMED_DATASETS = ("fashion-mnist", "fashion-where", "mnist", "emoji", "emoji-groups", "lfw-faces", "letters")
 PATH_KINDS = ("folder", "npz", "cifar10")
 _ALIASES = {
     "fashion_mnist": "fashion-mnist", "fashion_where": "fashion-where", "fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
@@ -33,6 +33,7 @@ _DESCRIPTIONS = {
     "emoji": "Noto emoji 32x32 colour, by category (npm 'emoji-datasource-google')",
     "emoji-groups": "emoji 32x32 colour in 14 look-alike groups, drawn by Noto, Twemoji and OpenMoji (npm)",
     "lfw-faces": "100 face crops 25x25 grey, unlabelled (scikit-image)",
+    "letters": "A-Z, a-z, 0-9 from hundreds of open font families, 28x28 grey, 62 classes, fonts held out whole",
 }
 _HOW_TO_GET = {
     "fashion-mnist": f"bash {store.FETCH_SCRIPT} fashion-mnist  (or: sudo apt-get install dataset-fashion-mnist)",
@@ -42,6 +43,7 @@ _HOW_TO_GET = {
     "emoji-groups": f"bash {store.FETCH_SCRIPT} emoji-groups  (or: npm install --prefix <data root>/npm "
                     + " ".join(emoji_groups.PACKAGES) + "; pip install resvg-py for OpenMoji)",
     "lfw-faces": "pip install scikit-image",
+    "letters": f"bash {store.FETCH_SCRIPT} letters  (npm @fontsource/* font packages and Debian fonts-* packages)",
 }
 
 
@@ -96,7 +98,7 @@ def load_dataset(
     kind, path = parse_spec(spec)
     sized_at_decode = False
     held_out = False
-    sources = boxes = None
+    sources = boxes = groups = None
 
     if kind == "fashion-mnist":
         images, labels, class_names, info = idx.fashion_mnist(root, split)
@@ -120,6 +122,9 @@ def load_dataset(
     elif kind == "emoji-groups":  # split by emoji, not by image: see emoji_groups.split_by_identity
         images, labels, class_names, info = emoji_groups.emoji_groups(root, split, size, channels)
         sized_at_decode = True
+    elif kind == "letters":   # fonts held out whole, each image with its font (group)
+        images, labels, class_names, info, groups = letters.letters(root, split, size)
+        sized_at_decode = True
     elif kind == "lfw-faces":
         images, labels, class_names, info = lfw.lfw_faces()
         held_out = True
@@ -141,7 +146,7 @@ def load_dataset(
         images = resize_images(images, size)
     images = convert_channels(images, channels)
     info["spec"] = spec
-    return make_dataset(kind, split, images, labels, class_names, _plain(info), sources, boxes)
+    return make_dataset(kind, split, images, labels, class_names, _plain(info), sources, groups=groups, boxes=boxes)
 
 
 def _mnist_fallback(root):
@@ -178,6 +183,7 @@ def available_datasets(root: str | os.PathLike | None = None) -> list[str]:
         "emoji": npm_sources.emoji_available(root),
         "emoji-groups": emoji_groups.available(root),
         "lfw-faces": lfw.available(),
+        "letters": letters.letters_available(root),
     }
     return [name for name in NAMED_DATASETS if found[name]]
 

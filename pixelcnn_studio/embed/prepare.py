@@ -5,6 +5,8 @@
                  digit drawn in ink on paper is inverted to MNIST's light-on-dark first.
     "faces"      a face model's picture: scaled to cover the model's size and centre-cropped (its
                  conditioning vector comes from the face network, which aligns the face itself).
+    "glyphs"     a letters model's: the digits' recipe with the ink's longer side at the letters' cap
+                 height and no stroke widening (a font's weight is part of its style).
     "letterbox"  any other model: the whole picture scaled to fit, the rest filled with its own background.
 
 A picture already at the model's size is used as it is (only its colour mode is converted), so an image
@@ -29,14 +31,15 @@ MNIST_STROKE = 1.9
 WORK_SCALE = 4
 # The training images' background where a dataset's name says it (the rest are judged from a
 # checkpoint's gallery, or left alone): MNIST-style sets are light objects on black.
-DARK_BACKGROUND_DATASETS = ("mnist", "fashion-mnist")
+DARK_BACKGROUND_DATASETS = ("mnist", "fashion-mnist", "letters")
+GLYPH_BOX = 0.62                     # of the frame: the letters dataset's capital height (data/letters.py)
 LIGHT_BACKGROUND_DATASETS = ("emoji",)
 
 
 @dataclass(frozen=True)
 class Preparation:
     """How pictures are prepared for one model: its kind, size, channels and training background."""
-    kind: str                           # "digits", "faces" or "letterbox"
+    kind: str                           # "digits", "glyphs", "faces" or "letterbox"
     size: tuple[int, int]               # (height, width)
     channels: int                       # 1 or 3
     dark_background: bool | None = None  # True: light on dark (MNIST); False: dark on light; None: unknown
@@ -77,6 +80,8 @@ def preparation_for(loaded) -> Preparation:
         kind, dark = "faces", None        # photographs: light and dark are never swapped
     elif name == "mnist" and channels == 1 and size == (28, 28):
         kind = "digits"
+    elif name == "letters" and channels == 1:
+        kind = "glyphs"
     else:
         kind = "letterbox"
     return Preparation(kind, size, channels, dark)
@@ -106,7 +111,7 @@ def prepare_picture(source, preparation: Preparation) -> PreparedPicture:
     if picture.size == (width, height):
         return PreparedPicture(_chw(np.asarray(picture)), "as-is", False,
                                "already at the model's size: used as it is")
-    if preparation.kind == "digits":
+    if preparation.kind in ("digits", "glyphs"):
         return _prepare_digit(np.asarray(picture.convert("L"), dtype=np.float32), preparation)
     if preparation.kind == "faces":
         return _oriented(_chw(np.asarray(_cover(picture, width, height))), preparation, "centre-cropped to the model's size")
@@ -166,19 +171,19 @@ def stroke_width(ink: np.ndarray) -> float:
     return 2.0 * float(mask.sum()) / max(float(boundary), 1.0)
 
 
-def _fit_box(ink: np.ndarray) -> np.ndarray:
+def _fit_box(ink: np.ndarray, box: int = DIGIT_BOX, widen: bool = True) -> np.ndarray:
     """Cropped ink scaled to fit DIGIT_BOX, with thin strokes widened to MNIST's.
 
     A pen's width is arbitrary against the sheet: a fine line on a big page shrinks to a faint
     hairline that the model has never seen (its samples then come out broken). The strokes are
     measured at WORK_SCALE times the final size and, where thinner than MNIST_STROKE, widened there
     by a maximum filter before the last reduction."""
-    work = _resize(ink, WORK_SCALE * DIGIT_BOX / max(ink.shape))
+    work = _resize(ink, WORK_SCALE * box / max(ink.shape))
     missing = MNIST_STROKE - stroke_width(work) / WORK_SCALE
-    if missing > 0.25:
+    if widen and missing > 0.25:
         size = 2 * int(round(missing * WORK_SCALE / 2)) + 1
         work = np.asarray(Image.fromarray(work.astype(np.float32), mode="F").filter(ImageFilter.MaxFilter(size)))
-    return _resize(work, DIGIT_BOX / max(work.shape))
+    return _resize(work, box / max(work.shape))
 
 
 def _prepare_digit(grey: np.ndarray, preparation: Preparation) -> PreparedPicture:
@@ -189,13 +194,15 @@ def _prepare_digit(grey: np.ndarray, preparation: Preparation) -> PreparedPictur
     ink = np.clip((background - grey) if inverted else (grey - background), 0.0, 255.0)
     height, width = preparation.size
     if ink.max() < 8.0:
-        return PreparedPicture(np.zeros((1, height, width), np.uint8), "digits", inverted,
+        return PreparedPicture(np.zeros((1, height, width), np.uint8), preparation.kind, inverted,
                                "no ink found: the picture is blank")
     rows, cols = np.nonzero(ink >= INK_THRESHOLD * ink.max())
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     # The strongest ink becomes full white, as in MNIST: a pencil sketch reads like a pen drawing.
     crop = ink[top:bottom, left:right] * (255.0 / ink.max())
-    box = np.clip(_fit_box(crop), 0.0, 255.0)
+    glyphs = preparation.kind == "glyphs"
+    box_side = max(1, round(GLYPH_BOX * min(height, width))) if glyphs else DIGIT_BOX
+    box = np.clip(_fit_box(crop, box_side, widen=not glyphs), 0.0, 255.0)
     # Centre of mass to the centre, by whole pixels (as MNIST), kept inside the frame.
     mass = box.sum()
     cy = (box.sum(axis=1) * np.arange(box.shape[0])).sum() / mass
@@ -206,7 +213,7 @@ def _prepare_digit(grey: np.ndarray, preparation: Preparation) -> PreparedPictur
     out[top:top + box.shape[0], left:left + box.shape[1]] = box
     if preparation.dark_background is False:
         out = 255.0 - out
-    note = "cropped to the ink, fitted to a 20-pixel box, centred by its centre of mass"
+    note = f"cropped to the ink, fitted to a {box_side}-pixel box, centred by its centre of mass"
     if inverted:
-        note += "; dark ink on light paper inverted to light on dark, as MNIST"
-    return PreparedPicture(np.rint(out).astype(np.uint8)[None], "digits", inverted, note)
+        note += "; dark ink on light paper inverted to light on dark, as the training images"
+    return PreparedPicture(np.rint(out).astype(np.uint8)[None], preparation.kind, inverted, note)

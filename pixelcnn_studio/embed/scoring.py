@@ -13,6 +13,10 @@ def picture_embedding(loaded, prepared: PreparedPicture, source):
     prepared picture, or the face network's vector of the original; None for other models."""
     if not loaded.config.embedding_dim:
         return None
+    from ..core.box import ink_box, is_box_model
+    if is_box_model(loaded.config, loaded.embedder):
+        # A box model is scored with the box round the picture's ink, as its training data boxed each garment.
+        return torch.tensor([ink_box(prepared.as_input())], dtype=torch.float32)
     from . import embedder_for_checkpoint
     embedder = embedder_for_checkpoint(loaded)
     if hasattr(embedder, "input_of"):

@@ -19,6 +19,9 @@ from .theme import Palette, palette
 
 # Characters of a row label (a class name) drawn beside the grid before it is elided.
 ROW_LABEL_CHARS = 24
+# One row per class keeps its rows only while a tile is at least this tall (logical pixels); thinner
+# rows (ten classes in a 720-line window) read as thumbnails, so the grid turns to a column per class.
+READABLE_TILE_PX = 56
 
 
 def image_before_step(image: np.ndarray, index: int) -> np.ndarray:
@@ -49,6 +52,7 @@ class SampleCanvas(QWidget):
         self._done = 0
         self._highlight = -1
         self._columns: int | None = None
+        self._slots: list[int] | None = None
         self._row_labels: list[str] | None = None
         self._selected = 0
         self._hover = (-1, -1, -1)
@@ -60,6 +64,9 @@ class SampleCanvas(QWidget):
         self._overlay: QImage | None = None
         self._overlay_data: np.ndarray | None = None   # keeps the overlay QImage's pixels alive
         self._stage: int | None = None                 # stage view: this one sample, large
+        # Tools that draw over the tiles (the box of a box model): painter(QPainter, tile rects, scale).
+        self._painters: list = []
+        self._transposed = False                       # one column per class (see _geometry)
 
     # -- state -----------------------------------------------------------------------------
     def set_palette(self, pal: Palette) -> None:
@@ -67,9 +74,11 @@ class SampleCanvas(QWidget):
         self._compose()
 
     def set_layout(self, n: int, channels: int, height: int, width: int, *, columns: int | None = None,
-                   row_labels: list[str] | None = None, levels: int = 256) -> None:
-        """A fresh, all-pending grid of n images whose values run over 0..levels-1."""
+                   row_labels: list[str] | None = None, levels: int = 256, slots: list[int] | None = None) -> None:
+        """A fresh, all-pending grid of n images whose values run over 0..levels-1. `slots`: the grid
+        cell of each image, where some cells stay empty (the spaces of a typed word)."""
         self._levels = levels
+        self._slots = list(slots) if slots and len(slots) == n else None
         self._image = np.zeros((n, channels, height, width), dtype=np.uint8)
         # Class names come from the checkpoint: escaped, and short enough never to set the grid's width.
         self._columns = columns
@@ -114,6 +123,34 @@ class SampleCanvas(QWidget):
     @property
     def field_overlay_shown(self) -> bool:
         return self._overlay is not None
+
+    def add_painter(self, painter) -> None:
+        """`painter(QPainter, [QRectF of each tile shown], image pixels per logical pixel)`, called after
+        the tiles and their overlays are drawn."""
+        self._painters.append(painter)
+
+    def image_point(self, pos) -> tuple[int, float, float] | None:
+        """(sample, x, y) under a widget position, x and y as fractions of the image; None off the images."""
+        if self._image is None:
+            return None
+        geo = self._geometry()
+        for i in self._shown():
+            rect = self._tile_rect(i, geo)
+            if rect.contains(pos):
+                return i, (pos.x() - rect.left()) / rect.width(), (pos.y() - rect.top()) / rect.height()
+        return None
+
+    def fraction_at(self, sample: int, pos) -> tuple[float, float]:
+        """A widget position as (x, y) fractions of sample's tile, clamped to 0..1 (a drag may leave it)."""
+        rect = self._tile_rect(sample, self._geometry())
+        return (min(1.0, max(0.0, (pos.x() - rect.left()) / rect.width())),
+                min(1.0, max(0.0, (pos.y() - rect.top()) / rect.height())))
+
+    def select_sample(self, index: int) -> None:
+        """What a click on a sample does: select it and say so."""
+        self._selected = index
+        self.sample_clicked.emit(index)
+        self.update()
 
     def set_selected(self, index: int) -> None:
         self._selected = index
@@ -178,18 +215,39 @@ class SampleCanvas(QWidget):
 
     # -- geometry -------------------------------------------------------------------------------
     def _geometry(self):
-        """(rows, columns, tile size in logical px, gap, origin) for the current widget size."""
+        """(rows, columns, tile size in logical px, gap, origin) for the current widget size.
+
+        One row per class whose rows would be too thin to read (ten classes in a 720-line window)
+        turns a quarter: one column per class, its name above it (`self._transposed`)."""
         n, C, H, W = self._image.shape
         staged = self._stage is not None
-        rows, cols = grid_shape(1, 1) if staged else grid_shape(n, self._columns)
-        label_w = 0.0
+        cells = self._slots[-1] + 1 if self._slots else n
+        rows, cols = grid_shape(1, 1) if staged else grid_shape(cells, self._columns)
+        self._transposed = False
+        label_w = label_h = 0.0
         if self._row_labels and not staged:
             metrics = self.fontMetrics()
             # A long class name takes at most a fifth of the width; it is elided, not the images shrunk.
             label_w = min(max(metrics.horizontalAdvance(t) for t in self._row_labels), self.width() / 5) + 14
+            if rows > 1 and self._fit(rows, cols, H, W, label_w, 0.0, staged)[0] * H < READABLE_TILE_PX:
+                turned = self._fit(cols, rows, H, W, 0.0, metrics.height() + 6.0, staged)
+                if turned[0] > self._fit(rows, cols, H, W, label_w, 0.0, staged)[0]:
+                    self._transposed = True
+                    rows, cols, label_w, label_h = cols, rows, 0.0, metrics.height() + 6.0
+        scale, gap = self._fit(rows, cols, H, W, label_w, label_h, staged)
+        tile_w, tile_h = W * scale, H * scale
+        grid_w = cols * tile_w + (cols - 1) * gap + label_w
+        grid_h = rows * tile_h + (rows - 1) * gap + label_h
+        origin = QPointF(round((self.width() - grid_w) / 2 + label_w), round((self.height() - grid_h) / 2 + label_h))
+        return rows, cols, scale, gap, origin
+
+    def _fit(self, rows: int, cols: int, H: int, W: int, label_w: float, label_h: float,
+             staged: bool) -> tuple[float, float]:
+        """(scale, gap): image pixels to logical pixels, and the gap between tiles, for a grid of
+        rows x cols tiles beside labels label_w wide (left) and label_h high (top)."""
         margin = 4.0 if staged else 12.0
         avail_w = max(1.0, self.width() - 2 * margin - label_w)
-        avail_h = max(1.0, self.height() - 2 * margin)
+        avail_h = max(1.0, self.height() - 2 * margin - label_h)
         gap = max(3.0, min(12.0, min(avail_w / cols, avail_h / rows) * 0.05))
         scale = min((avail_w - gap * (cols - 1)) / (cols * W), (avail_h - gap * (rows - 1)) / (rows * H))
         dpr = self.devicePixelRatioF()
@@ -200,18 +258,18 @@ class SampleCanvas(QWidget):
         # pixel of unevenness does not show, and snapping would give up to a sixteenth of the height.
         if whole >= 1 and whole >= scale * (5 / 6) and not (staged and whole >= 15):
             scale = whole
-        scale = max(scale, 0.25)
-        tile_w, tile_h = W * scale, H * scale
-        grid_w = cols * tile_w + (cols - 1) * gap + label_w
-        grid_h = rows * tile_h + (rows - 1) * gap
-        origin = QPointF(round((self.width() - grid_w) / 2 + label_w), round((self.height() - grid_h) / 2))
-        return rows, cols, scale, gap, origin
+        return max(scale, 0.25), gap
 
     def _tile_rect(self, i: int, geo) -> QRectF:
         """Where sample i is drawn (in stage view, the one sample fills the only slot)."""
         rows, cols, scale, gap, origin = geo
         _, _, H, W = self._image.shape
-        r, c = divmod(0 if self._stage is not None else i, cols)
+        if self._stage is not None:
+            r, c = 0, 0
+        elif getattr(self, "_transposed", False):
+            c, r = divmod(i, rows)          # sample i of class c is the r-th of its column
+        else:
+            r, c = divmod(self._slots[i] if self._slots else i, cols)
         return QRectF(origin.x() + c * (W * scale + gap), origin.y() + r * (H * scale + gap), W * scale, H * scale)
 
     def hit(self, pos) -> tuple[int, int, int]:
@@ -253,6 +311,12 @@ class SampleCanvas(QWidget):
             p.setPen(QPen(QColor(self._pal.selected if chosen else self._pal.frame), 2.5 if chosen else 1.0))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(rect, 2, 2)
+        if self._painters:
+            tiles = [self._tile_rect(i, geo) for i in shown]
+            for painter in self._painters:
+                p.save()
+                painter(p, tiles, scale)
+                p.restore()
         if self._row_labels and self._stage is None:
             self._paint_row_labels(p, geo)
         if 0 <= self._highlight:
@@ -273,10 +337,19 @@ class SampleCanvas(QWidget):
             self._paint_hint(p)
 
     def _paint_row_labels(self, p: QPainter, geo) -> None:
-        rows, _, scale, gap, origin = geo
-        H = self._image.shape[2]
+        rows, cols, scale, gap, origin = geo
+        H, W = self._image.shape[2], self._image.shape[3]
         p.setPen(QColor(self._pal.muted))
         metrics = p.fontMetrics()
+        if self._transposed:
+            # One column per class: its name above it, elided to the column's width.
+            for c, text in enumerate(self._row_labels[:cols]):
+                x = origin.x() + c * (W * scale + gap)
+                room = int(W * scale + gap)
+                box = QRectF(x - gap / 2, origin.y() - metrics.height() - 6, room, metrics.height() + 4)
+                p.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                           metrics.elidedText(text, Qt.TextElideMode.ElideRight, room))
+            return
         room = max(0, int(origin.x() - 10))
         for r, text in enumerate(self._row_labels[:rows]):
             y = origin.y() + r * (H * scale + gap)
@@ -325,6 +398,4 @@ class SampleCanvas(QWidget):
     def mousePressEvent(self, event) -> None:
         sample = self.hit(event.position())[0]
         if sample >= 0 and event.button() == Qt.MouseButton.LeftButton:
-            self._selected = sample
-            self.sample_clicked.emit(sample)
-            self.update()
+            self.select_sample(sample)

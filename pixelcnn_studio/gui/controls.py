@@ -5,8 +5,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QProgressBar,
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from .elided import ElidedLabel
@@ -117,6 +118,33 @@ class RunControls(QWidget):
         self.step.setEnabled(state in ("idle", "running", "paused", "stopped", "done"))
 
 
+class LinesLabel(QLabel):
+    """A label that always has room for `lines` lines of its own type (the Inspect text: a title and
+    up to three channels), measured with the font the style sheet gave it, not the one it started with."""
+
+    def __init__(self, text: str, lines: int, parent=None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)       # it may name a class from the model's file
+        self.setText(text)
+        self.lines = lines
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        margins = self.contentsMargins()
+        needed = self.lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom() + 2 * self.margin()
+        return QSize(hint.width(), max(hint.height(), needed))
+
+    def sizeHint(self) -> QSize:
+        return super().sizeHint().expandedTo(self.minimumSizeHint())
+
+
+def value_tick_step(top: float, height_px: int, font) -> float:
+    """A spacing of 1, 2 or 5 × 10^k between value ticks that leaves a line of room between labels."""
+    room = max(1, int(height_px / (2 * QFontMetrics(font).height())))
+    wanted = max(top, 1e-6) / room
+    return next(m * 10.0 ** k for k in range(-3, 6) for m in (1, 2, 5) if m * 10.0 ** k >= wanted)
+
+
 class StatsPanel(QWidget):
     """Progress, speed, running bits/dim of each sample, and what the mouse is over."""
 
@@ -139,10 +167,10 @@ class StatsPanel(QWidget):
         self.plot = static_plot(70, "sample", "bits/dim")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         self.plot.addItem(self.bars)
-        self.hover = plain_label("Hover over a sampled pixel to inspect it.")
+        # A title line and up to three channels (R, G, B).
+        self.hover = LinesLabel("Hover over a sampled pixel to inspect it.", 4)
         self.hover.setObjectName("hoverInfo")
         self.hover.setWordWrap(True)
-        self.hover.setMinimumHeight(self.hover.fontMetrics().height() * 3)
         self.hover.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -178,6 +206,8 @@ class StatsPanel(QWidget):
     def set_large(self, large: bool) -> None:
         """Axis text of the bits chart in the type size of the rest (the style sheet cannot reach it)."""
         set_plot_type(self.plot, large)
+        self._tick_step = None
+        self._space_value_ticks()
 
     def show_idle(self, total: int) -> None:
         """No run yet: the progress reads 0 of this plan's sub-pixels, never an earlier run's count."""
@@ -192,7 +222,26 @@ class StatsPanel(QWidget):
         self.mean_bpd.setText("–")
         self.bars.setOpts(x=np.arange(1, n + 1), height=np.zeros(n), brushes=self._brushes(n))
         self.plot.setXRange(0.4, n + 0.6, padding=0)
-        self.plot.setYRange(0, 8, padding=0)
+        self._set_top(8.0)
+
+    def _set_top(self, top: float) -> None:
+        """The bits axis from 0 to `top`, its labels as far apart as the chart's height allows: in a
+        short chart "8 6 4 2 0" printed over one another."""
+        self._top = top
+        self.plot.setYRange(0, top, padding=0)
+        self._space_value_ticks()
+
+    def _space_value_ticks(self) -> None:
+        axis = self.plot.getPlotItem().getAxis("left")
+        height = self.plot.getPlotItem().getViewBox().height() or self.plot.height()
+        step = value_tick_step(getattr(self, "_top", 8.0), int(height), axis.style.get("tickFont") or self.font())
+        if step != getattr(self, "_tick_step", None):
+            self._tick_step = step
+            axis.setTickSpacing(levels=[(step, 0.0)])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._space_value_ticks()
 
     def _brushes(self, n: int):
         return [pg.mkBrush(self._pal.selected if i == self._selected else self._pal.bar) for i in range(n)]
@@ -218,7 +267,7 @@ class StatsPanel(QWidget):
             self.mean_bpd.setText(f"mean {bpd.mean():.3f}" if self._compact else
                                   f"mean {bpd.mean():.3f} · sample {s + 1}: {bpd[s]:.3f}")
             self.bars.setOpts(height=bpd)
-            self.plot.setYRange(0, max(1.0, float(bpd.max()) * 1.1), padding=0)
+            self._set_top(max(1.0, float(bpd.max()) * 1.1))
         else:
             self.mean_bpd.setText("–")
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QSpinBox,
                                QToolButton, QVBoxLayout, QWidget)
 
+from ..core.box import DEFAULT_BOX, is_box_model
 from ..core.plan import RunPlan
 from ..embed.images import ImageInputError
 from ..embed.prepare import prepare_picture, preparation_for
@@ -28,14 +29,14 @@ MAX_COMPLETIONS = 8
 
 
 def completion_plan(picture: np.ndarray, keep_rows: int, n: int, *, class_id: int | None = None,
-                    embedding=None, seed: int = 0, temperature: float = 1.0) -> RunPlan:
+                    embedding=None, box=None, seed: int = 0, temperature: float = 1.0) -> RunPlan:
     """n completions of a model-sized uint8 (C, H, W) picture: its first `keep_rows` rows are kept."""
     c, h, w = picture.shape
     prefix = np.ascontiguousarray(np.broadcast_to(picture, (n, c, h, w)))
     if embedding is not None:
         embedding = np.broadcast_to(np.asarray(embedding, np.float32).reshape(1, -1), (n, np.size(embedding))).copy()
     return RunPlan(n=n, class_ids=None if class_id is None else (int(class_id),) * n, embedding=embedding,
-                   seed=seed, temperature=temperature, prefix=prefix, prefix_pixels=int(keep_rows) * w, columns=n)
+                   box=None if box is None else tuple(box), seed=seed, temperature=temperature, prefix=prefix, prefix_pixels=int(keep_rows) * w, columns=n)
 
 
 class DrawTab(QWidget):
@@ -235,13 +236,16 @@ class DrawTab(QWidget):
             return
         cfg = self.loaded.config
         embedding = None
-        if cfg.embedding_dim:
+        box = None
+        if is_box_model(cfg, self.loaded.embedder):
+            box = DEFAULT_BOX           # completing a drawing: the garment in the middle of the canvas
+        elif cfg.embedding_dim:
             embedding = self.code if self.code is not None else getattr(self, "state_embedding", None)
             if embedding is None:
                 embedding = np.zeros(cfg.embedding_dim, np.float32)
         class_id = self.class_id if cfg.num_classes else None
         self._start(completion_plan(self.pad.model_view(), self.pad.keep_rows, self.count.value(),
-                                    class_id=class_id, embedding=embedding, **self.options))
+                                    class_id=class_id, embedding=embedding, box=box, **self.options))
 
     def _start(self, plan: RunPlan) -> None:
         cfg = self.loaded.config

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
-from ..core.export import frame_schedule, make_grid, save_gif, save_npy, save_png
+from ..core.box import box_pixels
+from ..core.export import default_padding, frame_schedule, make_grid, save_gif, save_npy, save_png
 from . import settings
 from .canvas import grid_shape, image_before_step
 
@@ -34,15 +35,34 @@ def write_png(path, image: np.ndarray, columns: int | None) -> np.ndarray:
     return grid
 
 
-def write_gif(path, image: np.ndarray, done_steps: int, columns: int | None, start: int = 0) -> int:
-    """The run up to `done_steps` as an animation (about 120 frames); returns the frame count."""
+def write_gif(path, image: np.ndarray, done_steps: int, columns: int | None, start: int = 0, box=None) -> int:
+    """The run up to `done_steps` as an animation (about 120 frames); returns the frame count. A box
+    model's `box` is outlined on every tile, so the animation shows where the garment was asked for."""
     n, _, H, W = image.shape
     cols = grid_shape(n, columns)[1]
     steps = [start + k for k in frame_schedule(max(1, done_steps - start), GIF_FRAMES)] if done_steps > start \
         else [done_steps]
     frames = [make_grid(image_before_step(image, k), columns=cols, scale=gif_scale(H, W)) for k in steps]
+    if box is not None:
+        for grid in frames:
+            outline_box(grid, box, n, H, W, cols, gif_scale(H, W))
     save_gif(path, frames)
     return len(frames)
+
+
+BOX_RGB = (255, 176, 32)
+
+
+def outline_box(grid: np.ndarray, box, n: int, height: int, width: int, columns: int, scale: int) -> None:
+    """Draw the box's one-pixel outline on each of the grid's n tiles (in place)."""
+    padding = default_padding(n, None)
+    left, top, right, bottom = (v * scale for v in box_pixels(box, height, width))
+    for i in range(n):
+        r, c = divmod(i, columns)
+        y, x = padding + r * (height * scale + padding), padding + c * (width * scale + padding)
+        y0, y1, x0, x1 = y + top, y + bottom - 1, x + left, x + right - 1
+        grid[y0, x0:x1 + 1] = grid[y1, x0:x1 + 1] = BOX_RGB
+        grid[y0:y1 + 1, x0] = grid[y0:y1 + 1, x1] = BOX_RGB
 
 
 def write_npy(path, image: np.ndarray) -> None:
@@ -77,7 +97,8 @@ def export_current(window, kind: str, path: str | None = None) -> str | None:
         if kind == "png":
             write_png(path, frame.image, columns)
         elif kind == "gif":
-            write_gif(path, frame.image, frame.done_steps, columns, frame.start)
+            box = getattr(window.session.plan, "box", None)      # the box of the run shown
+            write_gif(path, frame.image, frame.done_steps, columns, frame.start, box=box)
         else:
             write_npy(path, frame.image)
     except OSError as exc:

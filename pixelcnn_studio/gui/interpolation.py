@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
+from ..core.box import is_box_model
 from ..embed.gallery import gallery_of
 from . import settings
 from .elided import ElidedLabel
@@ -149,7 +150,9 @@ class InterpolationPanel(QWidget):
     # -- the model ---------------------------------------------------------------------------------------
     @property
     def active(self) -> bool:
-        return self.loaded is not None and bool(getattr(self.loaded.config, "embedding_dim", 0))
+        # A box model's 4-D embedding is a box drawn on the canvas, not a picture's code.
+        return (self.loaded is not None and bool(getattr(self.loaded.config, "embedding_dim", 0))
+                and not is_box_model(self.loaded.config, self.loaded.embedder))
 
     def set_checkpoint(self, loaded) -> None:
         self.stop()
@@ -235,7 +238,7 @@ class InterpolationPanel(QWidget):
         self._status(f"{end.letter} unchanged: {text}", error=True)
 
     def _browse(self, end: Endpoint) -> None:
-        path = ask_for_picture(self)
+        path = ask_for_picture(self, f"Open a picture for {end.letter}")
         if path:
             self.embed_endpoint(end, path)
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPlainText
 
 from . import settings
 
-SCENE_FIELDS = ("class_index", "per_class", "seed", "temperature", "tab", "view")
+SCENE_FIELDS = ("class_index", "per_class", "seed", "temperature", "tab", "view", "box")
 EDIT_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape}
 
 

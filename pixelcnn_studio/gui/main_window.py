@@ -29,6 +29,29 @@ PRESENTING_LEFT_SHARE, PRESENTING_RIGHT_SHARE = 0.15, 0.2
 CLOSE_WAIT_S = 0.8           # what closing the window may spend waiting for background jobs
 
 
+def remember_class(model_path: str, class_name: str | None, per_class: bool) -> None:
+    """Each model's last class, kept by name across restarts (a few models, a few words each)."""
+    import json
+    try:
+        chosen = json.loads(settings.get("run/classes", "") or "{}")
+    except (TypeError, ValueError):
+        chosen = {}
+    chosen = chosen if isinstance(chosen, dict) else {}
+    chosen.pop(model_path, None)
+    chosen[model_path] = {"class": class_name, "per_class": bool(per_class)}
+    settings.put("run/classes", json.dumps(dict(list(chosen.items())[-32:])))
+
+
+def remembered_class(model_path: str) -> tuple[str | None, bool]:
+    import json
+    try:
+        entry = json.loads(settings.get("run/classes", "") or "{}").get(model_path) or {}
+        name = entry.get("class")
+        return (name if isinstance(name, str) else None), entry.get("per_class") is True
+    except (TypeError, ValueError, AttributeError):
+        return None, False
+
+
 def em(widget) -> int:
     return widget.fontMetrics().height()
 
@@ -64,10 +87,16 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.portraits = PortraitTools(self)   # portrait panel, interpolation tab, Open portrait…
         from .picture_tools import PictureTools
         self.picture_tools = PictureTools(self)   # the Draw and Surprise tabs
+        from .train import TrainTools
+        self.train_tools = TrainTools(self)       # the Train tab: a training run in its own process
         from .field_overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
+        from .box_tool import attach_box_tool
+        self.box_tool = attach_box_tool(self)             # box models: the box drawn on the canvas
         from .device_menu import attach_device_menu
         self.devices = attach_device_menu(self)           # Device → where runs sample
+        from .talk_keys import TalkKeys
+        self.talk_keys = TalkKeys(self)                   # resample, temperature, next model, …
         self.scenes = Scenes(self)
         self._key_guard = FieldKeyGuard(self)
         QApplication.instance().installEventFilter(self._key_guard)
@@ -160,6 +189,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         c.stop.clicked.connect(self.stop)
         c.restart.clicked.connect(self.restart)
         c.new_seed.clicked.connect(self.new_seed)
+        self.conditioning.text.returnPressed.connect(self.write_text)
         self.canvas.sample_clicked.connect(self._select_sample)
         self.canvas.hovered.connect(self._on_hover)
         self.timeline.scrubbed.connect(self._on_scrub)
@@ -178,6 +208,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
              show=lambda w, v: w.setCurrentIndex(v) if w.count() else None, signal=combo.currentIndexChanged)
         bind("per_class", per_class, read=lambda w: w.isChecked(), show=lambda w, v: w.setChecked(v),
              signal=per_class.toggled)
+        # The typed word becomes the state's on Enter only (write_text): a run per keystroke would thrash.
+        text = self.conditioning.text
+        self.signals.changed.connect(lambda names: text.setText(self.state.text)
+                                     if "text" in names and text.text() != self.state.text else None)
         self.signals.changed.connect(self._state_changed)
 
     def _state_changed(self, names) -> None:
@@ -192,6 +226,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             self.session.set_speed(self.state.speed)
         if "batch" in names:
             settings.put("run/batch", self.state.batch)
+        if "seed" in names:
+            settings.put("run/seed", self.state.seed)
+        if names & {"class_index", "per_class"} and "checkpoint" not in names and self.model_path:
+            remember_class(self.model_path, self.state.class_name, self.state.per_class)
         if "embedding" in names and "checkpoint" not in names:
             self.update_headline()
         self.update_badge()
@@ -254,7 +292,17 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         speed = settings.get("run/speed", "max")
         self.state.update(speed=None if speed in (None, "max") else float(speed),
                           temperature=settings.get("run/temperature", 1.0, float) or 1.0,
-                          batch=settings.get("run/batch", 16, int) or 16)
+                          batch=settings.get("run/batch", 16, int) or 16,
+                          seed=settings.get("run/seed", 0, int) or 0)
+
+    def restore_class(self) -> None:
+        """The class (or one row per class) last chosen with the model just loaded, by its name."""
+        name, per_class = remembered_class(self.model_path)
+        names = self.state.class_names
+        if per_class and names:
+            self.state.update(per_class=True)
+        elif name in names:
+            self.state.update(class_index=names.index(name), per_class=False)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -268,6 +316,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.stop_card_reader()
         self.portraits.shutdown()
         self.picture_tools.shutdown()
+        self.train_tools.shutdown()
         self.field_overlay.shutdown()
         if self.explorer is not None:
             self.explorer.shutdown()

@@ -73,12 +73,14 @@ class ModelLoading:
         self.state.set_checkpoint(loaded)
         self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder,
                                     keys=[self.state.key_for_class(i) for i in range(self.state.num_classes)])
+        self.restore_class()
         self.banner.hide()
         settings.put("models/last", self.model_path)
         settings.add_recent(self.model_path)
         self.refresh_model_list()
         self.models.show_card(loaded)
         self.distribution.set_levels(loaded.config.levels)
+        self.stage_distribution.set_levels(loaded.config.levels)
         if self.explorer is not None:
             self.explorer.set_checkpoint(loaded)
         self._update_title()

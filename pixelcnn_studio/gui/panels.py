@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
+from ..core.box import is_box_model
 from ..core.card import metric_bits_per_dim
 from ..paths import bundled_models_dir
 from ..core.safe_text import shown
@@ -28,7 +29,9 @@ def describe_conditioning(config, embedder) -> str:
     parts = []
     if config.num_classes:
         parts.append(f"class ({config.num_classes})")
-    if config.embedding_dim:
+    if is_box_model(config, embedder):
+        parts.append("box (x0, y0, x1, y1)")
+    elif config.embedding_dim:
         name = (embedder or {}).get("name", "embedding")
         # An auto-encoder codes any picture; the other embedders are face networks.
         kind = "picture code" if name == "autoencoder" else "portrait"
@@ -171,12 +174,19 @@ class ConditioningPanel(QWidget):
                               "Help → Keyboard shortcuts). Changing it restarts a run that is under way.")
         self.per_row = QCheckBox("One row per class")
         self.per_row.setToolTip("Sample every class at once, one row each")
+        # Models whose classes are characters (letters) write a typed word: one image per character.
+        self.text = QLineEdit()
+        self.text.setPlaceholderText("Type a word, then Enter")
+        self.text.setToolTip("Enter writes the word: every character sampled at once, side by side, "
+                             "pixel by pixel. Empty the field and press Enter to go back to one class.")
+        self.text.setClearButtonEnabled(True)
         self.note = plain_label()
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(section_title("Conditioning"))
+        layout.addWidget(self.text)
         layout.addWidget(self.combo)
         layout.addWidget(self.per_row)
         layout.addWidget(self.note)
@@ -208,11 +218,16 @@ class ConditioningPanel(QWidget):
         self.combo.blockSignals(False)
         self.per_row.blockSignals(False)
         has_classes = bool(self._names)
+        from ..core.plan import characters_are_classes
+        self.text.setVisible(characters_are_classes(self._names))
         self.combo.setVisible(has_classes)
         self.per_row.setVisible(has_classes)
         self.combo.setEnabled(has_classes)
         if config is None:
             self.note.setText("Load a model to choose what to condition on.")
+        elif is_box_model(config, embedder):
+            self.note.setText("Conditioned on a box too: drag a rectangle on the canvas, and the class is drawn "
+                              "into it (Ctrl+arrows move it, Ctrl+Shift+arrows resize it, L shows the location map).")
         elif config.embedding_dim:
             name = (embedder or {}).get("name", "a face network")
             what = "code of a picture (auto-encoder)" if name == "autoencoder" else f"portrait embedding ({name})"

@@ -107,7 +107,7 @@ class PictureTools(QObject):
         self.draw.put_sample(frame.image[index])
 
     def open_for_surprise(self) -> None:
-        path = ask_for_picture(self.window)
+        path = ask_for_picture(self.window, "Open a picture to score")
         if path:
             from pathlib import Path
             self.surprise.score(path, Path(path).name)

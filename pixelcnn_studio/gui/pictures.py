@@ -19,10 +19,11 @@ def picture_filter() -> str:
     return f"Pictures ({' '.join('*' + e for e in extensions)});;All files (*)"
 
 
-def ask_for_picture(parent) -> str:
-    """A picture file chosen in a dialog that opens where the last one was found ('' when cancelled)."""
+def ask_for_picture(parent, title: str = "Open portrait") -> str:
+    """A picture file chosen in a dialog titled `title` that opens where the last one was found
+    ('' when cancelled)."""
     folder = settings.get("portraits/folder", str(Path.home()))
-    path, _ = QFileDialog.getOpenFileName(parent, "Open portrait", folder, picture_filter())
+    path, _ = QFileDialog.getOpenFileName(parent, title, folder, picture_filter())
     if path:
         settings.put("portraits/folder", str(Path(path).parent))
     return path

@@ -14,6 +14,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QToolButton,
                                QVBoxLayout, QWidget)
 
+from ..core.box import is_box_model
 from ..embed.gallery import gallery_of, mean_embedding, nearest
 from .embed_worker import NEIGHBOURS, EmbedWorker, PortraitResult, describe_source
 from .pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, rgb_pixmap
@@ -133,7 +134,9 @@ class PortraitPanel(QWidget):
     # -- the model --------------------------------------------------------------------------------------
     @property
     def active(self) -> bool:
-        return self.loaded is not None and bool(getattr(self.loaded.config, "embedding_dim", 0))
+        # A box model's 4-D embedding is a box drawn on the canvas, not a picture's code.
+        return (self.loaded is not None and bool(getattr(self.loaded.config, "embedding_dim", 0))
+                and not is_box_model(self.loaded.config, self.loaded.embedder))
 
     @property
     def is_face_model(self) -> bool:

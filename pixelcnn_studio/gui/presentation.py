@@ -44,8 +44,11 @@ class Presentation:
         self.state.update(theme=name if name in THEMES else "dark")
         pal = palette(self.state.theme)
         QApplication.instance().setStyleSheet(stylesheet(self.state.theme, self.presenting or self.state.large_text))
-        self.canvas.set_palette(pal)
-        self.distribution.set_palette(pal)
+        # Every picture and chart of the window, the stage's and the other tabs' included.
+        for canvas in (self.canvas, self.branch_canvas, self.picture_tools.draw.results):
+            canvas.set_palette(pal)
+        for chart in (self.distribution, self.stage_distribution):
+            chart.set_palette(pal)
         self.stats.set_palette(pal)
         self.controls.set_icons(pal)
         self.show_state(self._shown_state or "idle")

@@ -25,13 +25,17 @@ class RunActions:
             return
         cfg = self.loaded.config
         self.canvas.set_layout(plan.n, cfg.channels, cfg.height, cfg.width, columns=plan.columns,
-                               row_labels=list(plan.row_labels) if plan.row_labels else None, levels=cfg.levels)
-        self.canvas.set_hint("Press Space or Start to sample")
+                               row_labels=list(plan.row_labels) if plan.row_labels else None, levels=cfg.levels,
+                               slots=None if plan.cells is None else [k for k, c in enumerate(plan.cells) if c is not None])
+        self.canvas.set_hint("Drag a box on the canvas, then press Space" if self.state.box_model
+                             else "Press Space or Start to sample")
         self.dismiss_branch()                  # a new run has another past
         self.stats.reset(plan.n)
         self.stats.show_idle(self.loaded.config.channels * cfg.height * cfg.width)
         self.timeline.reset()
+        # Both charts: the stage's too, or a new model's empty picture stands beside an old distribution.
         self.distribution.reset()
+        self.stage_distribution.reset()
         self._scrub = None
         self.show_state("idle")
         self.update_headline()
@@ -100,6 +104,17 @@ class RunActions:
             self.session.shutdown()
             self.prepare_canvas()
         self.update_headline()
+
+    def write_text(self) -> None:
+        """Enter in the word field: every character of the word sampled at once, side by side (an empty
+        field goes back to the class settings); a character the model cannot draw is named instead."""
+        self.state.update(text=self.conditioning.text.text())
+        error = self.state.text_error()
+        if error:
+            self.show_error(error)
+            return
+        if self.loaded is not None:
+            self.new_run()
 
     def select_class(self, index: int) -> None:
         if self.state.num_classes and 0 <= index < self.state.num_classes:

@@ -12,9 +12,10 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.plan import MAX_IMAGES, RunPlan, plan_run, whole_rows
+from ..core.box import DEFAULT_BOX, clamp_box, is_box_model
+from ..core.plan import MAX_IMAGES, RunPlan, characters_are_classes, plan_run, plan_text, whole_rows
 
-TABS = ("sampling", "fields", "interpolation", "draw", "surprise")
+TABS = ("sampling", "fields", "interpolation", "draw", "surprise", "train")
 VIEWS = ("grid", "stage")
 MAX_SEED = 2**31 - 2
 
@@ -25,6 +26,7 @@ class Settings:
     batch: int = 16
     class_index: int = 0
     per_class: bool = False
+    text: str = ""                      # a word to write, for models whose classes are characters
     seed: int = 0
     temperature: float = 1.0
     greedy: bool = False
@@ -35,6 +37,8 @@ class Settings:
     presentation: bool = False
     large_text: bool = False
     theme: str = "dark"
+    # Where a box model draws: canvas fractions x0, y0, x1, y1 (core/box.py); other models ignore it.
+    box: tuple = DEFAULT_BOX
 
 
 def _clamped(name: str, value, num_classes: int):
@@ -54,6 +58,10 @@ def _clamped(name: str, value, num_classes: int):
         raise ValueError(f"unknown view {value!r}; the views are {', '.join(VIEWS)}")
     if name == "method" and value not in ("cached", "naive"):
         raise ValueError(f"unknown method {value!r}")
+    if name == "text":
+        return str(value)[:4 * MAX_IMAGES]
+    if name == "box":
+        return clamp_box(value)
     if name in ("per_class", "greedy", "presentation", "large_text"):
         return bool(value)
     return value
@@ -137,23 +145,49 @@ class AppState:
         names = self.class_names
         return names[min(self.settings.class_index, len(names) - 1)] if names else None
 
+    @property
+    def writes_text(self) -> bool:
+        """Whether the model's classes are characters, so that a typed word can be written."""
+        return characters_are_classes(getattr(self.checkpoint, "class_names", None))
+
+    def text_error(self) -> str | None:
+        """Why the typed text cannot be written (one line), or None when it can or none is typed."""
+        if not (self.writes_text and self.settings.text.strip()):
+            return None
+        try:
+            plan_text(self.settings.text, self.class_names)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
     def plan(self) -> RunPlan | None:
-        """The RunPlan of the next run, or None without a model."""
+        """The RunPlan of the next run, or None without a model. A typed word that the model can
+        write is the plan (one image per character); otherwise the class settings are."""
         cfg, s = self.config, self.settings
         if cfg is None:
             return None
         per_class = s.per_class and self.num_classes > 0
         n = whole_rows(s.batch, self.num_classes) if per_class else s.batch
-        embedding = None
-        if cfg.embedding_dim:
+        embedding = box = None
+        if self.box_model:
+            box = clamp_box(s.box, cfg.height, cfg.width)
+        elif cfg.embedding_dim:
             vector = self.embedding
             if vector is None or vector.size != cfg.embedding_dim:
                 vector = np.zeros(cfg.embedding_dim, dtype=np.float32)
             embedding = vector
+        if s.text.strip() and self.writes_text and self.text_error() is None:
+            return plan_text(s.text, self.class_names, embedding=embedding, seed=s.seed,
+                             temperature=s.temperature, greedy=s.greedy, method=s.method)
         return plan_run(n, num_classes=self.num_classes, class_names=self.class_names,
                         class_id=None if per_class else s.class_index, per_class=per_class,
-                        embedding=embedding, seed=s.seed, temperature=s.temperature, greedy=s.greedy,
+                        embedding=embedding, box=box, seed=s.seed, temperature=s.temperature, greedy=s.greedy,
                         method=s.method)
+
+    @property
+    def box_model(self) -> bool:
+        """Whether the model in use draws into a box (location-dependent conditioning)."""
+        return self.checkpoint is not None and is_box_model(self.config, getattr(self.checkpoint, "embedder", None))
 
     def class_for_key(self, digit: int) -> int | None:
         """The class a digit key picks: the class named by that digit where the names are digits
@@ -188,9 +222,13 @@ class AppState:
         # Names from the file, shown escaped and short: this is a one-line heading.
         from ..core.safe_text import shown
         parts = [shown(name, 40)]
-        if self.num_classes:
+        if self.writes_text and self.settings.text.strip() and self.text_error() is None:
+            parts.append(f"“{shown(self.settings.text, 40)}”")
+        elif self.num_classes:
             parts.append("one row per class" if self.settings.per_class else shown(self.class_name, 40))
-        if self.config.embedding_dim:
+        if self.box_model:
+            parts.append("box " + ",".join(f"{v:.2f}" for v in self.settings.box))
+        elif self.config.embedding_dim:
             embedder = (getattr(self.checkpoint, "embedder", None) or {}).get("name")
             average = "average code" if embedder == "autoencoder" else "average embedding"
             parts.append(shown(self.embedding_label, 40) if self.embedding_label else average)

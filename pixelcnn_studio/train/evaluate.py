@@ -107,7 +107,7 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
         embeddings = data.boxes
     elif cfg.embedding_dim:
         from .conditioning import checkpoint_embeddings
-        embeddings = checkpoint_embeddings(loaded, data.images, sources=data.sources)
+        embeddings = checkpoint_embeddings(loaded, data.images, sources=data.sources, groups=data.groups)
     if classify and not cfg.num_classes:
         raise UserError("--classify needs a class-conditional model; this one has no classes")
     model = loaded.model.to(where)

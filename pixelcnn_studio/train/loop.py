@@ -23,7 +23,7 @@ from ..core.checkpoint import read_checkpoint_dict
 from . import distributed as D
 from ..embed.autoencoder import ConvEncoder, checkpoint_entry
 from ..embed.gallery import stratified_indices
-from .conditioning import AutoencoderPixelCNN, resolve_kind
+from .conditioning import SIBLING, AutoencoderPixelCNN, SiblingStylePixelCNN, fixed_siblings, resolve_kind, sibling_indices
 from .embeddings import dataset_embeddings
 from .evaluate import heldout_nll
 from .regularise import add_dropout, augment
@@ -113,13 +113,15 @@ class _Run(Resumable, Watched):
 
         torch.manual_seed(s.seed)
         self.kind = resolve_kind(s.conditioning, s.unconditional, self.train_set)
-        conditional = self.kind in ("class", "box")
+        conditional = self.kind in ("class", "box", "style")
+        # Models whose encoder trains with them: the checkpoint holds the decoder, the encoder rides along.
+        self.with_encoder = self.kind in ("autoencoder", "style")
         if self.kind == "box" and (s.flip or s.shift):
             from ..errors import UserError
             raise UserError("--flip and --shift would move pictures off their boxes: leave them off for box data")
         self.class_names = list(self.train_set.class_names) if conditional else None
         self.embeddings = self.test_embeddings = None
-        embedding_dim = s.code_dim if self.kind == "autoencoder" else 0
+        embedding_dim = s.code_dim if self.with_encoder else 0
         if self.kind == "embedding":
             # Each process embeds its share of what the per-user cache lacks; they swap the vectors.
             shared = {"show_progress": ctx.is_main, "share": (ctx.rank, ctx.world_size),
@@ -151,9 +153,10 @@ class _Run(Resumable, Watched):
                 raise UserError(f"--init-from {s.init_from}: its weights do not fit the model built for "
                                 f"these pictures ({str(exc).splitlines()[0]})") from None
             self.say(f"fine-tuning {s.init_from} ({self.config.num_classes or 'no'} classes)")
-        if self.kind == "autoencoder":
-            model = AutoencoderPixelCNN(model, ConvEncoder(self.config.channels, self.config.image_size,
-                                                           s.code_dim, levels=self.config.levels))
+        if self.with_encoder:
+            wrapper = AutoencoderPixelCNN if self.kind == "autoencoder" else SiblingStylePixelCNN
+            model = wrapper(model, ConvEncoder(self.config.channels, self.config.image_size,
+                                               s.code_dim, levels=self.config.levels))
         self.model = model.to(ctx.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         add_dropout(self.model, s.dropout)       # after the copy: the EMA model never drops
@@ -161,6 +164,10 @@ class _Run(Resumable, Watched):
         self.images = self.train_set.images.to(ctx.device)
         self.labels = self.train_set.labels.to(ctx.device) if conditional else None
         self.test_labels = self.test_set.labels if conditional else None
+        self.groups = None
+        if self.kind == "style":   # the held-out images are scored with the code of a fixed sibling each
+            self.groups = self.train_set.groups.to(ctx.device)
+            self.test_embeddings = self.test_set.images[fixed_siblings(self.test_set.groups, s.seed)]
 
         self.sampler = DistributedSampler(self.train_set, num_replicas=ctx.world_size, rank=ctx.rank,
                                           shuffle=True, seed=s.seed, drop_last=True)
@@ -226,8 +233,10 @@ class _Run(Resumable, Watched):
         embedder = None
         if self.kind == "embedding":
             embedder = {"name": s.embedder, "dim": self.config.embedding_dim}
-        elif self.kind == "autoencoder":
+        elif self.with_encoder:
             embedder = checkpoint_entry(self.ema.encoder)
+            if self.kind == "style":
+                embedder["conditions_on"] = SIBLING
         elif self.kind == "box":
             embedder = {"name": BOX_EMBEDDER, "dim": BOX_DIM}
         meta = {"class_names": self.class_names, "embedder": embedder, "metrics": metrics, "training": training,
@@ -244,7 +253,7 @@ class _Run(Resumable, Watched):
         # would all be one class, and "nearest training images" would always be that class.
         chosen = stratified_indices(self.train_set.labels, min(count, len(self.train_set.images)))
         images = self.train_set.images[chosen]
-        if self.kind == "autoencoder":
+        if self.with_encoder:
             vectors = self.ema.encoder(images.to(self.ctx.device)).float().cpu()
         else:
             vectors = self.embeddings[chosen].float().cpu()
@@ -255,7 +264,7 @@ class _Run(Resumable, Watched):
 
     def _sampling_model(self):
         """The module whose weights the app samples from: the EMA PixelCNN (the decoder, for an auto-encoder)."""
-        return self.ema.decoder if self.kind == "autoencoder" else self.ema
+        return self.ema.decoder if self.with_encoder else self.ema
 
     def save_last(self, resumable: bool = True) -> None:
         if not self.ctx.is_main:
@@ -333,6 +342,9 @@ class _Run(Resumable, Watched):
         x = augment(self.images[idx], flip=self.s.flip, shift=self.s.shift, seed=self.s.seed, step=self.step)
         y = None if self.labels is None else self.labels[idx]
         e = None if self.embeddings is None else self.embeddings[idx]
+        if self.groups is not None:   # a fresh sibling each step, a pure function of (seed, step) for resume
+            generator = torch.Generator().manual_seed(self.s.seed * 1_000_003 + self.step)
+            e = self.images[sibling_indices(self.groups.cpu(), idx.cpu(), generator).to(self.images.device)]
         # Ranks would read their clocks apart and step with different rates: steps only under DDP.
         fraction = self.budget.fraction() if self.s.time_schedule and not self.ctx.enabled else None
         return self.step_fn(x, y, e, lr=lr_at(self.step, self.total_steps, self.s, time_fraction=fraction),

@@ -13,7 +13,7 @@ class Resumable:
     def _restore(self, st: dict, ema_state: dict) -> None:
         self.model.load_state_dict(st["model"])
         ema_state = {k: v.float() for k, v in ema_state.items()}
-        if self.kind == "autoencoder":
+        if self.kind in ("autoencoder", "style"):   # the encoder trained with the model
             # The checkpoint holds the EMA decoder as its weights and the EMA encoder in its embedder entry.
             self.ema.decoder.load_state_dict(ema_state)
             self.ema.encoder.load_state_dict({k: v.float() for k, v in self.ema_embedder["state_dict"].items()})
