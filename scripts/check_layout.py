@@ -77,6 +77,9 @@ def tab_pictures(window, tab: int) -> list:
                 2: [window.portraits.interpolation.view],
                 3: [tools.draw.pad, tools.draw.results],
                 4: [tools.surprise.map]}
+    train = getattr(window, "train_tools", None)
+    if train is not None:
+        pictures[window.tabs.indexOf(train.tab)] = [train.tab.plot, train.tab.grid]
     return [w for w in pictures.get(tab, []) if w.isVisible()]
 
 

@@ -127,7 +127,7 @@ SETTINGS_CASES = {
     "scene: not JSON": ("scenes/1", "{not json"), "scene: a list": ("scenes/2", "[1, 2]"),
     "scene: Infinity": ("scenes/3", '{"temperature": Infinity}'),
     "scene: text where numbers belong": ("scenes/4", '{"seed": "text", "temperature": "hot"}'),
-    "scene: 100 KB": ("scenes/5", "x" * 100_000),
+    "scene: 100 KB of text": ("scenes/5", "x" * 100_000), "scene: 9 MB": ("scenes/6", "[" * 9_000_000),
     "settings/version = 99": ("settings/version", 99),
 }
 
@@ -141,6 +141,7 @@ def settings_section(folder: Path, cases) -> tuple[str, int, int]:
     from PySide6.QtCore import QRect
 
     from pixelcnn_studio.gui import settings
+    from pixelcnn_studio.gui.keys import read_scene
     from pixelcnn_studio.gui.settings_schema import FIELDS, MAX_RECENT
     (folder / "settings").mkdir(exist_ok=True)
     print("\n| saved setting | read as | seconds | result |\n|---|---|---|---|")
@@ -153,6 +154,8 @@ def settings_section(folder: Path, cases) -> tuple[str, int, int]:
         try:
             settings.put(key, QRect(0, 0, 10, 10) if value == "RECT" else value)
             read = settings.get(key)
+            if key.startswith("scenes/"):
+                read = read_scene(read)      # the window's own check of each field
             settings.check_version()
             noted = bool(settings.take_notes())
             if key == "models/recent" and isinstance(value, list):

@@ -59,6 +59,7 @@ def create_window(path=None, *, load_default: bool = True, device: str = "auto",
             # a window manager may have placed that one): the studio appears where it was, no jump.
             window.resize(replaces.size())
             window.move(replaces.pos())
+            window._centre_when_framed = False     # where the start-up window is, not re-centred
         # Closed just before, so that the window manager puts the new window where the old one was.
         replaces.close()
     window.show()

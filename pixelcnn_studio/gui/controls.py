@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
@@ -127,22 +127,36 @@ class LinesLabel(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)       # it may name a class from the model's file
         self.setText(text)
         self.lines = lines
+        self._fit_lines()
 
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
+    def _needed(self) -> int:
         margins = self.contentsMargins()
-        needed = self.lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom() + 2 * self.margin()
-        return QSize(hint.width(), max(hint.height(), needed))
+        return self.lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom() + 2 * self.margin()
 
-    def sizeHint(self) -> QSize:
-        return super().sizeHint().expandedTo(self.minimumSizeHint())
+    def _fit_lines(self) -> None:
+        self.setMinimumHeight(self._needed())
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_lines()
+
+    def heightForWidth(self, width: int) -> int:
+        return max(super().heightForWidth(width), self._needed())
 
 
 def value_tick_step(top: float, height_px: int, font) -> float:
-    """A spacing of 1, 2 or 5 × 10^k between value ticks that leaves a line of room between labels."""
-    room = max(1, int(height_px / (2 * QFontMetrics(font).height())))
-    wanted = max(top, 1e-6) / room
-    return next(m * 10.0 ** k for k in range(-3, 6) for m in (1, 2, 5) if m * 10.0 ** k >= wanted)
+    """A spacing of 1, 2 or 5 × 10^k between value ticks that leaves a line of room between labels;
+    in a very short chart, the top value itself (two labels: 0 and the top)."""
+    line = 1.3 * QFontMetrics(font).height()
+    top = max(top, 1e-6)
+    wanted = top * line / max(1, height_px)
+    step = next(m * 10.0 ** k for k in range(-3, 6) for m in (1, 2, 5) if m * 10.0 ** k >= wanted)
+    if step > top:
+        step = float(f"{top:.1g}")
+        if step > top:
+            step = float(f"{top * 0.9:.1g}")
+    return step
 
 
 class StatsPanel(QWidget):

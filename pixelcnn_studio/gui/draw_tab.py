@@ -26,6 +26,7 @@ LIVE_DELAY_MS = 350          # a drawing conditions the model once the pen has r
 DEFAULT_COMPLETIONS = 4
 MAX_PEN = 6                  # model pixels: wider than MNIST's strokes already (about 2)
 MAX_COMPLETIONS = 8
+EMPTY_PAD = "The pad is empty: draw something first, or put a sample on it (From sample)."
 
 
 def completion_plan(picture: np.ndarray, keep_rows: int, n: int, *, class_id: int | None = None,
@@ -168,7 +169,11 @@ class DrawTab(QWidget):
                 self.embedder = embedder_for_checkpoint(loaded)
             except Exception as exc:  # noqa: BLE001 - the pad still completes without live conditioning
                 self.message.emit(f"The drawing cannot condition this model: {exc}")
-        self.pad.configure(cfg.channels, cfg.height, cfg.width, dark_paper=self.preparation.dark_background is True)
+        # The drawing stays with the next model ("draw a 7, now ask the Fashion model").
+        note = self.pad.configure(cfg.channels, cfg.height, cfg.width,
+                                  dark_paper=self.preparation.dark_background is True, keep=True)
+        if note:
+            self.message.emit(note)
         self.results.set_layout(self.count.value(), cfg.channels, cfg.height, cfg.width, columns=self.count.value(),
                                 levels=cfg.levels)
         self.results.set_hint("Complete: the rows above the line are kept, the rest sampled")
@@ -186,6 +191,15 @@ class DrawTab(QWidget):
     # -- pictures onto the pad ----------------------------------------------------------------------------
     def put_sample(self, image: np.ndarray) -> None:
         self.pad.set_model_picture(image)
+
+    def put_stored(self, picture: np.ndarray) -> None:
+        """A picture kept with a scene onto the pad, made fit for this model if it was drawn for another."""
+        pad = self.pad
+        if picture.shape != (pad.channels, pad.height_px, pad.width_px):
+            from .drawing_pad import carried_over
+            picture = carried_over(picture, pad.channels, pad.height_px, pad.width_px, invert=False)
+            self.message.emit("The scene's drawing was rescaled for this model.")
+        pad.set_model_picture(picture)
 
     def put_picture(self, source) -> None:
         """A picture prepared for the model (off the GUI thread: a photo may be large) onto the pad."""
@@ -233,6 +247,10 @@ class DrawTab(QWidget):
     def run_completion(self) -> None:
         if self.loaded is None:
             self.message.emit("Open a model first.")
+            return
+        if self.pad.is_blank():
+            self.message.emit(EMPTY_PAD)
+            self.results.set_hint("The pad is empty: nothing to complete")
             return
         cfg = self.loaded.config
         embedding = None

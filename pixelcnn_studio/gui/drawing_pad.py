@@ -22,6 +22,18 @@ UNDO_DEPTH = 40
 LINE_GRAB_PX = 8        # how near the line (in screen pixels) a press takes the line instead of drawing
 
 
+def carried_over(picture: np.ndarray, channels: int, height: int, width: int, *, invert: bool) -> np.ndarray:
+    """A uint8 (C, H, W) picture made fit for another model: its size, its channels, its paper."""
+    c = picture.shape[0]
+    image = Image.fromarray(picture[0] if c == 1 else picture.transpose(1, 2, 0), "L" if c == 1 else "RGB")
+    if image.size != (width, height):
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    image = image.convert("L" if channels == 1 else "RGB")
+    array = np.asarray(image, dtype=np.uint8)
+    array = array[None] if channels == 1 else array.transpose(2, 0, 1)
+    return np.ascontiguousarray(255 - array if invert else array)
+
+
 class DrawingPad(QWidget):
     changed = Signal()              # a stroke ended, or undo / clear / a new picture
     picture_dropped = Signal(object)  # a path or PIL image dropped on the pad
@@ -45,8 +57,17 @@ class DrawingPad(QWidget):
         self.configure(1, 28, 28, dark_paper=True)
 
     # -- set-up ---------------------------------------------------------------------------------------
-    def configure(self, channels: int, height: int, width: int, *, dark_paper: bool) -> None:
-        """A blank pad for a model of this shape; light ink on dark paper when `dark_paper`."""
+    def configure(self, channels: int, height: int, width: int, *, dark_paper: bool, keep: bool = False) -> str:
+        """A pad for a model of this shape; light ink on dark paper when `dark_paper`.
+
+        With `keep`, what is drawn stays: as it is for a model of the same shape and paper (undo
+        included), else carried over (rescaled, turned grey or colour, its ink kept light or dark as
+        the new paper asks). Returns a note saying what was done to the drawing ("" when nothing)."""
+        old_shape = (self.channels, self.height_px, self.width_px)
+        same_paper = (self.paper == QColor(0, 0, 0)) == dark_paper
+        drawing = None if not keep or self.image.isNull() or self.is_blank() else self.model_view()
+        if drawing is not None and old_shape == (channels, height, width) and same_paper:
+            return ""
         self.channels, self.height_px, self.width_px = channels, height, width
         self.paper = QColor(0, 0, 0) if dark_paper else QColor(255, 255, 255)
         self.ink = QColor(255, 255, 255) if dark_paper else QColor(0, 0, 0)
@@ -54,8 +75,18 @@ class DrawingPad(QWidget):
         self.image.fill(self.paper)
         self._undo.clear()
         self.keep_rows = min(self.keep_rows, height) if self.keep_rows else height // 2
+        note = ""
+        if drawing is not None:
+            self.set_model_picture(carried_over(drawing, channels, height, width, invert=not same_paper))
+            self._undo.clear()
+            if old_shape[1:] != (height, width):
+                note = (f"The drawing was rescaled from {old_shape[2]}×{old_shape[1]} to {width}×{height} "
+                        "pixels for this model.")
+            elif not same_paper:
+                note = "The drawing's ink was turned over for this model's paper."
         self.update()
         self.changed.emit()
+        return note
 
     def set_model_picture(self, picture: np.ndarray) -> None:
         """Put a model-sized uint8 (C, H, W) picture on the pad (undoable)."""

@@ -38,7 +38,8 @@ SHORTCUTS = (
     ("F11", "Presentation mode (full screen, large type, a badge with model, class, seed, step)"),
     ("Esc", "Leave presentation mode; else stop loading a checkpoint; in a field: back to the view"),
     ("Enter", "In a field: take the value and give the keys back to the view"),
-    ("Ctrl+1 … 9", "Store a scene: model, class, seed, temperature, step, tab and view"),
+    ("Ctrl+1 … 9", "Store a scene: model, class, seed, temperature, step, tab, view, the fields' layer, target and "
+                   "mode, the drawing and the picture scored"),
     ("Alt+1 … 9", "Recall a scene (scenes are kept between sessions)"),
     ("Ctrl+L", "Large text on every tab"),
     ("Ctrl+O", "Open a checkpoint"),

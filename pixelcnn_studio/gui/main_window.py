@@ -1,7 +1,7 @@
 """The Studio's main window: its layout, and the wiring between the app state, the panels and the run."""
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from . import jobs, settings
@@ -72,7 +72,6 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.loader = None
         self._scrub: int | None = None
         self._hover = (-1, -1, -1)
-        self._normal_geometry = QByteArray()
         self._restore_timer = QTimer(self, singleShot=True)
         self._restore_timer.timeout.connect(self._leave_full_screen)
         self._shown_state = ""
@@ -258,7 +257,12 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
     def _tab_changed(self, index: int) -> None:
         self.state.update(tab=TABS[min(index, len(TABS) - 1)])
         self.portraits.arrange_left_panel()
-        if index == 1 and self.explorer is None:
+        if index == 1:
+            self.ensure_explorer()
+
+    def ensure_explorer(self):
+        """The receptive-field explorer, built the first time it is needed (its tab, or a scene)."""
+        if self.explorer is None:
             from .explorer import ReceptiveFieldExplorer
             self.explorer = ReceptiveFieldExplorer()
             self._explorer_page.layout().addWidget(self.explorer)
@@ -269,6 +273,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             self.explorer.panel.large_text.toggled.connect(self.set_large_text)
             if self.loaded is not None:
                 self.explorer.set_checkpoint(self.loaded)
+        return self.explorer
 
     def escape(self) -> None:
         """Esc: leave presentation mode, else stop a load under way, else give the keys back to the view."""
@@ -303,6 +308,12 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             self.state.update(per_class=True)
         elif name in names:
             self.state.update(class_index=names.index(name), per_class=False)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not event.spontaneous():
+            from .presentation import keep_frame_on_screen
+            keep_frame_on_screen(self)     # once the window manager has put its frame around it
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 
-from .draw_tab import DrawTab
+from .draw_tab import EMPTY_PAD, DrawTab
 from .keys import is_text_field
 from .menus import insert_after, window_action
 from .portrait_wiring import ask_for_picture
@@ -40,8 +40,7 @@ class PictureTools(QObject):
         self.draw.pad.picture_dropped.connect(self.draw.put_picture)
         self.draw.embedding_drawn.connect(lambda code: window.state.set_embedding(code, "drawing"))
         self.surprise.open_button.clicked.connect(self.open_for_surprise)
-        self.surprise.drawing_requested.connect(
-            lambda: self.surprise.score(self.draw.pad.picture(), "the drawing"))
+        self.surprise.drawing_requested.connect(self.score_drawing)
         window.model_loaded.connect(self._model_loaded)
         window.signals.changed.connect(self._follow_run_settings)
         tabs.currentChanged.connect(lambda _i: self._follow_run_settings())
@@ -55,7 +54,7 @@ class PictureTools(QObject):
         slots = {"use_pen": draw.use_pen, "use_eraser": draw.use_eraser, "thinner": lambda: draw.change_size(-1),
                  "thicker": lambda: draw.change_size(1), "undo": draw.pad.undo, "clear": draw.pad.clear,
                  "complete": draw.run_completion, "open": self.open_for_surprise,
-                 "drawing": lambda: self.surprise.score(draw.pad.picture(), "the drawing")}
+                 "drawing": self.score_drawing}
         self.tab_keys = {}
         for name, text, key, slot in DRAW_KEYS:
             self.tab_keys[name] = (self._action(name, text, key, slots[slot]), self.draw)
@@ -97,6 +96,14 @@ class PictureTools(QObject):
         state = self.window.state
         self.draw.set_run_options(class_id=state.class_index if state.num_classes else None, seed=state.seed,
                                   temperature=state.temperature, speed=state.speed, embedding=state.embedding)
+
+    def score_drawing(self) -> None:
+        """The Draw tab's pad on the Surprise tab; an empty pad is said to be empty, not scored."""
+        if self.draw.pad.is_blank():
+            self.surprise.headline.setText("The pad is empty")
+            self.window.statusBar().showMessage(EMPTY_PAD, 8000)
+            return
+        self.surprise.score(self.draw.pad.picture(), "the drawing")
 
     def take_sample(self) -> None:
         frame = self.window.session.frame

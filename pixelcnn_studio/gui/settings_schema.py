@@ -18,10 +18,8 @@ from ..core.plan import MAX_IMAGES
 SETTINGS_VERSION = 1
 MAX_RECENT = 8
 MAX_PATH_CHARS = 4_096
-MAX_SCENE_CHARS = 16_384
+MAX_SCENE_CHARS = 8_000_000        # a scene may hold a drawing and a picture (PNG as text)
 SCENE_KEY = re.compile(r"^scenes/[1-9]$")
-TABS = ("sampling", "fields", "interpolation", "draw", "surprise")
-VIEWS = ("grid", "stage")
 
 
 class Invalid(ValueError):
@@ -99,8 +97,9 @@ def _recent(value) -> list[str]:
 
 
 def read_scene(value) -> dict | None:
-    """A stored scene as the window can apply it; None when there is none. Unknown or bad fields are
-    dropped one by one (a scene from another version keeps what still fits)."""
+    """A stored scene's JSON as a dict, its fields checked by the window (gui/keys.py read_scene);
+    None when there is none. Text that is no JSON object, holds NaN or Infinity, or is too long to
+    be a scene does not fit."""
     if value is None or value == "":
         return None
     if not isinstance(value, str) or len(value) > MAX_SCENE_CHARS:
@@ -108,35 +107,14 @@ def read_scene(value) -> dict | None:
     try:
         scene = json.loads(value, parse_constant=lambda word: _raise(Invalid(f"{word} in a scene")))
     except (ValueError, RecursionError) as exc:
-        raise Invalid(f"not a stored scene ({str(exc)[:60]})") from None
+        raise Invalid(f"is not a stored scene ({str(exc)[:60]})") from None
     if not isinstance(scene, dict):
-        raise Invalid("a stored scene is not a set of named values")
-    fields = {
-        "class_index": lambda v: _integer(v, 0, 100_000), "per_class": _boolean,
-        "seed": lambda v: _integer(v, 0, 2**31 - 2), "temperature": lambda v: _number(v, 0.05, 3.0),
-        "tab": _choice(TABS), "view": _choice(VIEWS), "step": lambda v: _integer(v, 0, 10**9),
-        "model": lambda v: "" if v in (None, "") else _path_text(v),
-    }
-    clean = {}
-    for name, read in fields.items():
-        if name in scene:
-            try:
-                clean[name] = read(scene[name])
-            except Invalid:
-                continue
-    return clean
+        raise Invalid("is not a stored scene (not a set of named values)")
+    return scene
 
 
 def _raise(error):
     raise error
-
-
-def _boolean(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value in ("true", "false"):
-        return value == "true"
-    raise Invalid(f"{_describe(value)} is not true or false")
 
 
 # key -> (reader, default). Folders are remembered for file dialogs: a bad one gives the caller's default.

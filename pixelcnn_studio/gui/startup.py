@@ -14,11 +14,11 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from . import settings
-from .presentation import clamp_to_screen, first_size
+from .presentation import keep_frame_on_screen, place_saved_or_first
 from .theme import THEMES, app_icon, stylesheet
 from .plain import plain_label
 
@@ -56,15 +56,9 @@ class StartupWindow(QMainWindow):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
         self.setCentralWidget(body)
-        # Where the main window will be (its saved place, on this screen), so it can take this one's place.
-        screen = self.screen() or QApplication.primaryScreen()
-        self.resize(*first_size(screen.availableGeometry() if screen is not None else None))
-        geometry = settings.get("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        screen = self.screen() or screen
-        if screen is not None:
-            self.setGeometry(clamp_to_screen(self.geometry(), screen.availableGeometry()))
+        # Where the main window will be (its saved place on this screen, or the first size centred,
+        # placed by the frame), so it can take this one's place.
+        place_saved_or_first(self)
 
     def show_now(self, wait: float = 0.5) -> None:
         """Show the window and return once it is on screen and drawn (or after `wait` seconds).
@@ -73,6 +67,7 @@ class StartupWindow(QMainWindow):
         Python needs that lock to paint: so the window is drawn before the import starts.
         """
         self.show()
+        keep_frame_on_screen(self)
         deadline = time.monotonic() + wait
         app = QApplication.instance()
         handle = self.windowHandle()

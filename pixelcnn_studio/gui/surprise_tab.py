@@ -32,6 +32,7 @@ class SurpriseTab(QWidget):
         self.loaded = None
         self.result = None
         self.prepared = None
+        self.picture_name = ""
         self._job = None
         self.setAcceptDrops(True)
         self.explain = plain_label()
@@ -86,7 +87,7 @@ class SurpriseTab(QWidget):
         layout.addWidget(self.caption)
 
     def set_checkpoint(self, loaded) -> None:
-        self.loaded, self.result = loaded, None
+        self.loaded, self.result, self.prepared = loaded, None, None
         self.map.setPixmap(rgb_pixmap(np.zeros((1, 1, 3), np.uint8)).scaled(1, 1))
         self.map.setText("Drop a picture here")
         self.headline.clear()
@@ -120,7 +121,7 @@ class SurpriseTab(QWidget):
     def _show(self, job, name: str, prepared, result) -> None:
         if job is not self._job:
             return
-        self.prepared, self.result = prepared, result
+        self.prepared, self.result, self.picture_name = prepared, result, name
         self._draw_map()
         loaded = self.loaded
         shown = f"{result.bits_per_dim:.3f} bits/dim"

@@ -79,9 +79,9 @@ class TalkKeys:
             self._say("X switches the exact and the effective field on the Receptive fields tab (F3).")
             return
         explorer = w.explorer
-        wanted = "effective" if explorer._mode == "exact" else "exact"
+        wanted = "effective" if explorer.mode == "exact" else "exact"
         explorer.set_mode(wanted)
-        if explorer._mode != wanted:
+        if explorer.mode != wanted:
             self._say("The effective field needs a trained model: open a checkpoint first.")
 
     def generate(self) -> None:
