@@ -33,7 +33,7 @@ def main() -> int:
     loads["bundled fashion-mnist saved on CUDA"] = (cuda, 0)
     everything = {**cases, **loads}
     # A real face, so that the bundled portrait model (a face network) samples too.
-    portrait = ROOT / "pixelcnn_studio" / "resources" / "portraits" / "grace_hopper.jpg"
+    portrait = ROOT / "resources" / "portraits" / "grace_hopper.jpg"
     commands = []
     for kind, (path, _) in everything.items():
         commands.append([f"info|{kind}", ["info", str(path)]])
