@@ -69,7 +69,7 @@ def cmd_open(args) -> int:
 
 
 def cmd_install_desktop(args) -> int:
-    from .gui.desktop import main as install
+    from .gui.shell.desktop import main as install
     return install()
 
 

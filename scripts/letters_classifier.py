@@ -90,12 +90,14 @@ def main() -> None:
     parser.add_argument("checkpoints", nargs="*", help="letters checkpoints or bundled names")
     parser.add_argument("--per-class", type=int, default=8, help="samples of each character (default 8)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=12, help="classifier training epochs (default 12)")
     parser.add_argument("--json", metavar="OUT.json")
     args = parser.parse_args()
     from pixelcnn_studio.data import load_dataset
     torch.set_num_threads(1)
     held_out, seen = load_dataset("letters", "test"), load_dataset("letters", "train")
-    classifier = train_classifier(held_out.images, held_out.labels, len(held_out.class_names), seed=args.seed)
+    classifier = train_classifier(held_out.images, held_out.labels, len(held_out.class_names),
+                                  epochs=args.epochs, seed=args.seed)
     accuracy = float((predict(classifier, seen.images) == seen.labels).float().mean())
     report = {"classifier": {"trained_on": f"{len(held_out)} glyphs of {held_out.info['fonts']} held-out fonts",
                              "accuracy": accuracy,

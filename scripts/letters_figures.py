@@ -53,11 +53,18 @@ def main() -> None:
     train_src = torch.nonzero(train.labels == source).flatten()
     with torch.no_grad():
         train_codes = encoder(train.images[train_src])
-    # Held-out fonts that have the glyph and the whole word, spread over the list (families alphabetical).
+    # Held-out fonts that have the glyph and the whole word.
     wanted = set(args.word.replace(" ", ""))
     fonts = [int(g) for g in torch.unique(test.groups)
              if wanted | {args.glyph} <= set(font_glyphs(test, int(g)))]
-    picks = [fonts[int(i)] for i in np.linspace(0, len(fonts) - 1, args.rows).round()]
+    # As different from each other as the codes say: farthest-point picks, from the first font on.
+    with torch.no_grad():
+        codes = encoder(torch.stack([torch.from_numpy(font_glyphs(test, g)[args.glyph])[None] for g in fonts]))
+    chosen = [0]
+    while len(chosen) < min(args.rows, len(fonts)):
+        distance = torch.cdist(codes, codes[chosen]).min(dim=1).values
+        chosen.append(int(distance.argmax()))
+    picks = [fonts[i] for i in chosen]
     rows = []
     for row, group in enumerate(picks):
         glyphs = font_glyphs(test, group)

@@ -29,6 +29,11 @@ def test_enter_writes_the_typed_word(open_window, qtbot, tmp_path):
     expected = sample(window.loaded.model, 3, class_ids=ids, seed=4)
     np.testing.assert_array_equal(window.session.frame.image, expected.numpy())
     assert "Hi 7" in window.state.describe()
+    # Side by side in one row, the space an empty cell: the 7 sits a cell further right than the i.
+    geo = window.canvas._geometry()
+    rects = [window.canvas._tile_rect(i, geo) for i in range(3)]
+    assert geo[0] == 1 and geo[1] == 4 and rects[0].top() == rects[2].top()
+    assert abs((rects[2].left() - rects[1].left()) - 2 * (rects[1].left() - rects[0].left())) < 1e-6
     # A character the model cannot draw is named, and no run starts on it.
     field.setText("Hi!")
     qtbot.keyClick(field, Qt.Key.Key_Return)

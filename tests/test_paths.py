@@ -110,7 +110,7 @@ def test_help_version_and_mistakes_never_import_torch(argv):
 def test_settings_of_an_earlier_version_are_adopted_once(tmp_path, monkeypatch, qapp):
     """An upgrade keeps the user's settings: those in Qt's native place are copied into the new file."""
     from PySide6.QtCore import QSettings
-    from pixelcnn_studio.gui import settings as gui_settings
+    from pixelcnn_studio.gui.common import settings as gui_settings
     native = tmp_path / "native"
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(native))
     try:

@@ -13,7 +13,7 @@ from PIL import Image
 
 from pixelcnn_studio.cli import main
 from pixelcnn_studio.core import load_checkpoint
-from pixelcnn_studio.train.live import CONTROL_FILE, PROGRESS_FILE, write_control
+from pixelcnn_studio.run_folder import CONTROL_FILE, PROGRESS_FILE, write_control
 
 from test_train import make_npz, train_args
 

@@ -7,10 +7,8 @@ grid takes minutes) and its full-grid time is extrapolated, which the table mark
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import platform
-import queue as _queue
 import resource
 import statistics
 import time
@@ -23,7 +21,7 @@ from ..core.likelihood import bits_per_dim
 from ..core.model import build_model
 from ..core.sampling import SampleStream
 from ..core.safe_text import json_text
-from .bench_shapes import bench_configs
+from .bench_shapes import bench_configs, in_child
 
 NAIVE_STEPS = 6
 
@@ -81,32 +79,6 @@ def _measure_likelihood(config: ModelConfig, threads: int | None, device: str, q
     queue.put({"images_per_s": 64 / (time.perf_counter() - t0), "threads": torch.get_num_threads()})
 
 
-def _in_child(target, *args) -> dict:
-    # spawn, not fork: a forked child inherits a broken OpenMP pool and runs many times slower.
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, queue))
-    proc.start()
-    # Waiting on the queue alone would wait half an hour for a worker that already died (a crash,
-    # the memory killer): the worker is watched while its answer is awaited.
-    deadline = time.monotonic() + 1800
-    while True:
-        try:
-            result = queue.get(timeout=0.5)
-            break
-        except _queue.Empty:
-            if not proc.is_alive() and queue.empty():
-                proc.join()
-                from ..errors import UserError
-                raise UserError(f"a benchmark worker ended without a result (exit status {proc.exitcode})") from None
-            if time.monotonic() > deadline:
-                proc.kill()
-                from ..errors import UserError
-                raise UserError("a benchmark worker gave no result within 30 minutes") from None
-    proc.join()
-    return result
-
-
 def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -118,11 +90,11 @@ def run_benchmarks(quick: bool = False, repeats: int = 3, threads: int | None = 
         for batch in (1, 16):
             row = {"model": name, "batch": batch}
             for method in ("naive", "cached"):
-                runs = [_in_child(_measure, config, method, batch, threads, device) for _ in range(repeats)]
+                runs = [in_child(_measure, config, method, batch, threads, device) for _ in range(repeats)]
                 row[method] = {k: _median(runs, k) for k in runs[0]}
             row["speed-up"] = row["cached"]["subpixels_per_s"] / row["naive"]["subpixels_per_s"]
             rows.append(row)
-        runs = [_in_child(_measure_likelihood, config, threads, device) for _ in range(repeats)]
+        runs = [in_child(_measure_likelihood, config, threads, device) for _ in range(repeats)]
         likelihood.append({"model": name, "images_per_s": _median(runs, "images_per_s"),
                            "threads": _median(runs, "threads")})
     return {

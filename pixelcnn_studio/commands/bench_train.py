@@ -21,6 +21,7 @@ import torch
 from ..core.config import ModelConfig
 from ..core.model import build_model
 from ..train.step import TrainStep, compile_model, cpu_has_native_bf16, make_optimizer, set_fast_path
+from .bench_shapes import in_child
 
 POOL = 512      # random training images the batches are drawn from (data handling is part of a step)
 
@@ -115,12 +116,11 @@ def run_train_benchmarks(quick: bool = False, batch: int = 64, steps: int = 5, t
     """Every shape in turn; `on_row(row)` is called as each one is done."""
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
-    from .bench import _in_child
     rows = []
     for name, config in train_shapes(quick):
         # Each shape in a fresh process: one shape's allocations and caches left in the process
         # slowed the next one's channels-last path by half in a shared run.
-        rows.append({"model": name, **_in_child(_shape_in_child, config, batch, steps, compile_too, threads)})
+        rows.append({"model": name, **in_child(_shape_in_child, config, batch, steps, compile_too, threads)})
         if on_row:
             on_row(rows[-1])
     return {"machine": machine(threads), "batch": batch, "steps": steps, "training": rows}

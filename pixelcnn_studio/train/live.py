@@ -12,46 +12,26 @@ between the run and its watcher, and lets a user steer a run started in a termin
 `echo pause > RUN/control`. The run reads the file at most every CONTROL_POLL_S
 seconds, so steering costs nothing measurable per step.
 
-Sample grids: every `sample_every` seconds of training the EMA weights draw one image per class
+Sample grids: at the first step, then every `sample_every` seconds of training, and at the end,
+the EMA weights draw one image per class
 (eight for a model without classes) into `samples/step-NNNNNNN.png`, written atomically.
 """
 from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
 
-PROGRESS_FILE = "progress.jsonl"
-CONTROL_FILE = "control"
-SAMPLES_DIR = "samples"
+from ..run_folder import CONTROL_FILE, PROGRESS_FILE, SAMPLES_DIR, read_control
+
 CONTROL_POLL_S = 0.25
 PROGRESS_EVERY_S = 1.0
 PAUSED_HEARTBEAT_S = 5.0
 UNCONDITIONAL_GRID = 8
 MAX_GRID_CLASSES = 36     # one image per class, up to a grid that still reads on a projector
 GRID_SCALE = 4
-
-
-def read_control(folder) -> str:
-    """The word in the control file ('' when there is none or it cannot be read)."""
-    try:
-        return (Path(folder) / CONTROL_FILE).read_text(encoding="utf-8", errors="replace").strip().lower()
-    except OSError:
-        return ""
-
-
-def write_control(folder, word: str) -> None:
-    """Ask a run to pause, resume or stop (written whole, then renamed, so it is never read half-made)."""
-    if word not in ("pause", "resume", "stop"):
-        raise ValueError(f"unknown control word {word!r}")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{CONTROL_FILE}.{os.getpid()}"
-    tmp.write_text(word + "\n", encoding="utf-8")
-    os.replace(tmp, folder / CONTROL_FILE)
 
 
 class LiveRun:
@@ -147,8 +127,7 @@ class LiveRun:
         if final:
             return self._last_grid != train_seconds
         if self._last_grid is None:
-            self._last_grid = train_seconds
-            return False
+            return True           # the first grid at the first step: the noise it all starts from
         return train_seconds - self._last_grid >= self.sample_every
 
     def write_grid(self, model, class_names, step: int, train_seconds: float, seed: int = 0) -> Path | None:
@@ -165,7 +144,8 @@ class LiveRun:
             n, class_ids = UNCONDITIONAL_GRID, None
         started = time.monotonic()
         images = sample(model, n, class_ids=class_ids, seed=seed)
-        columns = min(n, 10 if n > 10 else n)
+        # As square as the images allow: the grid shares the screen with the curves, beside them.
+        columns = math.isqrt(n - 1) + 1 if n > 1 else 1
         path = self.out / SAMPLES_DIR / f"step-{step:07d}.png"
         try:
             save_png(path, make_grid(images, columns=columns, scale=GRID_SCALE, padding=2, background=0))

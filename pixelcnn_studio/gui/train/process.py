@@ -1,0 +1,129 @@
+"""A training run as the Train tab holds it: the `pixelcnn-studio train` command in a child process
+(QProcess), its folder followed by a timer, and the control file that steers it.
+
+The child's stdout is not read (its JSON lines also go to the folder, where a reopened tab finds
+them); its stderr goes to `train.log` in the folder, where the one-line error of a bad request is
+found when it exits. Nothing here blocks the event loop: the folder is read in small increments.
+
+Closing the window stops the run resumably: the child is asked to stop (it saves `last.pt` after
+its current step) and given STOP_WAIT_MS to do so; `--resume` continues it, from the tab too.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+
+from ...run_folder import LOG_FILE, write_control
+from .plan import program
+from .record import RunRecord, open_run
+
+POLL_MS = 500
+STOP_WAIT_MS = 20000
+ERROR_PREFIX = "pixelcnn-studio: error: "
+
+
+class TrainRun(QObject):
+    """One run folder, followed; with a child process when this tab started (or resumed) the run."""
+
+    changed = Signal()           # the record has new lines
+    ended = Signal(int, str)     # exit code, the error line ('' for none); only for a child of ours
+
+    def __init__(self, folder, parent=None):
+        super().__init__(parent)
+        self.folder = Path(folder)
+        self.record, self._tail = open_run(self.folder)
+        self.process: QProcess | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self.poll)
+        self._timer.start()
+
+    # -- the child ---------------------------------------------------------------------------------
+    def start(self, arguments: list[str]) -> None:
+        """Run the train command with `arguments` (see plan.py), its folder being this run's."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        exe, prefix = program()
+        process = QProcess(self)
+        process.setProgram(exe)
+        process.setArguments([*prefix, *arguments])
+        process.setWorkingDirectory(str(self.folder))
+        process.setStandardOutputFile(QProcess.nullDevice())
+        process.setStandardErrorFile(str(self.folder / LOG_FILE), QProcess.OpenModeFlag.Append)
+        env = QProcessEnvironment.systemEnvironment()
+        # The child imports the same package as the app, wherever it was imported from.
+        package_root = str(Path(__file__).resolve().parents[3])
+        env.insert("PYTHONPATH", os.pathsep.join(p for p in (package_root, env.value("PYTHONPATH")) if p))
+        env.insert("PYTHONUNBUFFERED", "1")
+        process.setProcessEnvironment(env)
+        process.finished.connect(self._finished)
+        process.errorOccurred.connect(self._failed_to_start)
+        self.process = process
+        self.record.status = "starting"
+        process.start()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning
+
+    def steerable(self) -> bool:
+        """Our child, or a run another process is training (reopened, or started in a terminal)."""
+        return self.running() or self.record.alive()
+
+    def control(self, word: str) -> None:
+        try:
+            write_control(self.folder, word)
+        except OSError:
+            pass        # a folder gone or read-only: the run cannot be steered; the status says so
+
+    def poll(self) -> None:
+        if self._tail.poll():
+            self.changed.emit()
+
+    def _finished(self, code: int, _status) -> None:
+        self.poll()
+        # 130: stopped on request (resumable), not an error.
+        self.ended.emit(code, self.error_line() if code not in (0, 130) else "")
+
+    def _failed_to_start(self, error) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.ended.emit(-1, f"the train command could not be started ({self.process.errorString()})")
+
+    def error_line(self) -> str:
+        """The command's one-line error, from the end of train.log ('' when there is none)."""
+        try:
+            with open(self.folder / LOG_FILE, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 8192))
+                tail = f.read().decode("utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        for line in reversed(tail):
+            if line.startswith(ERROR_PREFIX):
+                return line[len(ERROR_PREFIX):]
+        return tail[-1].strip() if tail else ""
+
+    # -- the end -----------------------------------------------------------------------------------
+    def shutdown(self, wait_ms: int = STOP_WAIT_MS) -> None:
+        """Stop following; a child of ours is asked to stop resumably and given `wait_ms` to save."""
+        self._timer.stop()
+        if not self.running():
+            return
+        self.control("stop")
+        if not self.process.waitForFinished(wait_ms):
+            # Still inside a long evaluation: last.pt from its previous save is what resumes.
+            self.process.kill()
+            self.process.waitForFinished(2000)
+
+
+def describe(record: RunRecord) -> str:
+    """One line of figures for the strip: step, epoch, speed, time left, best held-out bits/dim."""
+    from .plan import format_seconds
+    parts = [f"step {record.step:,}" + (f" (epoch {record.epoch:.2f})" if record.epoch else "")]
+    if record.images_per_s is not None and record.status == "running":
+        parts.append(f"{record.images_per_s:,.0f} images/s")
+    if record.time_left_s is not None and record.status in ("running", "paused"):
+        parts.append(f"{format_seconds(record.time_left_s)} left")
+    if record.best_test_bpd is not None:
+        parts.append(f"best held-out {record.best_test_bpd:.3f} bits/dim")
+    return "  ·  ".join(parts)

@@ -1,0 +1,342 @@
+"""The Train tab: watch a model learn. Curves of the training and held-out bits/dim, the speed and the
+time left, and a grid of samples from the EMA weights that turns from noise into garments.
+
+Two strips of controls: what to train (hidden in presentation mode, and locked while a run goes)
+and the run's own (Start, Pause, Stop, Open in Sampling, Open run…) with its figures. Below them
+the curves and the grid share the room, both large.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+
+from ..common.distribution import set_plot_type, static_plot, theme_plot
+from ..common.elided import ElidedLabel
+from ..common.theme import palette
+from .plan import RECIPES, SIZES, TrainPlan, resume_arguments, run_folder
+from .process import TrainRun, describe
+
+FOLDER_ITEM = "Folder of pictures…"
+CLOSE_NOTE = ("Closing the window stops the run after its current step and keeps it resumable: "
+              "open it again here (Open run…) and press Resume.")
+STATUS_WORDS = {"new": "", "starting": "starting…", "running": "training", "paused": "paused",
+                "finished": "finished", "stopped": "stopped (resumable)", "ended": "ended without a last word"}
+
+
+class TrainTab(QWidget):
+    open_requested = Signal(str)        # a checkpoint to open in the Sampling tab
+    run_changed = Signal(str)           # the folder shown ('' for none)
+
+    def __init__(self, datasets: list[str], runs_root: Path, threads: int, max_threads: int, parent=None):
+        super().__init__(parent)
+        self.runs_root = Path(runs_root)
+        self.run: TrainRun | None = None
+        self.loaded_path: str | None = None
+        self._folder_spec: str | None = None
+        self._grid_shown: Path | None = None
+        self.setAcceptDrops(True)
+        self._build_setup(datasets, threads, max_threads)
+        self._build_run_strip()
+        self._build_views()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.setup)
+        layout.addLayout(self.strip)
+        layout.addWidget(self.figures)
+        views = QHBoxLayout()
+        views.addWidget(self.plot, 3)
+        views.addLayout(self.grid_box, 2)
+        layout.addLayout(views, 1)
+        layout.addWidget(self.status)
+        self._refresh()
+
+    # -- building ------------------------------------------------------------------------------------
+    def _build_setup(self, datasets, threads, max_threads) -> None:
+        self.setup = QWidget()
+        rows = QVBoxLayout(self.setup)
+        rows.setContentsMargins(0, 0, 0, 0)
+        self.dataset = QComboBox()
+        self.dataset.addItems(datasets)
+        self.dataset.addItem(FOLDER_ITEM)
+        self.dataset.setToolTip("The pictures to learn: a dataset on this machine, or a folder with one "
+                                "sub-folder of pictures per class (drop it on the tab)")
+        self.dataset.activated.connect(self._dataset_chosen)
+        self.recipe = QComboBox()
+        for name, text in RECIPES:
+            self.recipe.addItem(name, name)
+            self.recipe.setItemData(self.recipe.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        self.recipe.setToolTip("The training recipe (a preset of the train command)")
+        self.size = QComboBox()
+        for text, size in SIZES:
+            self.size.addItem(text.split(":")[0], size)
+            self.size.setItemData(self.size.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        self.size.setToolTip("The model's size: hidden units and layers")
+        self.minutes = QDoubleSpinBox()
+        self.minutes.setRange(0.5, 24 * 60)
+        self.minutes.setDecimals(1)
+        self.minutes.setValue(10.0)
+        self.minutes.setSuffix(" min")
+        self.minutes.setToolTip("Time budget: the run ends (resumable) after this long; the learning rate "
+                                "decays over it")
+        self.start_from = QComboBox()
+        self.start_from.addItems(["From scratch", "Fine-tune the loaded model"])
+        self.start_from.setToolTip("Fine-tuning keeps the loaded model's size and classes; the pictures' "
+                                   "classes are matched to them by name")
+        self.threads = QSpinBox()
+        self.threads.setRange(1, max(1, max_threads))
+        self.threads.setValue(threads)
+        self.threads.setPrefix("threads ")
+        self.threads.setToolTip("CPU threads of the training process (default: the cores free now)")
+        for combo in (self.dataset, self.recipe, self.size, self.start_from):
+            # A combo asks for the width of a few letters, never of its longest item (a folder's name).
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+        # Two short rows rather than one long one: the tab fits 1280 pixels in large type too.
+        for pairs in ((("Data", self.dataset, 3), ("Recipe", self.recipe, 2)),
+                      (("Size", self.size, 2), ("Budget", self.minutes, 1), ("Start", self.start_from, 2),
+                       (None, self.threads, 1))):
+            row = QHBoxLayout()
+            for label, widget, stretch in pairs:
+                if label:
+                    row.addWidget(QLabel(label))
+                row.addWidget(widget, stretch)
+            rows.addLayout(row)
+
+    def _build_run_strip(self) -> None:
+        self.strip = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("primary")
+        self.start_button.clicked.connect(self.start_or_resume)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current step, keeping a resumable last.pt")
+        self.stop_button.clicked.connect(self.stop)
+        self.open_button = QPushButton("Open in Sampling")
+        self.open_button.setToolTip("Open the run's best weights (best.pt) in the Sampling tab")
+        self.open_button.clicked.connect(self.open_best)
+        self.open_run_button = QPushButton("Open run…")
+        self.open_run_button.setToolTip("Show a run folder's curves and samples; resume it")
+        self.open_run_button.clicked.connect(self.ask_for_run)
+        self.figures = ElidedLabel()
+        self.figures.setObjectName("callout")
+        for w in (self.start_button, self.pause_button, self.stop_button, self.open_button, self.open_run_button):
+            self.strip.addWidget(w)
+        self.strip.addStretch(1)
+
+    def _build_views(self) -> None:
+        self.plot = static_plot(120, "step", "bits/dim")
+        item = self.plot.getPlotItem()
+        item.addLegend(offset=(-10, 10))
+        item.showGrid(x=False, y=True, alpha=0.25)
+        self.train_line = self.plot.plot([], [], name="training (last second)")
+        self.test_line = self.plot.plot([], [], name="held-out (EMA)", symbol="o", symbolSize=7)
+        self.grid_title = ElidedLabel("Samples from the EMA weights appear here as the run goes.")
+        self.grid_title.setObjectName("muted")
+        self.grid = GridPicture()
+        self.grid_box = QVBoxLayout()
+        self.grid_box.addWidget(self.grid_title)
+        self.grid_box.addWidget(self.grid, 1)
+        self.status = ElidedLabel()
+        self.status.setObjectName("muted")
+        self.set_palette(palette("dark"))
+
+    # -- looks ---------------------------------------------------------------------------------------
+    def set_palette(self, pal) -> None:
+        theme_plot(self.plot, pal)
+        self.train_line.setPen(pg.mkPen(pal.bar, width=2))
+        self.test_line.setPen(pg.mkPen(pal.sampled, width=3))
+        self.test_line.setSymbolBrush(pal.sampled)
+        self.test_line.setSymbolPen(pal.sampled)
+
+    def set_presenting(self, on: bool, large: bool) -> None:
+        """On stage: only the run's strip, the curves and the grid, in large type."""
+        self.setup.setVisible(not on)
+        set_plot_type(self.plot, large)
+        self.test_line.setSymbolSize(12 if large else 7)
+
+    def set_loaded_model(self, path: str | None) -> None:
+        self.loaded_path = path or None
+        self._refresh()
+
+    # -- choosing ------------------------------------------------------------------------------------
+    def _dataset_chosen(self, index: int) -> None:
+        if self.dataset.itemText(index) == FOLDER_ITEM:
+            folder = QFileDialog.getExistingDirectory(self, "A folder with one sub-folder of pictures per class")
+            if folder:
+                self.use_folder(folder)
+            else:
+                self.dataset.setCurrentIndex(0)
+
+    def use_folder(self, folder: str) -> None:
+        """Train on a folder of class sub-folders (chosen or dropped); checked by the command itself."""
+        spec = f"folder:{Path(folder).resolve()}"
+        text = f"Folder: {Path(folder).name}"
+        found = self.dataset.findData(spec)
+        if found < 0:
+            self.dataset.insertItem(self.dataset.count() - 1, text, spec)
+            found = self.dataset.count() - 2
+        self.dataset.setCurrentIndex(found)
+
+    def plan(self) -> TrainPlan:
+        data = self.dataset.currentData() or self.dataset.currentText()
+        fine_tune = self.start_from.currentIndex() == 1 and self.loaded_path
+        return TrainPlan(data=data, out=run_folder(self.runs_root, data), recipe=self.recipe.currentData(),
+                         size=self.size.currentData(), minutes=self.minutes.value(), threads=self.threads.value(),
+                         init_from=self.loaded_path if fine_tune else None)
+
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() and Path(url.toLocalFile()).is_dir() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        folders = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()
+                   and Path(u.toLocalFile()).is_dir()]
+        if folders and not self._busy():
+            self.use_folder(folders[0])
+            event.acceptProposedAction()
+
+    # -- running -------------------------------------------------------------------------------------
+    def _busy(self) -> bool:
+        return self.run is not None and self.run.steerable()
+
+    def start_or_resume(self) -> None:
+        if self._busy():
+            return
+        if self.run is not None and self.run.record.status in ("stopped", "ended") and self.run.record.resumable():
+            self.run.start(resume_arguments(self.run.folder, self.threads.value()))
+        else:
+            if self.dataset.currentText() == FOLDER_ITEM:
+                self.status.setText("Choose the pictures first: a dataset, or a folder with a sub-folder per class.")
+                return
+            plan = self.plan()
+            self.show_run(plan.out)
+            self.run.start(plan.arguments())
+        self._refresh()
+
+    def toggle_pause(self) -> None:
+        if self.run is None or not self.run.steerable():
+            return
+        paused = self.run.record.status == "paused"
+        self.run.control("resume" if paused else "pause")
+        self.pause_button.setText("Pause" if paused else "Resume")
+
+    def stop(self) -> None:
+        if self.run is not None and self.run.steerable():
+            self.run.control("stop")
+            self.status.setText("Stopping after this step; last.pt stays resumable…")
+
+    def open_best(self) -> None:
+        best = self.run.record.best_checkpoint() if self.run else None
+        if best is not None:
+            self.open_requested.emit(str(best))
+
+    def ask_for_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "A training run's folder", str(self.runs_root))
+        if folder:
+            self.show_run(folder)
+
+    def show_run(self, folder) -> None:
+        """Follow a run folder: its curves and grid as they are, and as they grow."""
+        if self._busy():
+            return
+        if self.run is not None:
+            self.run.shutdown()
+            self.run.deleteLater()
+        self.run = TrainRun(folder, self)
+        self.run.changed.connect(self._refresh)
+        self.run.ended.connect(self._ended)
+        self._grid_shown = None
+        self.run_changed.emit(str(self.run.folder))
+        self._refresh()
+
+    def _ended(self, code: int, error: str) -> None:
+        if error:
+            self.status.setText(error)
+        self._refresh(keep_status=bool(error))
+
+    # -- showing -------------------------------------------------------------------------------------
+    def _refresh(self, keep_status: bool = False) -> None:
+        run = self.run
+        record = run.record if run else None
+        busy = self._busy()
+        self.setup.setEnabled(not busy)
+        self.start_from.model().item(1).setEnabled(bool(self.loaded_path))
+        resumable = record is not None and record.status in ("stopped", "ended") and record.resumable()
+        self.start_button.setText("Resume" if resumable else "Start")
+        self.start_button.setEnabled(not busy)
+        self.pause_button.setEnabled(busy)
+        self.pause_button.setText("Resume" if record is not None and record.status == "paused" else "Pause")
+        self.stop_button.setEnabled(busy)
+        self.open_button.setEnabled(record is not None and record.best_checkpoint() is not None)
+        if record is None:
+            self.figures.setText("")
+            if not keep_status:
+                self.status.setText("Choose pictures, a recipe and a time budget, then Start. " + CLOSE_NOTE)
+            return
+        word = STATUS_WORDS.get(record.status, record.status)
+        self.figures.setText(f"{word}  ·  {describe(record)}" if word else describe(record))
+        self.train_line.setData(*_xy(record.train_curve))
+        self.test_line.setData(*_xy(record.test_curve))
+        if not keep_status:
+            note = record.notes[-1] if record.notes else ""
+            self.status.setText(f"{run.folder}  ·  {note or (CLOSE_NOTE if busy else '')}")
+        self._show_grid(record)
+
+    def _show_grid(self, record) -> None:
+        if record.grid is None or record.grid == self._grid_shown:
+            return
+        pixmap = QPixmap(str(record.grid))
+        if pixmap.isNull():
+            return        # being replaced this instant: the next poll shows it
+        self._grid_shown = record.grid
+        self.grid.set_picture(pixmap)
+        title = f"Samples at step {record.grid_step:,}" if record.grid_step is not None else "Samples"
+        names = record.class_names
+        self.grid_title.setText(title + (": one per class, " + ", ".join(names) if names else ""))
+
+    def shutdown(self) -> None:
+        if self.run is not None:
+            self.run.shutdown()
+
+
+def _xy(points) -> tuple[np.ndarray, np.ndarray]:
+    if not points:
+        return np.zeros(0), np.zeros(0)
+    arr = np.asarray(points, dtype=np.float64)
+    return arr[:, 0], arr[:, 1]
+
+
+class GridPicture(QLabel):
+    """The latest sample grid, as large as its room allows (the room never grows to fit the grid)."""
+
+    def __init__(self):
+        super().__init__()
+        self._pixmap = QPixmap()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(120, 120)
+        self.setObjectName("dropArea")
+
+    def set_picture(self, pixmap: QPixmap) -> None:
+        self._pixmap = pixmap
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._pixmap.isNull():
+            return
+        room = self.contentsRect().size()
+        # Pixels drawn as crisp blocks when enlarged; smoothed only when the grid must shrink.
+        shrink = self._pixmap.width() > room.width() or self._pixmap.height() > room.height()
+        mode = Qt.TransformationMode.SmoothTransformation if shrink else Qt.TransformationMode.FastTransformation
+        self.setPixmap(self._pixmap.scaled(room, Qt.AspectRatioMode.KeepAspectRatio, mode))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()

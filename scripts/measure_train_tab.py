@@ -1,0 +1,182 @@
+"""Training speed in the app against the `train` command at the same threads, measured in one run.
+
+Runs the same training (the command line the Train tab builds) alternately as a plain command and
+from the app's Train tab (offscreen window, a model loaded, curves and grids drawn as they come),
+`--pairs` times, each for `--seconds` of training. Speed is the median of the run's once-a-second
+images/s figures after a warm-up. While the app's run goes, a 5 ms timer records the event loop's
+pauses; the same timer first runs `--idle` seconds with no run at all, for the machine's share.
+Prints a table and the ratio app / command.
+
+    python scripts/measure_train_tab.py --data fashion-mnist --recipe cpu-quick --threads 1 --seconds 90 --pairs 2
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PIXELCNN_STUDIO_SETTINGS", "test")
+WARM_UP_S = 10.0
+
+
+def speeds(folder: Path) -> list[float]:
+    """images/s of every progress line after the warm-up, from the run folder's JSON lines."""
+    events = [json.loads(line) for line in (folder / "progress.jsonl").read_text().splitlines() if line.strip()]
+    start = next(e["time"] for e in events if e["event"] == "start")
+    return [e["images_per_s"] for e in events if e["event"] == "progress" and e["time"] - start > WARM_UP_S]
+
+
+def started_at(folder: Path) -> float | None:
+    try:
+        with open(folder / "progress.jsonl") as f:
+            for line in f:
+                if '"event": "start"' in line:
+                    return time.monotonic()
+    except OSError:
+        return None
+    return None
+
+
+def command_run(plan, seconds: float) -> list[float]:
+    from pixelcnn_studio.gui.train.plan import program
+    from pixelcnn_studio.run_folder import write_control
+    exe, prefix = program()
+    plan.out.mkdir(parents=True)
+    with open(plan.out / "train.log", "w") as log:
+        child = subprocess.Popen([exe, *prefix, *plan.arguments()], stdout=subprocess.DEVNULL, stderr=log)
+        began = None
+        while began is None and child.poll() is None:
+            time.sleep(0.2)
+            began = started_at(plan.out)
+        time.sleep(max(0.0, seconds - (time.monotonic() - began)) if began else 0)
+        write_control(plan.out, "stop")
+        child.wait(120)
+    return speeds(plan.out)
+
+
+def app_run(app, tab, plan, seconds: float) -> tuple[list[float], list[float]]:
+    from PySide6.QtCore import QTimer
+    tab.recipe.setCurrentIndex(tab.recipe.findData(plan.recipe))
+    tab.dataset.setCurrentIndex(tab.dataset.findText(plan.data))
+    tab.minutes.setValue(plan.minutes)
+    tab.threads.setValue(plan.threads)
+    tab.runs_root = plan.out.parent
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    tab.start_or_resume()
+    folder = tab.run.folder
+    while tab.run.record.status in ("new", "starting"):
+        app.processEvents()
+        time.sleep(0.005)
+    began = time.monotonic()
+    last[0] = time.perf_counter()
+    timer.start()
+    while time.monotonic() - began < seconds:
+        app.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    tab.stop()
+    while tab.run.running():
+        app.processEvents()
+        time.sleep(0.01)
+    return speeds(folder), [g - 0.005 for g in gaps]
+
+
+def idle_pauses(app, seconds: float) -> list[float]:
+    from PySide6.QtCore import QTimer
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    return [g - 0.005 for g in gaps]
+
+
+def pause_text(pauses: list[float]) -> str:
+    p = sorted(pauses)
+    return (f"longest {1000 * p[-1]:.0f} ms, 99th percentile {1000 * p[int(0.99 * (len(p) - 1))]:.0f} ms, "
+            f"share over 33 ms {sum(x > 0.033 for x in p) / len(p):.2%}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="fashion-mnist")
+    parser.add_argument("--recipe", default="cpu-quick")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=90.0, help="training seconds of each run")
+    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--idle", type=float, default=20.0, help="seconds of the idle event-loop baseline")
+    parser.add_argument("--model", default="fashion-mnist", help="the model the app has loaded meanwhile")
+    args = parser.parse_args(argv)
+    from pixelcnn_studio.gui.app import create_window, ensure_app
+    from pixelcnn_studio.gui.train.plan import TrainPlan
+    from pixelcnn_studio.paths import bundled_models
+    root = Path(tempfile.mkdtemp(prefix="train-tab-speed-"))
+    app = ensure_app()
+    window = create_window(next(p for p in bundled_models() if Path(p).stem == args.model))
+    window.resize(1280, 720)
+    window.show()
+    while window.loaded is None:
+        app.processEvents()
+        time.sleep(0.01)
+    window.tabs.setCurrentWidget(window.train_tools.tab)
+    load_before = os.getloadavg()
+    idle = idle_pauses(app, args.idle)
+    rows, all_pauses = [], []
+    for pair in range(args.pairs):
+        for where in ("command", "app"):
+            plan = TrainPlan(data=args.data, out=root / f"{where}-{pair}", recipe=args.recipe, minutes=60,
+                             threads=args.threads)
+            if where == "command":
+                found = command_run(plan, args.seconds)
+            else:
+                found, pauses = app_run(app, window.train_tools.tab, plan, args.seconds)
+                all_pauses += pauses
+            rows.append((pair, where, statistics.median(found), len(found)))
+            print(f"pair {pair + 1} {where:8s} {rows[-1][2]:8.1f} images/s (median of {len(found)} seconds)",
+                  flush=True)
+    load_after = os.getloadavg()
+    window.close()
+    command = statistics.median(r[2] for r in rows if r[1] == "command")
+    in_app = statistics.median(r[2] for r in rows if r[1] == "app")
+    print(f"\n{args.data}, {args.recipe}, {args.threads} thread(s), {args.seconds:.0f} s per run, {os.cpu_count()} "
+          f"cores, load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print("| pair | where | images/s (median of the seconds after a 10 s warm-up) |")
+    print("|---|---|---|")
+    for pair, where, speed, _n in rows:
+        print(f"| {pair + 1} | {where} | {speed:.1f} |")
+    print(f"\napp / command: {in_app / command:.3f} (medians {in_app:.1f} / {command:.1f})")
+    per_pair = [next(r[2] for r in rows if r[0] == p and r[1] == "app")
+                / next(r[2] for r in rows if r[0] == p and r[1] == "command") for p in range(args.pairs)]
+    print("per pair: " + ", ".join(f"{r:.3f}" for r in per_pair))
+    print(f"event loop while the app trains: {pause_text(all_pauses)}")
+    print(f"event loop with no run (baseline, {args.idle:.0f} s): {pause_text(idle)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""The Train tab: the command it builds, the JSON lines it reads, and a real tiny run in a child process
+started, paused, resumed, stopped and resumed again from the tab."""
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pixelcnn_studio.gui.train.plan import RECIPES, TrainPlan, resume_arguments, run_folder
+from pixelcnn_studio.gui.train.record import RunRecord, open_run
+from pixelcnn_studio.run_folder import PROGRESS_FILE
+
+
+def line(event, **fields):
+    return json.dumps({"event": event, "time": time.time(), **fields})
+
+
+def test_lines_fold_into_curves_figures_and_status(tmp_path):
+    record = RunRecord(tmp_path)
+    lines = [line("start", step=0, total_steps=100, class_names=["a", "b"]),
+             line("progress", step=10, epoch=0.5, train_bpd=6.0, images_per_s=500.0, time_left_s=30.0),
+             "not json at all", '{"no": "event"}', line("progress", step=20, train_bpd=float("nan")),
+             line("eval", step=20, test_bpd=5.5, best_test_bpd=5.5),
+             line("samples", path=str(tmp_path / "moved" / "step-0000020.png"), step=20),
+             line("note", text="note: skipped 2 file(s)"), line("paused")]
+    folded = [record.add_line(text) for text in lines]
+    assert folded == [True, True, False, False, True, True, True, True, True] and record.bad_lines == 2
+    assert record.train_curve == [(10, 6.0)]               # a NaN loss is no point on the curve
+    assert record.test_curve == [(20, 5.5)] and record.best_test_bpd == 5.5
+    assert record.step == 20 and record.images_per_s is None
+    assert record.grid == tmp_path / "samples" / "step-0000020.png"     # found in the folder it is in now
+    assert record.class_names == ["a", "b"] and record.status == "paused" and record.alive()
+    record.add_line(line("end", stopped="signal", step=21))
+    assert record.status == "stopped" and not record.alive()
+
+
+def test_a_line_being_written_waits_for_its_end(tmp_path):
+    (tmp_path / PROGRESS_FILE).write_text(line("start", step=0) + "\n" + line("progress", step=5)[:20])
+    record, tail = open_run(tmp_path)
+    assert record.step == 0 and record.status == "running"
+    with open(tmp_path / PROGRESS_FILE, "a") as f:
+        f.write(line("progress", step=5)[20:] + "\n")
+    assert tail.poll() == 1 and record.step == 5
+
+
+def test_the_tabs_commands_are_the_train_commands(tmp_path):
+    from pixelcnn_studio.cli import build_parser
+    from pixelcnn_studio.train.presets import PRESETS
+    assert all(name in PRESETS for name, _ in RECIPES)
+    plan = TrainPlan(data="folder:/pictures", out=tmp_path / "run", size=(32, 6), minutes=2.5, threads=2)
+    args = build_parser().parse_args(plan.arguments())
+    assert (args.data, args.preset, args.max_minutes, args.threads) == ("folder:/pictures", "cpu-quick", 2.5, 2)
+    assert args.progress_json and args.sample_every > 0 and (args.hidden, args.layers) == (32, 6)
+    tuned = build_parser().parse_args(TrainPlan(data="mnist", out=tmp_path, init_from="m.pt", size=(32, 6)).arguments())
+    assert tuned.init_from == "m.pt" and tuned.hidden is None         # a fine-tuned model keeps its size
+    again = build_parser().parse_args(resume_arguments(tmp_path, 1))
+    assert again.resume == "last" and again.progress_json
+    first = run_folder(tmp_path, "folder:/some/My Pictures/", now=0)
+    first.mkdir()
+    assert first.name.startswith("My-Pictures-") and run_folder(tmp_path, "folder:/some/My Pictures/", now=0) != first
+
+
+def _pictures(root: Path, classes=("a", "b"), count=24) -> Path:
+    rng = np.random.default_rng(0)
+    for name in classes:
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8), "L").save(root / name / f"{i}.png")
+    return root
+
+
+@pytest.fixture
+def tab(qtbot, tmp_path):
+    from pixelcnn_studio.gui.train.tab import TrainTab
+    widget = TrainTab([], tmp_path / "runs", threads=1, max_threads=1)
+    widget.recipe.setCurrentIndex(widget.recipe.findData("tiny"))
+    widget.minutes.setValue(5)
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+
+
+def _status(tab):
+    return tab.run.record.status if tab.run else None
+
+
+def test_start_pause_resume_stop_and_resume_from_the_tab(tab, qtbot, tmp_path):
+    tab.use_folder(str(_pictures(tmp_path / "pictures")))
+    tab.start_or_resume()
+    assert not tab.setup.isEnabled() and tab.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: bool(tab.run.record.train_curve), timeout=60000)
+    tab.toggle_pause()
+    qtbot.waitUntil(lambda: _status(tab) == "paused", timeout=10000)
+    step = tab.run.record.step
+    qtbot.wait(1200)
+    assert tab.run.record.step == step and tab.pause_button.text() == "Resume"
+    tab.toggle_pause()
+    qtbot.waitUntil(lambda: _status(tab) == "running" and tab.run.record.step > step, timeout=10000)
+    tab.stop()
+    qtbot.waitUntil(lambda: not tab.run.running(), timeout=30000)
+    record = tab.run.record
+    assert record.status == "stopped" and record.resumable() and tab.start_button.text() == "Resume"
+    assert tab.open_button.isEnabled() == (record.best_checkpoint() is not None)
+    stopped_at = record.step
+    assert "step" in tab.figures.text()
+
+    # Reopened in a fresh tab (the window closed and came back): the same curves, and Resume goes on.
+    from pixelcnn_studio.gui.train.tab import TrainTab
+    again = TrainTab([], tmp_path / "runs", threads=1, max_threads=1)
+    qtbot.addWidget(again)
+    again.show_run(tab.run.folder)
+    assert again.run.record.train_curve == record.train_curve and again.start_button.text() == "Resume"
+    again.start_or_resume()
+    qtbot.waitUntil(lambda: again.run.record.step > stopped_at, timeout=60000)
+    opened = []
+    again.open_requested.connect(opened.append)
+    again.shutdown()                                   # what closing the window does: a resumable stop
+    assert not again.run.running()
+    assert again.run.record.status == "stopped" and (again.run.folder / "last.pt").is_file()
+    again.open_best()
+    assert opened == [str(again.run.folder / "best.pt")] or not (again.run.folder / "best.pt").exists()
+
+
+def test_a_bad_folder_is_one_line_in_the_tab(tab, qtbot, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    tab.use_folder(str(empty))
+    ended = []
+    tab.start_or_resume()
+    tab.run.ended.connect(lambda code, error: ended.append((code, error)))
+    qtbot.waitUntil(lambda: bool(ended), timeout=60000)
+    code, error = ended[0]
+    assert code == 2 and "no files in image folder" in error and "\n" not in error
+    assert tab.status.text() == error and tab.start_button.isEnabled()
