@@ -160,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=64, help="images per training step for --train (default 64)")
     p.add_argument("--compile", action="store_true",
                    help="with --train, also time the current path under torch.compile (slow to start)")
+    p.add_argument("--graphs", action="store_true",
+                   help="with --train on --device cuda, also time torch.compile's CUDA-graph mode")
+    p.add_argument("--only", action="append", metavar="TEXT",
+                   help="with --train, only the shapes whose name holds TEXT (repeatable)")
+    p.add_argument("--paper", action="store_true",
+                   help="add a model of the paper's width on 32x32 colour (15 layers of 128)")
+    p.add_argument("--bundled", action="store_true",
+                   help="time the bundled models themselves (weights and conditioning) instead of their shapes")
+    p.add_argument("--grid-only", action="store_true",
+                   help="sampling rows of the 16-image grid only (no batch-1 rows)")
     ranges.annotate(p, ranges.BENCH)
     p.set_defaults(func=cmd_bench)
 

@@ -195,11 +195,12 @@ class _Run(Resumable, Watched):
         if resume_state is not None:
             self._restore(resume_state, ema_state)
 
-        self.net = D.wrap_model(self.model, ctx)
+        self.net = eager = D.wrap_model(self.model, ctx)
         if s.compile:
             self.net = compile_model(self.net, self.say)
         self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
-                                 autocast_dtype=self.autocast, device_type=ctx.device.type)
+                                 autocast_dtype=self.autocast, device_type=ctx.device.type,
+                                 eager=eager, say=self.say)
         self.params = sum(p.numel() for p in self.model.parameters())
         if ctx.is_main:
             tidy_after_kill(self.out, self.step if resume_state is not None else None)
