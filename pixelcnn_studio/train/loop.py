@@ -402,7 +402,7 @@ class _Run(Resumable, Watched):
                                         if bar.format_dict.get("elapsed") else "", refresh=False)
                     # Skip a step-count evaluation that would nearly repeat the one at the epoch's end.
                     near_end = b + 1 + s.eval_every // 2 > self.steps_per_epoch if s.eval_every else True
-                    if s.eval_every and self.step % s.eval_every == 0 and not near_end:
+                    if (s.eval_every and self.step % s.eval_every == 0 and not near_end) or self.evaluation_due():
                         self.evaluate_and_record()
                     if self.debug_stop == self.step:
                         signals.requested = True
