@@ -58,6 +58,7 @@ TRAIN = {
     "eval_every": Range(1, BILLION), "seed": Range(0, 2**32 - 1),
     "max_minutes": Range(0, 1e7, integer=False, low_open=True), "threads": Range(1, 1_000_000),
     "sample_every": Range(0, 1e7, integer=False, low_open=True),
+    "eval_every_seconds": Range(0, 1e7, integer=False, low_open=True),
 }
 BENCH = {"repeats": Range(1, 1_000), "batch": Range(1, 65_536), "threads": Range(1, 1_000_000)}
 EVAL = {"limit": Range(1, BILLION), "threads": Range(1, 1_000_000)}

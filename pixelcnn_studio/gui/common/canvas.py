@@ -46,6 +46,8 @@ class SampleCanvas(QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 240)
+        # It fills all of itself: nothing behind it needs drawing first, frame after frame.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._pal: Palette = palette("dark")
         self._image: np.ndarray | None = None        # (n, C, H, W) uint8
         self._levels = 256

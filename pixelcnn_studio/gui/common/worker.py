@@ -23,6 +23,9 @@ from PySide6.QtCore import Signal
 from .jobs import BackgroundJob, FunctionJob
 
 FRAME_INTERVAL = 1.0 / 60.0
+# At full speed fewer, fuller frames: each frame waits for the GUI to draw it (see above), and on a
+# busy two-core machine that wait (~25 ms) at 60 frames a second took more time than the sampling.
+MAX_SPEED_FRAME_INTERVAL = 1.0 / 30.0
 # The distributions of every step are kept (float16) for hovering and scrubbing, up to this size.
 HISTORY_BYTES = 96 * 2**20
 # How long the sampler waits for the GUI to finish showing a frame before it goes on regardless.
@@ -176,7 +179,8 @@ class SamplingWorker(BackgroundJob):
                 self._due = max(self._due + interval, now - interval)
             if action == "quiet":
                 continue
-            if action == "single" or now - last_post >= FRAME_INTERVAL or stream.next_index >= stream.total:
+            interval = FRAME_INTERVAL if self._speed else MAX_SPEED_FRAME_INTERVAL
+            if action == "single" or now - last_post >= interval or stream.next_index >= stream.total:
                 self._post(stream, step)
                 # Counted from when the GUI has shown the frame, so each frame is followed by a
                 # full interval of sampling however long the GUI took.

@@ -282,6 +282,8 @@ class TrainTab(QWidget):
             return
         word = STATUS_WORDS.get(record.status, record.status)
         self.figures.setText(f"{word}  ·  {describe(record)}" if word else describe(record))
+        self.figures.setToolTip(f"{self.figures.text()}\nepoch {record.epoch:.2f}; best: the lowest held-out "
+                                "bits/dim of the EMA weights so far (best.pt)")
         self.train_line.setData(*_xy(record.train_curve))
         self.test_line.setData(*_xy(record.test_curve))
         if not keep_status:
