@@ -38,7 +38,7 @@ def clipped_texts(window) -> list[str]:
     """Texts that do not fit the widget showing them (cut off at an edge, or wrapped past its
     bottom). Labels that elide on purpose (with the whole text in a tooltip) are not counted."""
     from PySide6.QtWidgets import QAbstractButton, QLabel
-    from pixelcnn_studio.gui.elided import ElidedLabel
+    from pixelcnn_studio.gui.common.elided import ElidedLabel
     cut = []
     for widget in window.findChildren(QLabel) + window.findChildren(QAbstractButton):
         if not widget.isVisible() or isinstance(widget, ElidedLabel) or not widget.text().strip():

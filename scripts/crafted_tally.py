@@ -37,7 +37,7 @@ def main() -> int:
     loads["bundled fashion-mnist saved on CUDA"] = (cuda, 0)
     everything = {**cases, **loads}
     # A real face, so that the bundled portrait model (a face network) samples too.
-    portrait = ROOT / "pixelcnn_studio" / "resources" / "portraits" / "grace_hopper.jpg"
+    portrait = ROOT / "resources" / "portraits" / "grace_hopper.jpg"
     commands = []
     for kind, (path, _) in everything.items():
         commands.append([f"info|{kind}", ["info", str(path)]])
@@ -140,9 +140,9 @@ def settings_section(folder: Path, cases) -> tuple[str, int, int]:
 
     from PySide6.QtCore import QRect
 
-    from pixelcnn_studio.gui import settings
-    from pixelcnn_studio.gui.keys import read_scene
-    from pixelcnn_studio.gui.settings_schema import FIELDS, MAX_RECENT
+    from pixelcnn_studio.gui.common import settings
+    from pixelcnn_studio.gui.shell.keys import read_scene
+    from pixelcnn_studio.gui.common.settings_schema import FIELDS, MAX_RECENT
     (folder / "settings").mkdir(exist_ok=True)
     print("\n| saved setting | read as | seconds | result |\n|---|---|---|---|")
     ok = 0

@@ -117,7 +117,7 @@ def test_every_widget_shows_names_as_plain_text(open_window, qtbot, tmp_path, pi
     surprise.score(str(picture), picture.name)
     qtbot.waitUntil(lambda: "Scoring" not in surprise.headline.text(), timeout=20000)
     # The Recent list, with an entry that no longer loads.
-    from pixelcnn_studio.gui import settings
+    from pixelcnn_studio.gui.common import settings
     settings.add_recent(str(bad))
     window.refresh_model_list()
     visit_every_tab(window, qtbot)
@@ -128,7 +128,7 @@ def test_every_widget_shows_names_as_plain_text(open_window, qtbot, tmp_path, pi
 
 
 def test_the_start_up_window_shows_its_status_as_plain_text(qtbot, pipe):
-    from pixelcnn_studio.gui.startup import StartupWindow
+    from pixelcnn_studio.gui.shell.startup import StartupWindow
     fifo, watch = pipe
     window = StartupWindow()
     qtbot.addWidget(window)

@@ -17,13 +17,13 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-import pixelcnn_studio  # noqa: E402
 from pixelcnn_studio import ModelConfig, build_model, save_checkpoint  # noqa: E402
-from pixelcnn_studio.gui.state import TABS  # noqa: E402
+from pixelcnn_studio.paths import package_folder  # noqa: E402
+from pixelcnn_studio.gui.shell.state import TABS  # noqa: E402
 from test_gui import run_to_end, wait_state, write_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = sorted((Path(pixelcnn_studio.__file__).parent / "models").glob("*.pt"))
+BUNDLED = sorted(package_folder("models").glob("*.pt"))
 DIGITS = [str(d) for d in range(10)]
 
 
@@ -148,7 +148,7 @@ def test_digit_keys_pick_the_class_named_by_the_digit(open_window, qtbot, tmp_pa
     press(qtbot, window.canvas, Qt.Key.Key_7)
     assert window.state.class_name == "7" and window.conditioning.combo.currentText().endswith("7")
     assert window.conditioning.combo.currentText().startswith("7")
-    from pixelcnn_studio.gui.help import shortcut_rows
+    from pixelcnn_studio.gui.shell.help import shortcut_rows
     assert any("named by the digit" in text for _, text in shortcut_rows(window.state))
 
 
@@ -163,7 +163,7 @@ def test_digits_pick_by_position_where_names_are_not_digits(open_window, qtbot, 
     window = open_window(write_model(tmp_path / "shapes.pt"))
     press(qtbot, window.canvas, Qt.Key.Key_2)
     assert window.state.class_name == "square"
-    from pixelcnn_studio.gui.help import shortcut_rows
+    from pixelcnn_studio.gui.shell.help import shortcut_rows
     assert any("by position" in text for _, text in shortcut_rows(window.state))
 
 
@@ -234,7 +234,7 @@ def test_the_shortcuts_sheet_lists_every_key(open_window, tmp_path):
     """Every shortcut of every action of the window (menus, hidden keys) has its line in the sheet."""
     import re
     from PySide6.QtGui import QAction, QKeySequence
-    from pixelcnn_studio.gui.help import shortcut_rows
+    from pixelcnn_studio.gui.shell.help import shortcut_rows
     window = open_window(digit_model(tmp_path / "digits.pt"))
     listed = set()
     for keys, _ in shortcut_rows(window.state):
@@ -342,8 +342,8 @@ def test_a_scene_keeps_the_tab_the_field_and_the_pictures(open_window, qtbot, tm
 
 
 def test_a_scene_with_bad_values_keeps_what_it_can(open_window, tmp_path):
-    from pixelcnn_studio.gui import settings
-    from pixelcnn_studio.gui.keys import read_scene
+    from pixelcnn_studio.gui.common import settings
+    from pixelcnn_studio.gui.shell.keys import read_scene
     scene = read_scene({"tab": "nowhere", "seed": -4, "temperature": "hot", "class_index": 2, "view": "stage",
                         "fields": {"layer": "three", "target": [1, 2], "mode": "sideways"},
                         "drawing": {"png": "not base64!"}, "picture": {"png": 7}})
@@ -407,7 +407,7 @@ def test_progress_reads_the_new_plan_after_a_model_change(open_window, qtbot, tm
 
 
 def test_a_certain_draw_reads_zero_bits_and_the_axis_stops_at_one(qtbot):
-    from pixelcnn_studio.gui.distribution import DistributionView
+    from pixelcnn_studio.gui.common.distribution import DistributionView
     view = DistributionView()
     qtbot.addWidget(view)
     view.set_levels(4)
@@ -439,7 +439,7 @@ def test_generate_says_why_it_is_off_on_a_class_only_model(open_window, qtbot, t
 
 
 def test_one_row_per_class_turns_to_a_column_per_class_where_rows_would_be_thumbnails(qtbot):
-    from pixelcnn_studio.gui.canvas import READABLE_TILE_PX, SampleCanvas
+    from pixelcnn_studio.gui.common.canvas import READABLE_TILE_PX, SampleCanvas
     canvas = SampleCanvas()
     qtbot.addWidget(canvas)
     canvas.resize(680, 440)                  # the grid's room in a 1280x720 window
@@ -484,7 +484,7 @@ def test_the_inspect_text_keeps_four_lines_and_the_bits_labels_keep_apart(open_w
     from PySide6.QtGui import QFontMetrics
     window = open_window(write_model(tmp_path / "rgb.pt", channels=3, size=(6, 6)))
     frame = run_to_end(qtbot, window, n=16)
-    from pixelcnn_studio.gui.controls import hover_text
+    from pixelcnn_studio.gui.sampling.controls import hover_text
     for large in (False, True):
         window.set_large_text(large)
         qtbot.wait(50)
@@ -571,7 +571,7 @@ def test_the_probability_axis_ends_at_the_data_and_every_tick_label_has_room(qtb
     their widest tick label in the type they are drawn in, the top one included."""
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QFontMetrics
-    from pixelcnn_studio.gui.distribution import DistributionView
+    from pixelcnn_studio.gui.common.distribution import DistributionView
     view = DistributionView()
     qtbot.addWidget(view)
     view.set_large(large)

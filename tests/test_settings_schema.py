@@ -6,8 +6,8 @@ import time
 import pytest
 from PySide6.QtCore import QByteArray, QRect
 
-from pixelcnn_studio.gui import settings
-from pixelcnn_studio.gui.settings_schema import MAX_RECENT, read_scene
+from pixelcnn_studio.gui.common import settings
+from pixelcnn_studio.gui.common.settings_schema import MAX_RECENT, read_scene
 from test_gui_plain_text import PipeWatch
 
 BAD_INI = """[run]
@@ -52,7 +52,7 @@ def test_a_value_that_does_not_fit_gives_its_default_and_a_note(key, value, sett
 
 
 def test_scenes_keep_the_fields_that_fit():
-    from pixelcnn_studio.gui.keys import read_scene as scene_fields
+    from pixelcnn_studio.gui.shell.keys import read_scene as scene_fields
     scene = scene_fields(read_scene('{"temperature": 0.7, "seed": "text", "tab": "nowhere", "step": 1e999}'))
     assert scene == {"temperature": 0.7}
     for text in ('{"temperature": Infinity}', '{"seed": NaN}', "[" * 100_000, "x" * 9_000_000):
@@ -125,7 +125,7 @@ def test_a_linked_settings_file_is_replaced_not_written_through(settings_at, tmp
 
 
 def test_install_desktop_replaces_links_instead_of_writing_through_them(tmp_path, monkeypatch):
-    from pixelcnn_studio.gui import desktop
+    from pixelcnn_studio.gui.shell import desktop
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
@@ -141,5 +141,5 @@ def test_install_desktop_replaces_links_instead_of_writing_through_them(tmp_path
 
 def test_geometry_round_trips():
     value = QByteArray(b"\x01\x02")
-    from pixelcnn_studio.gui.settings_schema import FIELDS
+    from pixelcnn_studio.gui.common.settings_schema import FIELDS
     assert FIELDS["window/geometry"][0](value) == value
