@@ -137,3 +137,18 @@ def test_the_start_up_window_shows_its_status_as_plain_text(qtbot, pipe):
     qtbot.wait(100)
     assert not rich_labels_showing(window, "<img")
     assert watch.readers == 0
+
+
+def test_the_portrait_note_names_the_picture_as_plain_text(open_window, qtbot, tmp_path, pipe):
+    from test_gui_portrait import write_autoencoder_model
+    fifo, watch = pipe
+    window = open_window(str(write_autoencoder_model(tmp_path / "ae.pt")))
+    panel = window.portraits.panel
+    picture = tmp_path / "<img src=pipe.png>.png"
+    Image.new("L", (10, 10), 120).save(picture)
+    panel.load_portrait(str(picture))
+    qtbot.waitUntil(lambda: "<img" in panel.note.text(), timeout=20000)
+    window.show()
+    visit_every_tab(window, qtbot)
+    assert not rich_labels_showing(window, "<img")
+    assert watch.readers == 0

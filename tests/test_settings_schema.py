@@ -143,3 +143,34 @@ def test_geometry_round_trips():
     value = QByteArray(b"\x01\x02")
     from pixelcnn_studio.gui.common.settings_schema import FIELDS
     assert FIELDS["window/geometry"][0](value) == value
+
+
+def test_exports_and_checkpoints_replace_links_instead_of_writing_through_them(tmp_path):
+    import numpy as np
+
+    from pixelcnn_studio import ModelConfig, build_model, save_checkpoint
+    from pixelcnn_studio.core.export import save_npy, save_png
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    writes = {"a.png": lambda p: save_png(p, np.zeros((2, 2, 3), np.uint8)),
+              "a.npy": lambda p: save_npy(p, np.zeros(3)),
+              "a.pt": lambda p: save_checkpoint(p, build_model(ModelConfig(image_size=4, channels=1, hidden=4,
+                                                                          layers=1, kernel_size=3)))}
+    for name, write in writes.items():
+        link = tmp_path / name
+        link.symlink_to(victim)
+        write(link)
+        assert not link.is_symlink() and link.stat().st_size > 0, name
+    assert victim.read_text() == "keep me"
+
+
+def test_a_models_folder_that_loops_lists_nothing_and_the_app_opens(open_window, tmp_path, monkeypatch):
+    from pixelcnn_studio.cli import main
+    loop = tmp_path / "models"
+    loop.symlink_to(tmp_path / "models2")
+    (tmp_path / "models2").symlink_to(loop)
+    monkeypatch.setenv("PIXELCNN_STUDIO_MODELS", str(loop))
+    assert main(["models"]) == 0
+    window = open_window(None)
+    window.refresh_model_list()
+    assert window.loaded is None
