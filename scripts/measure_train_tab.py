@@ -3,8 +3,9 @@
 Runs the same training (the command line the Train tab builds) alternately as a plain command and
 from the app's Train tab (offscreen window, a model loaded, curves and grids drawn as they come),
 `--pairs` times, each for `--seconds` of training. Speed is the median of the run's once-a-second
-images/s figures after a warm-up. While the app's run goes, a 5 ms timer records the event loop's
-pauses; the same timer first runs `--idle` seconds with no run at all, for the machine's share.
+images/s figures after a warm-up. While the app's run goes, the event loop runs as in the app (asleep between events) and a
+10 ms timer's lateness is its pause; the same timer first runs `--idle` seconds with no run at all,
+for the machine's share.
 Prints a table and the ratio app / command.
 
     python scripts/measure_train_tab.py --data fashion-mnist --recipe cpu-quick --threads 1 --seconds 90 --pairs 2
@@ -29,7 +30,7 @@ WARM_UP_S = 10.0
 def speeds(folder: Path) -> list[float]:
     """images/s of every progress line after the warm-up, from the run folder's JSON lines."""
     events = [json.loads(line) for line in (folder / "progress.jsonl").read_text().splitlines() if line.strip()]
-    start = next(e["time"] for e in events if e["event"] == "start")
+    start = [e["time"] for e in events if e["event"] == "start"][-1]      # this session's start
     return [e["images_per_s"] for e in events if e["event"] == "progress" and e["time"] - start > WARM_UP_S]
 
 
@@ -46,7 +47,7 @@ def started_at(folder: Path) -> float | None:
 
 def command_run(plan, seconds: float) -> list[float]:
     from pixelcnn_studio.gui.train.plan import program
-    from pixelcnn_studio.run_folder import write_control
+    from pixelcnn_studio.run_control import write_control
     exe, prefix = program()
     plan.out.mkdir(parents=True)
     with open(plan.out / "train.log", "w") as log:
@@ -61,59 +62,55 @@ def command_run(plan, seconds: float) -> list[float]:
     return speeds(plan.out)
 
 
+def run_loop(app, seconds: float, tick_ms: int = 10) -> list[float]:
+    """Run the event loop as the app does (asleep between events) for `seconds`; the lateness of a
+    `tick_ms` timer's ticks is the event loop's pause."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0] - tick_ms / 1000)
+        last[0] = now
+    timer = QTimer()
+    timer.setInterval(tick_ms)
+    timer.timeout.connect(tick)
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    last[0] = time.perf_counter()
+    timer.start()
+    loop.exec()
+    timer.stop()
+    return gaps
+
+
+def wait_for(app, condition, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        run_loop(app, 0.1)
+
+
+app_cpu: list[float] = []     # the app process's own CPU time per wall second while its run trains
+
+
 def app_run(app, tab, plan, seconds: float) -> tuple[list[float], list[float]]:
-    from PySide6.QtCore import QTimer
     tab.recipe.setCurrentIndex(tab.recipe.findData(plan.recipe))
     tab.dataset.setCurrentIndex(tab.dataset.findText(plan.data))
     tab.minutes.setValue(plan.minutes)
     tab.threads.setValue(plan.threads)
     tab.runs_root = plan.out.parent
-    gaps, last = [], [time.perf_counter()]
-
-    def tick():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
+    if tab.run is not None:           # a new run each time, not Resume of the one before
+        tab.run.shutdown()
+        tab.run = None
     tab.start_or_resume()
     folder = tab.run.folder
-    while tab.run.record.status in ("new", "starting"):
-        app.processEvents()
-        time.sleep(0.005)
-    began = time.monotonic()
-    last[0] = time.perf_counter()
-    timer.start()
-    while time.monotonic() - began < seconds:
-        app.processEvents()
-        time.sleep(0.001)
-    timer.stop()
+    wait_for(app, lambda: tab.run.record.status not in ("new", "starting"))
+    cpu_before, wall_before = time.process_time(), time.monotonic()
+    pauses = run_loop(app, seconds)
+    app_cpu.append((time.process_time() - cpu_before) / (time.monotonic() - wall_before))
     tab.stop()
-    while tab.run.running():
-        app.processEvents()
-        time.sleep(0.01)
-    return speeds(folder), [g - 0.005 for g in gaps]
-
-
-def idle_pauses(app, seconds: float) -> list[float]:
-    from PySide6.QtCore import QTimer
-    gaps, last = [], [time.perf_counter()]
-
-    def tick():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
-    timer.start()
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.001)
-    timer.stop()
-    return [g - 0.005 for g in gaps]
+    wait_for(app, lambda: not tab.run.running())
+    return speeds(folder), pauses
 
 
 def pause_text(pauses: list[float]) -> str:
@@ -140,12 +137,10 @@ def main(argv=None) -> int:
     window = create_window(next(p for p in bundled_models() if Path(p).stem == args.model))
     window.resize(1280, 720)
     window.show()
-    while window.loaded is None:
-        app.processEvents()
-        time.sleep(0.01)
+    wait_for(app, lambda: window.loaded is not None)
     window.tabs.setCurrentWidget(window.train_tools.tab)
     load_before = os.getloadavg()
-    idle = idle_pauses(app, args.idle)
+    idle = run_loop(app, args.idle)
     rows, all_pauses = [], []
     for pair in range(args.pairs):
         for where in ("command", "app"):
@@ -157,7 +152,7 @@ def main(argv=None) -> int:
                 found, pauses = app_run(app, window.train_tools.tab, plan, args.seconds)
                 all_pauses += pauses
             rows.append((pair, where, statistics.median(found), len(found)))
-            print(f"pair {pair + 1} {where:8s} {rows[-1][2]:8.1f} images/s (median of {len(found)} seconds)",
+            print(f"pair {pair + 1} {where:8s} {rows[-1][2]:8.1f} images/s (median of {len(found)} progress lines)",
                   flush=True)
     load_after = os.getloadavg()
     window.close()
@@ -174,6 +169,8 @@ def main(argv=None) -> int:
                 / next(r[2] for r in rows if r[0] == p and r[1] == "command") for p in range(args.pairs)]
     print("per pair: " + ", ".join(f"{r:.3f}" for r in per_pair))
     print(f"event loop while the app trains: {pause_text(all_pauses)}")
+    print("the app's own CPU use while its run trains: " + ", ".join(f"{c:.1%}" for c in app_cpu)
+          + " of one core")
     print(f"event loop with no run (baseline, {args.idle:.0f} s): {pause_text(idle)}")
     return 0
 

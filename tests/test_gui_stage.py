@@ -17,13 +17,13 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-import pixelcnn_studio  # noqa: E402
 from pixelcnn_studio import ModelConfig, build_model, save_checkpoint  # noqa: E402
+from pixelcnn_studio.paths import package_folder  # noqa: E402
 from pixelcnn_studio.gui.shell.state import TABS  # noqa: E402
 from test_gui import run_to_end, wait_state, write_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = sorted((Path(pixelcnn_studio.__file__).parent / "models").glob("*.pt"))
+BUNDLED = sorted(package_folder("models").glob("*.pt"))
 DIGITS = [str(d) for d in range(10)]
 
 

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..run_folder import CONTROL_FILE, PROGRESS_FILE, SAMPLES_DIR, read_control
+from ..run_control import CONTROL_FILE, PROGRESS_FILE, SAMPLES_DIR, read_control
 
 CONTROL_POLL_S = 0.25
 PROGRESS_EVERY_S = 1.0
@@ -32,6 +32,7 @@ PAUSED_HEARTBEAT_S = 5.0
 UNCONDITIONAL_GRID = 8
 MAX_GRID_CLASSES = 36     # one image per class, up to a grid that still reads on a projector
 GRID_SCALE = 4
+GRID_GAP = 72             # grey between the images: dark images on black would run into each other
 
 
 class LiveRun:
@@ -148,7 +149,7 @@ class LiveRun:
         columns = math.isqrt(n - 1) + 1 if n > 1 else 1
         path = self.out / SAMPLES_DIR / f"step-{step:07d}.png"
         try:
-            save_png(path, make_grid(images, columns=columns, scale=GRID_SCALE, padding=2, background=0))
+            save_png(path, make_grid(images, columns=columns, scale=GRID_SCALE, padding=2, background=GRID_GAP))
         except OSError as exc:
             self.note(f"could not write a sample grid ({exc.strerror or exc}); training goes on")
             return None

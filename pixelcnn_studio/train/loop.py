@@ -195,11 +195,12 @@ class _Run(Resumable, Watched):
         if resume_state is not None:
             self._restore(resume_state, ema_state)
 
-        self.net = D.wrap_model(self.model, ctx)
+        self.net = eager = D.wrap_model(self.model, ctx)
         if s.compile:
             self.net = compile_model(self.net, self.say)
         self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
-                                 autocast_dtype=self.autocast, device_type=ctx.device.type)
+                                 autocast_dtype=self.autocast, device_type=ctx.device.type,
+                                 eager=eager, say=self.say)
         self.params = sum(p.numel() for p in self.model.parameters())
         if ctx.is_main:
             tidy_after_kill(self.out, self.step if resume_state is not None else None)
@@ -401,7 +402,7 @@ class _Run(Resumable, Watched):
                                         if bar.format_dict.get("elapsed") else "", refresh=False)
                     # Skip a step-count evaluation that would nearly repeat the one at the epoch's end.
                     near_end = b + 1 + s.eval_every // 2 > self.steps_per_epoch if s.eval_every else True
-                    if s.eval_every and self.step % s.eval_every == 0 and not near_end:
+                    if (s.eval_every and self.step % s.eval_every == 0 and not near_end) or self.evaluation_due():
                         self.evaluate_and_record()
                     if self.debug_stop == self.step:
                         signals.requested = True

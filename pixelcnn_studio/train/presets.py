@@ -171,3 +171,7 @@ def get_preset(name: str) -> dict:
     if name not in PRESETS:
         raise KeyError(f"unknown preset {name!r}; known presets: {', '.join(sorted(PRESETS))}")
     return {k: v for k, v in PRESETS[name].items() if k != "description"}
+
+# The demo models whose recipes are slow on a CPU: a prepared session on a lent GPU
+# (scripts/gpu_session.sh) trains those of them defined here, side by side on the card.
+GPU_SESSION_PRESETS = ("emoji-groups", "mnist-regularised", "letters", "letters-style", "fashion-where")

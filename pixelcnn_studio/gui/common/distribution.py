@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QFontMetrics
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from .theme import Palette, palette
+from .plain import plain_label
 
 CHANNEL_NAMES = ("R", "G", "B")
 
@@ -53,10 +54,10 @@ class DistributionView(QWidget):
         super().__init__(parent)
         self._pal = palette("dark")
         self._levels = 0
-        self.title = QLabel("Predictive distribution")
+        self.title = plain_label("Predictive distribution")
         self.title.setObjectName("sectionTitle")
         self.title.setWordWrap(True)
-        self.caption = QLabel("Start a run to see what the model predicts for each sub-pixel.")
+        self.caption = plain_label("Start a run to see what the model predicts for each sub-pixel.")
         self.caption.setObjectName("muted")
         self.caption.setWordWrap(True)
         self.plot = static_plot(110, "level", "p")

@@ -14,6 +14,7 @@ from ..common.elided import ElidedLabel
 from ..common.distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot
 from ..common.panels import section_title
 from ..common.theme import Palette, action_icon, palette
+from ..common.plain import plain_label
 
 LN2 = math.log(2.0)
 
@@ -65,22 +66,22 @@ class RunControls(QWidget):
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setValue(len(SPEEDS) - 1)
         self.speed.setToolTip("Sub-pixels per second, from 1 to as fast as possible")
-        self.speed_label = QLabel("max")
+        self.speed_label = plain_label("max")
         self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance("5,000/s "))
         self.speed.valueChanged.connect(lambda i: self.speed_label.setText(speed_text(SPEEDS[i])))
         self.settings_grid = QGridLayout()
         grid = self.settings_grid
         # Two rows: one row of eight fields was what kept the window wider than a projector.
-        grid.addWidget(QLabel("Seed"), 0, 0)
+        grid.addWidget(plain_label("Seed"), 0, 0)
         grid.addWidget(self.seed, 0, 1)
-        grid.addWidget(QLabel("Images"), 0, 2)
+        grid.addWidget(plain_label("Images"), 0, 2)
         grid.addWidget(self.batch, 0, 3)
-        grid.addWidget(QLabel("Temperature"), 1, 0)
+        grid.addWidget(plain_label("Temperature"), 1, 0)
         grid.addWidget(self.temperature, 1, 1)
         speed_row = QHBoxLayout()
         speed_row.addWidget(self.speed, 1)
         speed_row.addWidget(self.speed_label)
-        grid.addWidget(QLabel("Speed"), 1, 2)
+        grid.addWidget(plain_label("Speed"), 1, 2)
         grid.addLayout(speed_row, 1, 3)
         grid.setColumnStretch(3, 1)
         self.settings_row = QWidget()
@@ -133,7 +134,9 @@ class LinesLabel(QLabel):
     up to three channels), measured with the font the style sheet gave it, not the one it started with."""
 
     def __init__(self, text: str, lines: int, parent=None):
-        super().__init__(text, parent)
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)       # it may name a class from the model's file
+        self.setText(text)
         self.lines = lines
         self._fit_lines()
 
@@ -180,7 +183,7 @@ class StatsPanel(QWidget):
         # its edge: the short ones are cut with "…" (the whole in the tooltip).
         self.rate = ElidedLabel("–")
         self.position = ElidedLabel("–")
-        self.mean_bpd = QLabel("–")
+        self.mean_bpd = plain_label("–")
         form = self.form = QFormLayout()
         form.addRow("Progress", self.progress)
         form.addRow("Speed", self.rate)

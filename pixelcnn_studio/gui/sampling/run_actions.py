@@ -11,6 +11,7 @@ from ..common.canvas import image_before_step
 from .controls import hover_text
 from ..common.distribution import CHANNEL_NAMES
 from ..common.theme import palette
+from ..common.plain import tooltip_text
 
 
 class RunActions:
@@ -122,7 +123,7 @@ class RunActions:
 
     def update_headline(self) -> None:
         self.headline.setText(self.state.describe())
-        self.headline.setToolTip(self.state.describe())
+        self.headline.setToolTip(tooltip_text(self.state.describe()))
         self.stage_heading.setText(self.state.describe())
 
     # -- frames -----------------------------------------------------------------------------------

@@ -3,12 +3,13 @@ badge, and the digit keys. Mixed into MainWindow.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from ..common.canvas import SampleCanvas
 from ..common.distribution import CHANNEL_NAMES, DistributionView
 from ..common.elided import ElidedLabel
 from ..common.theme import palette
+from ..common.plain import plain_label
 
 
 def badge_text(state, frame) -> str:
@@ -48,7 +49,7 @@ class StageMode:
     def build_branch(self) -> QWidget:
         """Where the branch a "Resample from here" left behind is kept, beside the new one."""
         self.branch = QWidget()
-        self.branch_title = QLabel()
+        self.branch_title = plain_label()
         self.branch_title.setObjectName("muted")
         self.branch_title.setWordWrap(True)
         self.branch_canvas = SampleCanvas()

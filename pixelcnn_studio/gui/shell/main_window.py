@@ -90,8 +90,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.train_tools = TrainTools(self)       # the Train tab: a training run in its own process
         from ..fields.overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
-        from .box_tool import attach_box_tool
-        self.box_tool = attach_box_tool(self)             # box models: the box drawn on the canvas
+        from ..sampling.box_tool import attach_box_tool
+        from .menus import insert_after, window_action
+        # Box models: the box drawn on the canvas, its keys and the location map.
+        self.box_tool = attach_box_tool(self, window_action, insert_after)
         from .device_menu import attach_device_menu
         self.devices = attach_device_menu(self)           # Device → where runs sample
         from .talk_keys import TalkKeys
@@ -104,6 +106,16 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self._apply_type()
         self._update_title()
         self._show_empty()
+        settings.check_version()
+        self.show_settings_notes()
+
+    def show_settings_notes(self) -> bool:
+        """Why saved settings were not used (a bad value, a foreign file), in the status bar."""
+        notes = settings.take_notes()
+        if notes:
+            more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+            self.statusBar().showMessage(notes[0] + more, 15000)
+        return bool(notes)
 
     @property
     def loaded(self):

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...run_folder import METRICS_FILE, PROGRESS_FILE, SAMPLES_DIR
+from ...run_control import METRICS_FILE, PROGRESS_FILE, SAMPLES_DIR
 
 # A run that has said nothing for this long (no progress line, no paused heartbeat) has ended
 # without its last word: killed, or the machine went down.
