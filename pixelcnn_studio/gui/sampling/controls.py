@@ -6,12 +6,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from ..common.elided import ElidedLabel
-from ..common.distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot
+from ..common.distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot, value_tick_step
 from ..common.panels import section_title
 from ..common.theme import Palette, action_icon, palette
 from ..common.plain import plain_label
@@ -154,20 +153,6 @@ class LinesLabel(QLabel):
 
     def heightForWidth(self, width: int) -> int:
         return max(super().heightForWidth(width), self._needed())
-
-
-def value_tick_step(top: float, height_px: int, font) -> float:
-    """A spacing of 1, 2 or 5 × 10^k between value ticks that leaves a line of room between labels;
-    in a short chart, the top value itself (two labels: 0 and the top), in a shorter one 0 alone."""
-    line = 1.3 * QFontMetrics(font).height()
-    top = max(top, 1e-6)
-    wanted = top * line / max(1, height_px)
-    step = next(m * 10.0 ** k for k in range(-3, 6) for m in (1, 2, 5) if m * 10.0 ** k >= wanted)
-    if step > top and height_px >= line:
-        step = float(f"{top:.1g}")
-        if step > top:
-            step = float(f"{top * 0.9:.1g}")
-    return step          # above the top in a chart too short for two labels: the 0 alone
 
 
 class StatsPanel(QWidget):

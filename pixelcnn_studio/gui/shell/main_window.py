@@ -26,6 +26,7 @@ from ..sampling.timeline import Timeline
 LEFT_EM, RIGHT_EM = 17, 20
 # In presentation mode the side panels take at most these shares of the width: the grid is the hero.
 PRESENTING_LEFT_SHARE, PRESENTING_RIGHT_SHARE = 0.15, 0.2
+PORTRAIT_LEFT_SHARE = 0.22
 CLOSE_WAIT_S = 0.8           # what closing the window may spend waiting for background jobs
 
 
@@ -251,7 +252,9 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         if self.presenting or self.state.large_text:
             screen = self.screen()
             width = screen.geometry().width() if screen is not None else self.width()
-            left = min(left, int(width * PRESENTING_LEFT_SHARE))
+            # A portrait panel (its drop zone, its words) needs a little more than a class list.
+            share = PORTRAIT_LEFT_SHARE if self.portraits.panel.active else PRESENTING_LEFT_SHARE
+            left = min(left, int(width * share))
             right = min(int(right * 1.25), int(width * PRESENTING_RIGHT_SHARE))
         self.left.setFixedWidth(left)
         self.right.setFixedWidth(right)
