@@ -3,9 +3,9 @@
 Runs the same training (the command line the Train tab builds) alternately as a plain command and
 from the app's Train tab (offscreen window, a model loaded, curves and grids drawn as they come),
 `--pairs` times, each for `--seconds` of training. Speed is the median of the run's once-a-second
-images/s figures after a warm-up. The app's event loop runs as in the app (asleep between events). A last app run, not in the
-ratio, measures the event loop's pauses as a 10 ms timer's lateness; the same timer first runs
-`--idle` seconds with no run at all, for the machine's share.
+images/s figures after a warm-up. The app's event loop runs as in the app (asleep between events).
+A last app run, not in the ratio, measures the event loop's pauses as a 10 ms timer's lateness; the
+same timer first runs `--idle` seconds with no run at all, for the machine's share.
 Prints a table and the ratio app / command.
 
     python scripts/measure_train_tab.py --data fashion-mnist --recipe cpu-quick --threads 1 --seconds 60 --pairs 3 \
@@ -18,7 +18,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -192,8 +191,8 @@ def main(argv=None) -> int:
                 / next(r[2] for r in rows if r[0] == p and r[1] == "command") for p in range(args.pairs)]
     print("per pair: " + ", ".join(f"{r:.3f}" for r in per_pair))
     print(f"event loop while the app trains: {pause_text(all_pauses)}")
-    print("the app's own CPU use while its run trains (the last with the probe): " + ", ".join(f"{c:.1%}" for c in app_cpu)
-          + " of one core")
+    print("the app's own CPU use while its run trains (the last with the probe): "
+          + ", ".join(f"{c:.1%}" for c in app_cpu) + " of one core")
     print(f"event loop with no run (baseline, {args.idle:.0f} s): {pause_text(idle)}")
     return 0
 
