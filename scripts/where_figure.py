@@ -80,7 +80,10 @@ def main(argv=None) -> int:
     parser.add_argument("checkpoint", help="a box model (.pt or a bundled name)")
     parser.add_argument("--judge", default="fashion-mnist", help="class-conditional 28x28 Fashion-MNIST model")
     parser.add_argument("--per-class", type=int, default=20, help="samples per class (default 20)")
-    parser.add_argument("--reference", type=int, default=1000, help="held-out pictures the judge is scored on")
+    parser.add_argument("--reference", type=int, default=1000,
+                        help="held-out pictures the judge is scored on (0: take the figure from --reference-json)")
+    parser.add_argument("--reference-json", default=None,
+                        help="an earlier run's JSON: its judge accuracy (it does not depend on the box model)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--out", default="fashion-where-figure.png")
@@ -103,13 +106,19 @@ def main(argv=None) -> int:
     inside = np.array([ink_inside_share(image, box, ink_level=fw.INK_LEVEL) for image, box in zip(images, boxes)])
     read = judge_reads(judge, box_crops(images, boxes))
 
-    from pixelcnn_studio.data import load_dataset
-    held_out = load_dataset("fashion-where", "test", image_size=canvas)
-    held_out.keep_stratified(args.reference)
-    truth = held_out.labels.numpy()
     judge_names = list(judge.class_names)
     to_judge = np.array([judge_names.index(n) for n in names])   # the two models' class orders, by name
-    real_read = judge_reads(judge, box_crops(held_out.images.numpy(), held_out.boxes.numpy()))
+    if args.reference:
+        from pixelcnn_studio.data import load_dataset
+        held_out = load_dataset("fashion-where", "test", image_size=canvas)
+        held_out.keep_stratified(args.reference)
+        truth = held_out.labels.numpy()
+        real_read = judge_reads(judge, box_crops(held_out.images.numpy(), held_out.boxes.numpy()))
+        judge_accuracy, reference = float((real_read == to_judge[truth]).mean()), len(truth)
+    else:
+        with open(args.reference_json) as handle:
+            earlier = json.load(handle)
+        judge_accuracy, reference = earlier["judge_accuracy_on_held_out_crops"], earlier["held_out_pictures"]
     result = {
         "checkpoint": str(args.checkpoint), "judge": str(args.judge), "samples": count, "seed": args.seed,
         "box_seed": FIGURE_SEED, "sampling_seconds": round(sampling_seconds, 1),
@@ -117,8 +126,8 @@ def main(argv=None) -> int:
         "ink_inside_at_least_90": float((inside >= 0.9).mean()),
         "read_as_asked": float((read == to_judge[asked]).mean()),
         "read_as_asked_per_class": {n: float((read[asked == c] == to_judge[c]).mean()) for c, n in enumerate(names)},
-        "judge_accuracy_on_held_out_crops": float((real_read == to_judge[truth]).mean()),
-        "held_out_pictures": len(truth), "chance": 1.0 / len(names),
+        "judge_accuracy_on_held_out_crops": judge_accuracy,
+        "held_out_pictures": reference, "chance": 1.0 / len(names),
     }
     lines = [f"{count} samples, random boxes: ink inside the box asked for {result['ink_inside_mean']:.1%} "
              f"(mean), {result['ink_inside_at_least_90']:.0%} of samples with >= 90%",

@@ -26,6 +26,7 @@ from ..sampling.timeline import Timeline
 LEFT_EM, RIGHT_EM = 17, 20
 # In presentation mode the side panels take at most these shares of the width: the grid is the hero.
 PRESENTING_LEFT_SHARE, PRESENTING_RIGHT_SHARE = 0.15, 0.2
+PORTRAIT_LEFT_SHARE = 0.22
 CLOSE_WAIT_S = 0.8           # what closing the window may spend waiting for background jobs
 
 
@@ -90,8 +91,10 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.train_tools = TrainTools(self)       # the Train tab: a training run in its own process
         from ..fields.overlay import attach_field_overlay
         self.field_overlay = attach_field_overlay(self)   # View → Receptive field overlay
-        from .box_tool import attach_box_tool
-        self.box_tool = attach_box_tool(self)             # box models: the box drawn on the canvas
+        from ..sampling.box_tool import attach_box_tool
+        from .menus import insert_after, window_action
+        # Box models: the box drawn on the canvas, its keys and the location map.
+        self.box_tool = attach_box_tool(self, window_action, insert_after)
         from .device_menu import attach_device_menu
         self.devices = attach_device_menu(self)           # Device → where runs sample
         from .talk_keys import TalkKeys
@@ -104,6 +107,16 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self._apply_type()
         self._update_title()
         self._show_empty()
+        settings.check_version()
+        self.show_settings_notes()
+
+    def show_settings_notes(self) -> bool:
+        """Why saved settings were not used (a bad value, a foreign file), in the status bar."""
+        notes = settings.take_notes()
+        if notes:
+            more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+            self.statusBar().showMessage(notes[0] + more, 15000)
+        return bool(notes)
 
     @property
     def loaded(self):
@@ -132,7 +145,6 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         centre = QVBoxLayout()
         centre.setContentsMargins(0, 0, 0, 0)
         centre.addWidget(self.headline)
-        centre.addWidget(self.badge)
         hero = QHBoxLayout()
         hero.addWidget(self.canvas, 2)
         hero.addWidget(self.build_branch(), 1)
@@ -160,6 +172,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.tabs.currentChanged.connect(self._tab_changed)
         main = QVBoxLayout()
         main.addWidget(self.banner)
+        main.addWidget(self.badge)           # above the tabs: it names the model on every one
         main.addWidget(self.tabs, 1)
         root = QWidget()
         layout = QHBoxLayout(root)
@@ -239,7 +252,9 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         if self.presenting or self.state.large_text:
             screen = self.screen()
             width = screen.geometry().width() if screen is not None else self.width()
-            left = min(left, int(width * PRESENTING_LEFT_SHARE))
+            # A portrait panel (its drop zone, its words) needs a little more than a class list.
+            share = PORTRAIT_LEFT_SHARE if self.portraits.panel.active else PRESENTING_LEFT_SHARE
+            left = min(left, int(width * share))
             right = min(int(right * 1.25), int(width * PRESENTING_RIGHT_SHARE))
         self.left.setFixedWidth(left)
         self.right.setFixedWidth(right)
@@ -257,7 +272,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             self.explorer = ReceptiveFieldExplorer()
             self._explorer_page.layout().addWidget(self.explorer)
             self.explorer.set_large_text(self.presenting or self.state.large_text)
-            self.explorer.set_panel_shown(not self.presenting)
+            self.explorer.set_panel_shown(not self.folded)
             self.explorer.set_palette(palette(self.state.theme))
             # One "Large text" for the whole window: the tab's own box follows and sets it.
             self.explorer.panel.large_text.toggled.connect(self.set_large_text)

@@ -14,7 +14,6 @@ from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPen
 
 from ...core.box import box_pixels, clamp_box, location_map, nudge_box, resize_box
-from .menus import insert_after, window_action
 
 BOX_COLOUR = "#ffb020"          # amber: reads over black garments' background and over white ink
 MAP_COLOUR = (255, 80, 200)     # magenta: the location map, apart from the field overlay's teal
@@ -37,6 +36,13 @@ class BoxTool(QObject):
         self.canvas.add_painter(self.paint)
         window.signals.changed.connect(self._state_changed)
         self.actions = []
+        self.map_action = None
+        self._refresh()
+
+    def add_actions(self, window_action, insert_after) -> None:
+        """The box's keys and the map's menu entry, made with the shell's action services: the view
+        brings what they do, the shell where they live."""
+        window = self.window
         for name, (dx, dy) in ARROWS.items():
             self.actions.append(window_action(window, f"Move the box {name.lower()}",
                                               lambda _=False, x=dx, y=dy: self.move(x, y), f"Ctrl+{name}"))
@@ -74,7 +80,8 @@ class BoxTool(QObject):
 
     def set_map_shown(self, on: bool) -> None:
         self.show_map = bool(on) and self.active
-        self.map_action.setChecked(self.show_map)
+        if self.map_action is not None:
+            self.map_action.setChecked(self.show_map)
         self._refresh_map()
         if on and not self.active:
             self.window.statusBar().showMessage("The location map belongs to models conditioned on a box.", 5000)
@@ -90,12 +97,13 @@ class BoxTool(QObject):
 
     def _refresh(self) -> None:
         active = self.active
-        for action in self.actions:
-            action.setEnabled(active)
-        self.map_action.setEnabled(active)
+        for action in [*self.actions, self.map_action]:
+            if action is not None:
+                action.setEnabled(active)
         if not active:
             self.show_map = False
-            self.map_action.setChecked(False)
+            if self.map_action is not None:
+                self.map_action.setChecked(False)
         self.preview, self._drag = None, None
         self._refresh_map()
 
@@ -166,5 +174,7 @@ class BoxTool(QObject):
         return clamp_box((sx, sy, x, y), height, width)
 
 
-def attach_box_tool(window) -> BoxTool:
-    return BoxTool(window)
+def attach_box_tool(window, window_action, insert_after) -> BoxTool:
+    tool = BoxTool(window)
+    tool.add_actions(window_action, insert_after)
+    return tool
