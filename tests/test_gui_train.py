@@ -32,6 +32,8 @@ def test_lines_fold_into_curves_figures_and_status(tmp_path):
     assert record.step == 20 and record.images_per_s is None
     assert record.grid == tmp_path / "samples" / "step-0000020.png"     # found in the folder it is in now
     assert record.class_names == ["a", "b"] and record.status == "paused" and record.alive()
+    record.add_line(line("scoring", images=10000))
+    assert record.status == "scoring" and record.alive() and record.time_left_s is None
     record.add_line(line("end", stopped="signal", step=21))
     assert record.status == "stopped" and not record.alive()
 

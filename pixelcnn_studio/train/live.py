@@ -4,7 +4,8 @@ Watching: with `--progress-json` every event is one JSON object per line, printe
 appended to `progress.jsonl` in the run folder, so that a window which closed and came back (or
 another program) can read the whole story of the run from the folder alone. Every line has
 `event` and `time`; the events are `start`, `progress` (about once a second), `eval`, `samples`,
-`note`, `paused`, `resumed` and `end`.
+`note`, `paused`, `resumed`, `scoring` (the best weights on the whole held-out split, at the end)
+and `end`.
 
 Steering: a file named `control` in the run folder holding one word, `pause`, `resume` or `stop`.
 A file works the same on Linux, macOS and Windows (signals do not), needs no pipe to stay open

@@ -344,6 +344,7 @@ class _Run(Checkpoints, Resumable, Watched):
                 if stop != "signal" and self.last_eval_step != self.step:
                     self.evaluate_and_record()
         if stop != "signal" and self.final_images:
+            self.live.emit("scoring", images=self.final_images)
             self.score_best_on_full_split()
         if stop == "signal":
             self.save_last()

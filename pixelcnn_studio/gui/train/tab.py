@@ -27,7 +27,8 @@ FOLDER_ITEM = "Folder of pictures…"
 CLOSE_NOTE = ("Closing the window stops the run after its current step and keeps it resumable: "
               "open it again here (Open run…) and press Resume.")
 STATUS_WORDS = {"new": "", "starting": "starting…", "running": "training", "paused": "paused",
-                "finished": "finished", "stopped": "stopped (resumable)", "ended": "ended without a last word"}
+                "scoring": "scoring the best weights on the whole held-out split", "finished": "finished",
+                "stopped": "stopped (resumable)", "ended": "ended without a last word"}
 
 
 class TrainTab(QWidget):
