@@ -144,6 +144,8 @@ def main(argv=None) -> int:
         "sampling_seconds": round(sampling_seconds, 1),
         "ink_inside_mean": float(inside.mean()), "ink_inside_median": float(np.median(inside)),
         "ink_inside_at_least_90": float((inside >= 0.9).mean()),
+        # What the ink-inside share would be for ink spread evenly over the canvas: the box's area.
+        "box_area_mean": float(((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).mean()),
         "judge": "784-256-10 classifier trained on the fashion-where training crops",
         "read_as_asked": float((read == asked).mean()),
         "read_as_asked_per_class": {n: float((read[asked == c] == c).mean()) for c, n in enumerate(names)},
@@ -163,9 +165,10 @@ def main(argv=None) -> int:
             "accuracy_on_held_out_crops": float((real_read == to_bayes[test.labels.numpy()]).mean()),
             "held_out_pictures": len(test)}
     lines = [f"{count} samples in random boxes: ink inside the box asked for {result['ink_inside_mean']:.1%} "
-             f"(mean), {result['ink_inside_at_least_90']:.0%} of samples with at least 90%",
+             f"(mean; the boxes cover {result['box_area_mean']:.0%} of the canvas), "
+             f"{result['ink_inside_at_least_90']:.0%} of samples with at least 90%",
              f"box crops read as the class asked: {result['read_as_asked']:.1%} (the judge on crops of "
-             f"{len(data['test']):,} held-out real garments: {judge_accuracy:.1%}; chance 10%)"]
+             f"{result['held_out_pictures']:,} held-out real garments: {judge_accuracy:.1%}; chance 10%)"]
     draw_figure(images, boxes, asked, read == asked, names, lines).save(args.out)
     text = json.dumps(result, indent=2)
     if args.json:
