@@ -225,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--grad-clip", type=float, help="clip the gradient norm to this (0 = off)")
     g.add_argument("--ema", type=float, help="decay of the exponential moving average of the weights")
     g.add_argument("--eval-every", type=int, metavar="STEPS", help="also evaluate every STEPS steps")
+    g.add_argument("--eval-every-seconds", type=float, metavar="SECONDS",
+                   help="also evaluate every SECONDS of training (the app's live curve)")
     g.add_argument("--seed", type=int)
     g = p.add_argument_group("run")
     g.add_argument("--max-minutes", type=float, help="stop cleanly (resumable) after this many minutes")

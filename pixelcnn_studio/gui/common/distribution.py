@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QFontMetrics
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from .theme import Palette, palette
+from .plain import plain_label
 
 CHANNEL_NAMES = ("R", "G", "B")
 
@@ -48,15 +49,29 @@ def set_plot_type(plot: pg.PlotWidget, large: bool) -> None:
     item.setContentsMargins(2, metrics.height() // 2, metrics.horizontalAdvance("0") * 2, 2)
 
 
+def value_tick_step(top: float, height_px: int, font) -> float:
+    """A spacing of 1, 2 or 5 × 10^k between value ticks that leaves a line of room between labels;
+    in a short chart, the top value itself (two labels: 0 and the top), in a shorter one 0 alone."""
+    line = 1.3 * QFontMetrics(font).height()
+    top = max(top, 1e-6)
+    wanted = top * line / max(1, height_px)
+    step = next(m * 10.0 ** k for k in range(-3, 6) for m in (1, 2, 5) if m * 10.0 ** k >= wanted)
+    if step > top and height_px >= line:
+        step = float(f"{top:.1g}")
+        if step > top:
+            step = float(f"{top * 0.9:.1g}")
+    return step          # above the top in a chart too short for two labels: the 0 alone
+
+
 class DistributionView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._pal = palette("dark")
         self._levels = 0
-        self.title = QLabel("Predictive distribution")
+        self.title = plain_label("Predictive distribution")
         self.title.setObjectName("sectionTitle")
         self.title.setWordWrap(True)
-        self.caption = QLabel("Start a run to see what the model predicts for each sub-pixel.")
+        self.caption = plain_label("Start a run to see what the model predicts for each sub-pixel.")
         self.caption.setObjectName("muted")
         self.caption.setWordWrap(True)
         self.plot = static_plot(110, "level", "p")
@@ -70,6 +85,8 @@ class DistributionView(QWidget):
         self._y_top = 1.0
         # Fixed from the start: the plot's automatic range would add room above p = 1.
         self.plot.setYRange(0, 1, padding=0)
+        # The p labels spaced for the chart's own height: in a short chart "1.0 0.8 0.6" ran together.
+        self.plot.getPlotItem().getViewBox().sigResized.connect(lambda *_: self._space_value_ticks())
         self.marker = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.marker)
         self.marker.hide()
@@ -97,6 +114,14 @@ class DistributionView(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._space_level_ticks()
+
+    def _space_value_ticks(self) -> None:
+        axis = self.plot.getPlotItem().getAxis("left")
+        height = int(self.plot.getPlotItem().getViewBox().height() or self.plot.height())
+        step = value_tick_step(self._y_top, height, axis.style.get("tickFont") or self.font())
+        if step != getattr(self, "_value_step", None):
+            self._value_step = step
+            axis.setTickSpacing(levels=[(step, 0.0)])
 
     def _space_level_ticks(self) -> None:
         """Level ticks 1, 2 or 5 × 10^k apart, as many as the plot's width holds with a gap between
@@ -139,6 +164,7 @@ class DistributionView(QWidget):
         self.marker.hide()
         self._y_top = 1.0
         self.plot.setYRange(0, 1, padding=0)
+        self._space_value_ticks()
         self.title.setText("Predictive distribution")
         self.caption.setText(text or "Start a run to see what the model predicts for each sub-pixel.")
 
@@ -161,6 +187,7 @@ class DistributionView(QWidget):
             # Some room above the peak, but a probability axis never runs past 1.
             self._y_top = min(1.0, peak * 1.25)
             self.plot.setYRange(0, self._y_top, padding=0)
+            self._space_value_ticks()
         self.marker.setValue(value)
         self.marker.show()
         where = f"pixel ({row}, {col})" + (f" · {CHANNEL_NAMES[channel]}" if channels == 3 else "")

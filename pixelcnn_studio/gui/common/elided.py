@@ -9,15 +9,21 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
+from .plain import tooltip_text
+
 
 class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent=None):
-        super().__init__(text, parent)
+        super().__init__(parent)
+        # It paints its text itself, as plain text; the label's own format must agree, or its size
+        # hint would lay the text out as markup (and load what an <img> names).
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(text)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def setText(self, text: str) -> None:
         super().setText(text)
-        self.setToolTip(text if text else "")
+        self.setToolTip(tooltip_text(text))
 
     def minimumSizeHint(self) -> QSize:
         return QSize(1, self.fontMetrics().height() + 2 * self.margin())

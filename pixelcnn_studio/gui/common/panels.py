@@ -13,12 +13,14 @@ from ...core.box import is_box_model
 from ...core.card import metric_bits_per_dim
 from ...paths import bundled_models_dir
 from ...core.safe_text import shown
+from .plain import plain_label, tooltip_text
+from . import settings
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
 def section_title(text: str) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setObjectName("sectionTitle")
     return label
 
@@ -84,7 +86,7 @@ class ModelPanel(QWidget):
         self.list.itemClicked.connect(self._activated)
         self.open_button = QPushButton("Open checkpoint…")
         self.open_button.clicked.connect(self.browse_requested)
-        self.card = QLabel("No model loaded.")
+        self.card = plain_label("No model loaded.")
         self.card.setObjectName("card")
         self.card.setWordWrap(True)
         self.card.setTextFormat(Qt.TextFormat.RichText)
@@ -98,7 +100,7 @@ class ModelPanel(QWidget):
         self._current = ""
 
     def populate(self, bundled: list[Path], recent: list[str], current: str = "") -> None:
-        self._current = str(Path(current).resolve()) if current else ""
+        self._current = settings.safe_resolve(current) if current else ""
         self.list.clear()
         self._header("Bundled")
         if not bundled:
@@ -106,7 +108,7 @@ class ModelPanel(QWidget):
                        "or drop a .pt file on the window.")
         for path in bundled:
             self._entry(path.stem, str(path))
-        bundled_set = {str(p.resolve()) for p in bundled}
+        bundled_set = {settings.safe_resolve(p) for p in bundled}
         others = [r for r in recent if r not in bundled_set]
         if others:
             self._header("Recent")
@@ -130,9 +132,9 @@ class ModelPanel(QWidget):
     def _entry(self, label: str, path: str, tooltip: str = "") -> None:
         item = QListWidgetItem(label)
         item.setData(PATH_ROLE, path)
-        item.setToolTip(tooltip or path)
+        item.setToolTip(tooltip_text(tooltip or path))
         self.list.addItem(item)
-        if str(Path(path).resolve()) == self._current:
+        if settings.safe_resolve(path) == self._current:
             item.setSelected(True)
             font = item.font()
             font.setBold(True)
@@ -146,14 +148,14 @@ class ModelPanel(QWidget):
                 label = item.text().split("\n")[0]
                 summary = text[len(label) + 3:] if text.startswith(label + " · ") else text   # no "mnist · mnist"
                 item.setText(f"{label}\n{summary}")
-                item.setToolTip(f"{shown(path, 300)}\n{text}")
+                item.setToolTip(tooltip_text(f"{shown(path, 300)}\n{text}"))
 
     def listed_paths(self) -> list[str]:
         return [p for p in (self.list.item(i).data(PATH_ROLE) for i in range(self.list.count())) if p]
 
     def _activated(self, item: QListWidgetItem) -> None:
         path = item.data(PATH_ROLE)
-        if path and str(Path(path).resolve()) != self._current:
+        if path and settings.safe_resolve(path) != self._current:
             self.open_requested.emit(path)
 
     def show_card(self, loaded) -> None:
@@ -179,7 +181,7 @@ class ConditioningPanel(QWidget):
         self.text.setToolTip("Enter writes the word: every character sampled at once, side by side, "
                              "pixel by pixel. Empty the field and press Enter to go back to one class.")
         self.text.setClearButtonEnabled(True)
-        self.note = QLabel()
+        self.note = plain_label()
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -252,7 +254,7 @@ class ConditioningPanel(QWidget):
 
 def message_label() -> QLabel:
     """The text of a message strip: wrapped, and selectable so a path or an error can be copied."""
-    label = QLabel()
+    label = plain_label()
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label

@@ -24,8 +24,9 @@ from .jobs import BackgroundJob, FunctionJob
 
 FRAME_INTERVAL = 1.0 / 60.0
 # At full speed fewer, fuller frames: each frame waits for the GUI to draw it (see above), and on a
-# busy two-core machine that wait (~25 ms) at 60 frames a second took more time than the sampling.
-MAX_SPEED_FRAME_INTERVAL = 1.0 / 30.0
+# busy two-core machine that wait (10-25 ms) at 60 frames a second took more time than the sampling
+# (docs/benchmarks.md: 60, 30 and 12 frames a second measured; 20 is still smooth to the eye).
+MAX_SPEED_FRAME_INTERVAL = 1.0 / 20.0
 # The distributions of every step are kept (float16) for hovering and scrubbing, up to this size.
 HISTORY_BYTES = 96 * 2**20
 # How long the sampler waits for the GUI to finish showing a frame before it goes on regardless.

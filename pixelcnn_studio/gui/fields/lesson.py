@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 from ...core.field_analysis import field_stats, pixel_field
 from ...core.receptive import COMBINED
 from .canvas import FieldCanvas
+from ..common.plain import plain_label
 
 NAMES = {"gated": "Gated PixelCNN", "original": "Original PixelCNN"}
 
@@ -38,7 +39,7 @@ def lesson_sentence(variant: str, stats, layer: int | None, layers: int) -> str:
 
 
 def caption_label() -> QLabel:
-    label = QLabel()
+    label = plain_label()
     label.setObjectName("lesson")
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText)

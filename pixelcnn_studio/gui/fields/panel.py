@@ -17,6 +17,7 @@ from ...core.export import make_grid
 from ...core.receptive import COMBINED, HORIZONTAL, STACKS, VERTICAL
 from ...render.colours import (BLIND_SPOT, CHANNEL_COLOURS, CHANNEL_NAMES, EARLIER, LATER, STACK_COLOURS, STACK_LABELS,
                               TARGET, VIRIDIS)
+from ..common.plain import plain_label, rich_label
 
 STACK_NOTES = {
     VERTICAL: "What the vertical stack sees: whole rows above the target, as wide left as right.",
@@ -92,11 +93,11 @@ class ChannelChips(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel()
+        self.title = plain_label()
         layout.addWidget(self.title)
         self.chips = []
         for name in CHANNEL_NAMES:
-            chip = QLabel(name)
+            chip = plain_label(name)
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(chip)
             self.chips.append(chip)
@@ -125,7 +126,7 @@ def segment(text: str, tip: str) -> QPushButton:
 
 
 def legend_label(text: str) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setWordWrap(True)
     return label
 
@@ -157,7 +158,7 @@ class ControlPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         side = QVBoxLayout(self)
-        self.title = QLabel()
+        self.title = rich_label()             # numbers from the config only
         self.title.setWordWrap(True)
         side.addWidget(self.title)
 
@@ -196,7 +197,7 @@ class ControlPanel(QWidget):
         self.play_button = QPushButton("Play")
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("Watch the field grow, one layer at a time")
-        self.layer_label = QLabel()
+        self.layer_label = plain_label()
         lay.addWidget(self.layer_slider, 0, 0, 1, 2)
         lay.addWidget(self.layer_label, 1, 0)
         lay.addWidget(self.play_button, 1, 1)
@@ -228,11 +229,11 @@ class ControlPanel(QWidget):
         self.heat_row = QWidget()
         heat = QGridLayout(self.heat_row)
         heat.setContentsMargins(0, 0, 0, 0)
-        heat.addWidget(QLabel("weak"), 0, 0)
+        heat.addWidget(plain_label("weak"), 0, 0)
         heat.addWidget(HeatBar(), 0, 1)
-        heat.addWidget(QLabel("strong |gradient|"), 0, 2)
+        heat.addWidget(plain_label("strong |gradient|"), 0, 2)
         # The images the gradients were averaged over: the map is about these, not about all data.
-        self.images_label = QLabel()
+        self.images_label = plain_label()
         self.images_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         heat.addWidget(self.images_label, 1, 0, 1, 3)
         for widget in self.stack_rows + [self.blind_row, self.heat_row]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
+from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QSpinBox,
                                QToolButton, QVBoxLayout, QWidget)
 
 from ...core.box import DEFAULT_BOX, is_box_model
@@ -20,6 +20,7 @@ from .drawing_pad import DrawingPad
 from ..common.jobs import FunctionJob
 from ..common.pictures import crisp_pixmap
 from ..common.session import SamplingSession
+from ..common.plain import plain_label
 
 LIVE_DELAY_MS = 350          # a drawing conditions the model once the pen has rested this long
 DEFAULT_COMPLETIONS = 4
@@ -87,16 +88,16 @@ class DrawTab(QWidget):
         left = QVBoxLayout()
         left.addLayout(tools)
         left.addWidget(self.pad, 1)
-        self.hint = QLabel("Draw with the mouse, or drop a picture on the pad. Drag the dashed line to choose "
+        self.hint = plain_label("Draw with the mouse, or drop a picture on the pad. Drag the dashed line to choose "
                            "the rows a completion keeps.")
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
         left.addWidget(self.hint)
 
-        self.preview = QLabel()
+        self.preview = plain_label()
         self.preview.setFixedSize(112, 112)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview_note = QLabel()
+        self.preview_note = plain_label()
         self.preview_note.setObjectName("muted")
         self.preview_note.setWordWrap(True)
         self.count = QSpinBox(minimum=1, maximum=MAX_COMPLETIONS, value=DEFAULT_COMPLETIONS, prefix="× ")
@@ -107,7 +108,7 @@ class DrawTab(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.preview)
         column = QVBoxLayout()
-        column.addWidget(QLabel("As the model sees it"))
+        column.addWidget(plain_label("As the model sees it"))
         column.addWidget(self.preview_note, 1)
         row = QHBoxLayout()
         row.addWidget(self.count)
@@ -140,6 +141,14 @@ class DrawTab(QWidget):
         self.pad.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setFocusProxy(self.pad)
         self.pad.drop_rejected.connect(self.message.emit)
+
+    def set_folded(self, folded: bool) -> None:
+        """Presentation mode and Large text: the pad and the completions are the picture; the hint
+        folds away, and the tools keep one row (undo, clear and a sample onto the pad stay on
+        Ctrl+Z, Delete and the Sampling tab)."""
+        self.hint.setVisible(not folded)
+        for widget in (self.undo, self.clear, self.from_sample):
+            widget.setVisible(not folded)
 
     def _tool(self, *, erasing: bool) -> None:
         self.pad.erasing = erasing

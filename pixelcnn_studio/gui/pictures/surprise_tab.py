@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ...render.surprise_map import heat_rgb, map_picture
 from ...embed.scoring import class_label, score_picture
 from ..common.jobs import FunctionJob
 from ..common.pictures import mime_has_picture, picture_from_drop, rgb_pixmap
+from ..common.plain import plain_label
 
 SHOWN_CLASSES = 5
 # One colour scale for every picture, so two maps side by side compare: yellow is 8 bits a sub-pixel,
@@ -34,7 +35,7 @@ class SurpriseTab(QWidget):
         self.picture_name = ""
         self._job = None
         self.setAcceptDrops(True)
-        self.explain = QLabel()
+        self.explain = plain_label()
         self.explain.setWordWrap(True)
         self.explain.setObjectName("muted")
         self.open_button = QPushButton("Open picture…")
@@ -45,7 +46,7 @@ class SurpriseTab(QWidget):
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.drawing_button)
         buttons.addStretch(1)
-        self.map = QLabel("Drop a picture here")
+        self.map = plain_label("Drop a picture here")
         self.map.setObjectName("dropArea")
         self.map.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # Ignored: the map is drawn to fit the label, never the label grown to fit the map.
@@ -53,9 +54,9 @@ class SurpriseTab(QWidget):
         self.map.setMinimumSize(200, 120)
         self.map.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setFocusProxy(self.map)
-        self.scale_bar = QLabel()
+        self.scale_bar = plain_label()
         self.scale_bar.setToolTip("Colour scale of the map: bits the model pays for a pixel")
-        self.scale_low, self.scale_high = QLabel("0 bits"), QLabel()
+        self.scale_low, self.scale_high = plain_label("0 bits"), plain_label()
         for label in (self.scale_low, self.scale_high):
             label.setObjectName("muted")
         scale = QHBoxLayout()
@@ -64,14 +65,16 @@ class SurpriseTab(QWidget):
         scale.addWidget(self.scale_bar)
         scale.addWidget(self.scale_high)
         scale.addStretch(1)
-        self.caption = QLabel()
+        self.caption = plain_label()
         self.caption.setWordWrap(True)
-        self.headline = QLabel()
+        self.headline = plain_label()
         self.headline.setObjectName("headline")
-        self.posterior = QLabel()
+        self.posterior = plain_label()
         self.posterior.setTextFormat(Qt.TextFormat.RichText)
         self.posterior.setAlignment(Qt.AlignmentFlag.AlignTop)
         side = QVBoxLayout()
+        # The buttons beside the map, not above it: the map has the tab's whole height.
+        side.addLayout(buttons)
         side.addWidget(self.headline)
         side.addWidget(self.posterior, 1)
         body = QHBoxLayout()
@@ -80,10 +83,15 @@ class SurpriseTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.explain)
-        layout.addLayout(buttons)
         layout.addLayout(body, 1)
         layout.addLayout(scale)
         layout.addWidget(self.caption)
+
+    def set_folded(self, folded: bool) -> None:
+        """Presentation mode and Large text: the map is the picture; the explanation and the long
+        caption fold away (the headline, p(class | picture) and the colour scale stay)."""
+        self.explain.setVisible(not folded)
+        self.caption.setVisible(not folded)
 
     def set_checkpoint(self, loaded) -> None:
         self.loaded, self.result, self.prepared = loaded, None, None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QFileDialog, QSpacerItem, QFrame, QGridLayout, QHBoxLayout, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from ...core.box import is_box_model
@@ -24,6 +24,7 @@ from .embed_worker import EmbedWorker
 from ..common.pictures import ask_for_picture, crisp_pixmap, rgb_pixmap
 from .interpolation_worker import InterpolationWorker, rows_grid, write_rows_png
 from .parts import DropZone
+from ..common.plain import plain_label, tooltip_text
 
 ROWS_HEIGHT = 480           # the tallest the rows are drawn on screen, in pixels
 
@@ -56,7 +57,7 @@ class Endpoint(QFrame):
         self.vector = None if vector is None else np.asarray(vector, dtype=np.float32).reshape(-1)
         self.label = label
         self.title.setText(f"{self.letter}: {label}" if label else f"{self.letter}: —")
-        self.title.setToolTip(label)
+        self.title.setToolTip(tooltip_text(label))
         if pixmap is not None:
             self.drop.show_pixmap(pixmap)
         else:
@@ -74,7 +75,7 @@ class InterpolationPanel(QWidget):
         self.row: np.ndarray | None = None       # the finished rows (R, steps, C, H, W)
         self.worker: InterpolationWorker | None = None
         self._embedders: dict = {}                # endpoint letter -> running EmbedWorker
-        self.explain = QLabel()
+        self.explain = plain_label()
         self.explain.setWordWrap(True)
         self.explain.setObjectName("muted")
         self.a, self.b = Endpoint("A"), Endpoint("B")
@@ -105,26 +106,28 @@ class InterpolationPanel(QWidget):
         self.export_button.clicked.connect(self._browse_export)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setWordWrap(True)
         self.status.setObjectName("muted")
-        self.view = QLabel()
+        self.view = plain_label()
         self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.view.setMinimumHeight(140)
         self.view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.ends_caption = QLabel()
+        self.ends_caption = plain_label()
         self.ends_caption.setObjectName("muted")
         self.ends_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         ends = QHBoxLayout()
         ends.addWidget(self.a, 1)
         ends.addWidget(self.b, 1)
-        settings_row = QGridLayout()
-        settings_row.addWidget(QLabel("Images"), 0, 0)
+        self.settings_strip = QWidget()
+        settings_row = QGridLayout(self.settings_strip)
+        settings_row.setContentsMargins(0, 0, 0, 0)
+        settings_row.addWidget(plain_label("Images"), 0, 0)
         settings_row.addWidget(self.steps, 0, 1)
-        settings_row.addWidget(QLabel("Seed"), 0, 2)
+        settings_row.addWidget(plain_label("Seed"), 0, 2)
         settings_row.addWidget(self.seed, 0, 3)
-        settings_row.addWidget(QLabel("Rows"), 0, 4)
+        settings_row.addWidget(plain_label("Rows"), 0, 4)
         settings_row.addWidget(self.rows, 0, 5)
         settings_row.setColumnStretch(6, 1)
         # The buttons on a row of their own: one row of everything was wider than a projector.
@@ -136,13 +139,15 @@ class InterpolationPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.explain)
         layout.addLayout(ends)
-        layout.addLayout(settings_row)
+        layout.addWidget(self.settings_strip)
         layout.addLayout(buttons_row)
         layout.addWidget(self.status)
-        layout.addSpacing(16)
+        self._gap = QSpacerItem(0, 16, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        layout.addItem(self._gap)
         layout.addWidget(self.view)
         layout.addWidget(self.ends_caption)
         layout.addStretch(1)
+        self._layout, self._folded = layout, False
         self.controls = (self.a, self.b, self.steps, self.seed, self.rows, self.generate, self.export_button)
         self.set_checkpoint(None)
 
@@ -159,6 +164,7 @@ class InterpolationPanel(QWidget):
         self.view.clear()
         self._shown = None
         self.ends_caption.setText("")
+        self.ends_caption.hide()             # until there are rows to name the ends of
         self.progress.setValue(0)
         self.status.setText("")
         active = self.active
@@ -307,13 +313,33 @@ class InterpolationPanel(QWidget):
         seeds = f"seed {self.seed.value()}" if count == 1 else \
             f"seeds {self.seed.value()}–{self.seed.value() + count - 1}, one per row"
         self.ends_caption.setText(f"←  A: {self.a.label}{gap}·{gap}{seeds}{gap}·{gap}B: {self.b.label}  →")
+        self.ends_caption.show()
         avail = max(64, self.view.width() - 8)
-        scale = max(1, min((avail - 4 * (n + 1)) // (n * w), (ROWS_HEIGHT - 4 * (count + 1)) // (count * h)))
+        # Folded (presentation, Large text) the rows take the height the view has, every row on screen.
+        tall = max(64, self.view.height() - 8) if self._folded else ROWS_HEIGHT
+        scale = max(1, min((avail - 4 * (n + 1)) // (n * w), (tall - 4 * (count + 1)) // (count * h)))
         self.view.setPixmap(rgb_pixmap(rows_grid(rows, scale, padding=4, background=40)))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if getattr(self, "_shown", None) is not None:
+            self._show(self._shown)
+
+    def set_folded(self, folded: bool) -> None:
+        """Presentation mode and Large text: the rows are the picture, as tall as the tab allows; the
+        explanation, the ends (named under the rows), the settings and the status line fold away;
+        the buttons stay, one strip."""
+        self._folded = folded
+        for widget in (self.explain, self.a, self.b, self.settings_strip, self.status):
+            widget.setVisible(not folded)
+        self.view.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                QSizePolicy.Policy.Expanding if folded else QSizePolicy.Policy.Preferred)
+        self._layout.setStretchFactor(self.view, 1 if folded else 0)
+        self._gap.changeSize(0, 0 if folded else 16, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self._layout.invalidate()
+        # The closing stretch (which keeps the unfolded page at the top) gives its room to the rows.
+        self._layout.setStretch(self._layout.count() - 1, 0 if folded else 1)
+        if self._shown is not None:
             self._show(self._shown)
 
     # -- export ------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton,
+from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QToolButton,
                                QVBoxLayout, QWidget)
 
 from ...core.box import is_box_model
@@ -20,6 +20,7 @@ from .embed_worker import NEIGHBOURS, EmbedWorker, PortraitResult, describe_sour
 from ..common.pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, rgb_pixmap
 from ..common.panels import section_title
 from .parts import DropZone, ErrorStrip, distance_text
+from ..common.plain import plain_label
 
 
 def narrow_box(layout) -> QWidget:
@@ -44,10 +45,10 @@ class PortraitPanel(QWidget):
                              "application\n(File → Open portrait…)")
         self.drop.dropped.connect(self.load_portrait)
         self.drop.rejected.connect(lambda text: self.show_error("image", text))
-        self.crop = QLabel()
+        self.crop = plain_label()
         self.crop.setFixedSize(64, 64)
         self.crop.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.crop_caption = QLabel()
+        self.crop_caption = plain_label()
         self.crop_caption.setObjectName("muted")
         self.crop_caption.setWordWrap(True)
         crop_row = QHBoxLayout()
@@ -57,7 +58,7 @@ class PortraitPanel(QWidget):
         self.crop_box.setLayout(crop_row)
         crop_row.setContentsMargins(0, 0, 0, 0)
         self.crop_box.hide()
-        self.note = QLabel()
+        self.note = plain_label()
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
         self.error = ErrorStrip()

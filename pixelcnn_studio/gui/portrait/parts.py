@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout
 
 from ..common.panels import message_label
 from ..common.pictures import KEEP_ASPECT, SMOOTH, mime_has_picture, picture_from_drop
+from ..common.plain import plain_label
 
 BOX_COLOUR = "#ffd54a"
 
@@ -28,7 +29,7 @@ class DropZone(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(height)
         self._style(False)
-        self.picture = QLabel(hint)
+        self.picture = plain_label(hint)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setWordWrap(True)
         self.picture.setStyleSheet("background: transparent; color: #8f99ad;")

@@ -6,14 +6,14 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from ..common.elided import ElidedLabel
-from ..common.distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot
+from ..common.distribution import CHANNEL_NAMES, set_plot_type, static_plot, theme_plot, value_tick_step
 from ..common.panels import section_title
 from ..common.theme import Palette, action_icon, palette
+from ..common.plain import plain_label
 
 LN2 = math.log(2.0)
 
@@ -43,8 +43,9 @@ class RunControls(QWidget):
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
         for b in (self.start, self.step, self.stop, self.restart, self.new_seed):
-            b.setMinimumHeight(30)
-            b.setMinimumWidth(1)           # the text may be cut on a narrow window; the tooltip says it
+            # The text may be cut on a narrow window (the tooltip says it); never its height, which
+            # large type needs whole (a minimum height of its own let the layout halve the words).
+            b.setMinimumWidth(1)
             buttons.addWidget(b)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
@@ -64,22 +65,22 @@ class RunControls(QWidget):
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setValue(len(SPEEDS) - 1)
         self.speed.setToolTip("Sub-pixels per second, from 1 to as fast as possible")
-        self.speed_label = QLabel("max")
+        self.speed_label = plain_label("max")
         self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance("5,000/s "))
         self.speed.valueChanged.connect(lambda i: self.speed_label.setText(speed_text(SPEEDS[i])))
         self.settings_grid = QGridLayout()
         grid = self.settings_grid
         # Two rows: one row of eight fields was what kept the window wider than a projector.
-        grid.addWidget(QLabel("Seed"), 0, 0)
+        grid.addWidget(plain_label("Seed"), 0, 0)
         grid.addWidget(self.seed, 0, 1)
-        grid.addWidget(QLabel("Images"), 0, 2)
+        grid.addWidget(plain_label("Images"), 0, 2)
         grid.addWidget(self.batch, 0, 3)
-        grid.addWidget(QLabel("Temperature"), 1, 0)
+        grid.addWidget(plain_label("Temperature"), 1, 0)
         grid.addWidget(self.temperature, 1, 1)
         speed_row = QHBoxLayout()
         speed_row.addWidget(self.speed, 1)
         speed_row.addWidget(self.speed_label)
-        grid.addWidget(QLabel("Speed"), 1, 2)
+        grid.addWidget(plain_label("Speed"), 1, 2)
         grid.addLayout(speed_row, 1, 3)
         grid.setColumnStretch(3, 1)
         self.settings_row = QWidget()
@@ -100,6 +101,16 @@ class RunControls(QWidget):
             return
         finite = [i for i, s in enumerate(SPEEDS) if s is not None]
         self.speed.setValue(min(finite, key=lambda i: abs(math.log(SPEEDS[i]) - math.log(max(speed, 1e-3)))))
+
+    def set_compact(self, on: bool) -> None:
+        """Folded (presentation, Large text): Start keeps its word, the other buttons their icons only
+        (their words in the tooltip, their keys unchanged), so large type never cuts a word in half."""
+        words = getattr(self, "_words", None)
+        if words is None:
+            words = self._words = {b: b.text() for b in (self.step, self.stop, self.restart, self.new_seed)}
+        for button, word in words.items():
+            button.setText("" if on else word)
+            button.setAccessibleName(word)
 
     def set_icons(self, pal: Palette) -> None:
         for button, name in ((self.step, "mdi6.step-forward"), (self.stop, "mdi6.stop"),
@@ -122,7 +133,9 @@ class LinesLabel(QLabel):
     up to three channels), measured with the font the style sheet gave it, not the one it started with."""
 
     def __init__(self, text: str, lines: int, parent=None):
-        super().__init__(text, parent)
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)       # it may name a class from the model's file
+        self.setText(text)
         self.lines = lines
         self._fit_lines()
 
@@ -142,20 +155,6 @@ class LinesLabel(QLabel):
         return max(super().heightForWidth(width), self._needed())
 
 
-def value_tick_step(top: float, height_px: int, font) -> float:
-    """A spacing of 1, 2 or 5 × 10^k between value ticks that leaves a line of room between labels;
-    in a very short chart, the top value itself (two labels: 0 and the top)."""
-    line = 1.3 * QFontMetrics(font).height()
-    top = max(top, 1e-6)
-    wanted = top * line / max(1, height_px)
-    step = next(m * 10.0 ** k for k in range(-3, 6) for m in (1, 2, 5) if m * 10.0 ** k >= wanted)
-    if step > top:
-        step = float(f"{top:.1g}")
-        if step > top:
-            step = float(f"{top * 0.9:.1g}")
-    return step
-
-
 class StatsPanel(QWidget):
     """Progress, speed, running bits/dim of each sample, and what the mouse is over."""
 
@@ -169,25 +168,30 @@ class StatsPanel(QWidget):
         # its edge: the short ones are cut with "…" (the whole in the tooltip).
         self.rate = ElidedLabel("–")
         self.position = ElidedLabel("–")
-        self.mean_bpd = QLabel("–")
+        self.mean_bpd = plain_label("–")
         form = self.form = QFormLayout()
         form.addRow("Progress", self.progress)
         form.addRow("Speed", self.rate)
         form.addRow("Now at", self.position)
         form.addRow("Bits/dim", self.mean_bpd)
-        self.plot = static_plot(70, "sample", "bits/dim")
+        # Short: in a 720-line window the panel also holds the Inspect text of a colour model.
+        self.plot = static_plot(48, "sample", "bits/dim")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
+        # The labels are spaced for the chart's own height, whatever resized it.
+        self.plot.getPlotItem().getViewBox().sigResized.connect(lambda *_: self._space_value_ticks())
         self.plot.addItem(self.bars)
-        # A title line and up to three channels (R, G, B).
-        self.hover = LinesLabel("Hover over a sampled pixel to inspect it.", 4)
+        # A title line and a line per channel (R, G, B): set_channels.
+        self.hover = LinesLabel("Hover over a sampled pixel to inspect it.", 2)
         self.hover.setObjectName("hoverInfo")
         self.hover.setWordWrap(True)
         self.hover.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        bits_title, inspect_title = section_title("Bits/dim of each sample (lower = more likely)"), \
+        bits_title, inspect_title = section_title("Bits/dim per sample"), \
             section_title("Inspect")
         bits_title.setWordWrap(True)
+        # One line (a colour model's Inspect text needs the height): what it means in the tooltip.
+        bits_title.setToolTip("Bits per dimension of each sample so far: lower is more likely under the model")
         layout.addWidget(section_title("Run"))
         layout.addLayout(form)
         layout.addWidget(bits_title)
@@ -224,6 +228,11 @@ class StatsPanel(QWidget):
         """No run yet: the progress reads 0 of this plan's sub-pixels, never an earlier run's count."""
         self.progress.setValue(0)
         self.progress.setFormat("%p%" if self._compact else f"0 / {total:,} sub-pixels  (%p%)")
+
+    def set_channels(self, channels: int) -> None:
+        """Room in the Inspect text for a title and one line per channel of the model's pictures."""
+        self.hover.lines = 1 + max(1, channels)
+        self.hover._fit_lines()
 
     def reset(self, n: int) -> None:
         self._n = n

@@ -11,6 +11,7 @@ from ..common.canvas import image_before_step
 from .controls import hover_text
 from ..common.distribution import CHANNEL_NAMES
 from ..common.theme import palette
+from ..common.plain import tooltip_text
 
 
 class RunActions:
@@ -30,6 +31,7 @@ class RunActions:
                              else "Press Space or Start to sample")
         self.dismiss_branch()                  # a new run has another past
         self.stats.reset(plan.n)
+        self.stats.set_channels(cfg.channels)
         self.stats.show_idle(self.loaded.config.channels * cfg.height * cfg.width)
         self.timeline.reset()
         # Both charts: the stage's too, or a new model's empty picture stands beside an old distribution.
@@ -121,7 +123,7 @@ class RunActions:
 
     def update_headline(self) -> None:
         self.headline.setText(self.state.describe())
-        self.headline.setToolTip(self.state.describe())
+        self.headline.setToolTip(tooltip_text(self.state.describe()))
         self.stage_heading.setText(self.state.describe())
 
     # -- frames -----------------------------------------------------------------------------------

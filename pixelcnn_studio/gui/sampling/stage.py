@@ -3,12 +3,13 @@ badge, and the digit keys. Mixed into MainWindow.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from ..common.canvas import SampleCanvas
 from ..common.distribution import CHANNEL_NAMES, DistributionView
 from ..common.elided import ElidedLabel
 from ..common.theme import palette
+from ..common.plain import plain_label
 
 
 def badge_text(state, frame) -> str:
@@ -48,7 +49,7 @@ class StageMode:
     def build_branch(self) -> QWidget:
         """Where the branch a "Resample from here" left behind is kept, beside the new one."""
         self.branch = QWidget()
-        self.branch_title = QLabel()
+        self.branch_title = plain_label()
         self.branch_title.setObjectName("muted")
         self.branch_title.setWordWrap(True)
         self.branch_canvas = SampleCanvas()
@@ -109,9 +110,9 @@ class StageMode:
         on every view."""
         on = self.stage_view
         self.stage_panel.setVisible(on)
-        self.stage_heading.setVisible(on and not self.presenting)
+        self.stage_heading.setVisible(on and not self.folded)
         self.right.setVisible(not on)
-        self.headline.setVisible(not on and not self.presenting)   # presenting, the badge says it
+        self.headline.setVisible(not on and not self.folded)   # folded, the badge says it
         self.tabs.tabBar().setVisible(not (on and self.presenting))   # F3 and friends still switch tabs
 
     def show_stage_distribution(self, sample, position, channels, probs, value) -> None:
@@ -127,5 +128,5 @@ class StageMode:
             self.statusBar().showMessage(f"No class for key {digit} in this model.", 3000)
 
     def update_badge(self) -> None:
-        if self.presenting:
+        if self.folded:
             self.badge.setText(badge_text(self.state, self.session.frame))

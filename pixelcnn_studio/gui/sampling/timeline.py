@@ -7,7 +7,8 @@ at that step with a fresh seed.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QWidget
+from ..common.plain import plain_label
 
 
 class Timeline(QWidget):
@@ -20,7 +21,7 @@ class Timeline(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setToolTip("Drag back to see the images at an earlier step")
-        self.label = QLabel("step 0 / 0")
+        self.label = plain_label("step 0 / 0")
         self.label.setObjectName("muted")
         self.label.setMinimumWidth(150)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -29,7 +30,7 @@ class Timeline(QWidget):
         self.resample.setEnabled(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Timeline"))
+        layout.addWidget(plain_label("Timeline"))
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.label)
         layout.addWidget(self.resample)

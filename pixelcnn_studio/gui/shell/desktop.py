@@ -1,12 +1,12 @@
 """`pixelcnn-studio install-desktop`: a freedesktop launcher entry and icon for the current user."""
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
 
 from ...paths import data_home, resources_dir
+from ...core.export import atomic_path
 
 APP_ID = "pixelcnn-studio"
 
@@ -48,21 +48,27 @@ def install_desktop(command: list[str] | None = None) -> tuple[Path, Path]:
     icon_dir = home / "icons" / "hicolor" / "256x256" / "apps"
     icon_dir.mkdir(parents=True, exist_ok=True)
     icon_path = icon_dir / f"{APP_ID}.png"
+    # Every file is written beside its place and renamed over it: a link there (to another user's
+    # file, when run as root) is replaced, never written through, and a crash leaves the old file.
     if icon_src.exists():
-        shutil.copyfile(icon_src, icon_path)
+        _copy_atomically(icon_src, icon_path)
     svg_src = resources_dir() / "icon.svg"
     if svg_src.exists():
         svg_dir = home / "icons" / "hicolor" / "scalable" / "apps"
         svg_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(svg_src, svg_dir / f"{APP_ID}.svg")
+        _copy_atomically(svg_src, svg_dir / f"{APP_ID}.svg")
     apps = home / "applications"
     apps.mkdir(parents=True, exist_ok=True)
     entry = apps / f"{APP_ID}.desktop"
-    tmp = entry.with_suffix(".desktop.tmp")
-    # An absolute icon path works even where the icon theme cache is not refreshed.
-    tmp.write_text(desktop_entry(command or launcher_command(), str(icon_path)), encoding="utf-8")
-    os.replace(tmp, entry)
+    with atomic_path(entry) as tmp:
+        # An absolute icon path works even where the icon theme cache is not refreshed.
+        tmp.write_text(desktop_entry(command or launcher_command(), str(icon_path)), encoding="utf-8")
     return entry, icon_path
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 def main() -> int:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QScrollArea,
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QScrollArea,
                                QVBoxLayout)
 
 from ..common.theme import app_icon
+from ..common.plain import plain_label
 
 SHORTCUTS = (
     ("Space", "Start, pause or resume sampling (after a finished run: new images)"),
@@ -71,10 +72,10 @@ def _dialog(parent, title: str, body: str, width: int = 520) -> QDialog:
     dialog.setWindowTitle(title)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.setModal(False)
-    icon = QLabel()
+    icon = plain_label()
     icon.setPixmap(app_icon().pixmap(72, 72))
     icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-    text = QLabel(body)
+    text = plain_label(body)
     text.setWordWrap(True)
     text.setTextFormat(Qt.TextFormat.RichText)
     text.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)

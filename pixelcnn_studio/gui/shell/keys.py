@@ -190,17 +190,14 @@ class Scenes:
         return scene
 
     def get(self, slot: int) -> dict | None:
-        try:
-            raw = json.loads(settings.get(self._key(slot), "") or "null")
-        except (TypeError, ValueError):
-            return None
-        return read_scene(raw)
+        return read_scene(settings.get(self._key(slot)))   # JSON checked in settings_schema, fields here
 
     def recall(self, slot: int) -> bool:
         scene = self.get(slot)
         w = self.window
         if scene is None:
-            w.statusBar().showMessage(f"No scene {slot} yet: Ctrl+{slot} stores one.", 5000)
+            if not w.show_settings_notes():          # a stored scene that could not be read says why
+                w.statusBar().showMessage(f"No scene {slot} yet: Ctrl+{slot} stores one.", 5000)
             return False
         model = scene.get("model") or ""
         if model and model != w.model_path:
@@ -219,7 +216,7 @@ class Scenes:
         changes = {k: scene[k] for k in SCENE_FIELDS if k in scene and k not in ("tab", "view")}
         try:
             w.state.update(**changes)
-        except (ValueError, AttributeError, TypeError):
+        except (ValueError, AttributeError, TypeError, OverflowError):
             return
         if scene.get("view") in VIEWS:
             w.set_view(scene["view"])

@@ -26,6 +26,9 @@ from ..sampling.timeline import Timeline
 LEFT_EM, RIGHT_EM = 17, 20
 # In presentation mode the side panels take at most these shares of the width: the grid is the hero.
 PRESENTING_LEFT_SHARE, PRESENTING_RIGHT_SHARE = 0.15, 0.2
+# Presenting a portrait model: a wider left panel (its words were cut at 15%), the right one a little
+# narrower, so that the grid keeps 60% of the width.
+PORTRAIT_LEFT_SHARE, PORTRAIT_RIGHT_SHARE = 0.19, 0.17
 CLOSE_WAIT_S = 0.8           # what closing the window may spend waiting for background jobs
 
 
@@ -106,6 +109,16 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self._apply_type()
         self._update_title()
         self._show_empty()
+        settings.check_version()
+        self.show_settings_notes()
+
+    def show_settings_notes(self) -> bool:
+        """Why saved settings were not used (a bad value, a foreign file), in the status bar."""
+        notes = settings.take_notes()
+        if notes:
+            more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+            self.statusBar().showMessage(notes[0] + more, 15000)
+        return bool(notes)
 
     @property
     def loaded(self):
@@ -134,7 +147,6 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         centre = QVBoxLayout()
         centre.setContentsMargins(0, 0, 0, 0)
         centre.addWidget(self.headline)
-        centre.addWidget(self.badge)
         hero = QHBoxLayout()
         hero.addWidget(self.canvas, 2)
         hero.addWidget(self.build_branch(), 1)
@@ -162,6 +174,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self.tabs.currentChanged.connect(self._tab_changed)
         main = QVBoxLayout()
         main.addWidget(self.banner)
+        main.addWidget(self.badge)           # above the tabs: it names the model on every one
         main.addWidget(self.tabs, 1)
         root = QWidget()
         layout = QHBoxLayout(root)
@@ -241,8 +254,12 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         if self.presenting or self.state.large_text:
             screen = self.screen()
             width = screen.geometry().width() if screen is not None else self.width()
-            left = min(left, int(width * PRESENTING_LEFT_SHARE))
-            right = min(int(right * 1.25), int(width * PRESENTING_RIGHT_SHARE))
+            # A portrait panel (its drop zone, its words) needs a little more than a class list.
+            # (full screen only: Large text in a window has the menus' and the frame's width less).
+            portrait = self.portraits.panel.active and self.presenting
+            share = PORTRAIT_LEFT_SHARE if portrait else PRESENTING_LEFT_SHARE
+            left = min(left, int(width * share))
+            right = min(int(right * 1.25), int(width * (PORTRAIT_RIGHT_SHARE if portrait else PRESENTING_RIGHT_SHARE)))
         self.left.setFixedWidth(left)
         self.right.setFixedWidth(right)
 
@@ -259,7 +276,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             self.explorer = ReceptiveFieldExplorer()
             self._explorer_page.layout().addWidget(self.explorer)
             self.explorer.set_large_text(self.presenting or self.state.large_text)
-            self.explorer.set_panel_shown(not self.presenting)
+            self.explorer.set_panel_shown(not self.folded)
             self.explorer.set_palette(palette(self.state.theme))
             # One "Large text" for the whole window: the tab's own box follows and sets it.
             self.explorer.panel.large_text.toggled.connect(self.set_large_text)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu
 from ..common import settings
 from ..common.export_actions import export_current
 from .help import about_dialog, shortcuts_dialog
+from ..common.plain import tooltip_text
 
 
 class RecentMenu(QMenu):
@@ -23,7 +24,7 @@ class RecentMenu(QMenu):
         files = settings.recent_files()
         for path in files:
             action = self.addAction(Path(path).name)
-            action.setToolTip(path)
+            action.setToolTip(tooltip_text(path))
             action.triggered.connect(lambda _=False, p=path: self.window.open_checkpoint(p))
         if not files:
             self.addAction("No recent files").setEnabled(False)

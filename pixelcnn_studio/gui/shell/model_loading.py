@@ -69,7 +69,7 @@ class ModelLoading:
 
     def _on_loaded(self, loaded) -> None:
         self.session.shutdown()
-        self.model_path = str(Path(loaded.path).resolve())
+        self.model_path = settings.safe_resolve(loaded.path)
         self.state.set_checkpoint(loaded)
         self.conditioning.set_model(loaded.config, loaded.class_names, loaded.embedder,
                                     keys=[self.state.key_for_class(i) for i in range(self.state.num_classes)])
@@ -98,7 +98,7 @@ class ModelLoading:
         # is refreshed (the card reader reads structure only, and would not see, say, NaN weights).
         mark = f"{UNUSABLE_MARK} cannot be opened: {shown(reason, 70)}"
         cache = self.__dict__.setdefault("_card_cache", {})
-        for listed in {path, str(Path(path).resolve())}:
+        for listed in {path, settings.safe_resolve(path)}:
             self.models.set_summary(listed, mark)
             try:
                 cache[(listed, Path(listed).stat().st_mtime)] = mark

@@ -68,7 +68,8 @@ class PortraitTools(QObject):
         """What the left panel shows. In presentation mode it is hidden, except that a portrait model
         keeps its Portrait panel (alone): the speaker drops photos there and the audience sees the crop."""
         window, active = self.window, self.panel.active
-        presenting = window.presenting
+        # Presentation mode and Large text alike (one rule, see Presentation.folded).
+        presenting = window.folded
         loaded = window.loaded
         # Presenting, only the sampling tab keeps the portrait: the other tabs give it to their hero.
         # The Receptive fields tab needs neither the model list nor a class: its grids get the room.
@@ -77,7 +78,7 @@ class PortraitTools(QObject):
         window.arrange_side_panels()
         # Large text in a window folds the model list and card away too (File → Open checkpoint and
         # Open recent still switch models): in large type they would push the window past a projector.
-        window.models.setVisible(not presenting and not window.state.large_text)
+        window.models.setVisible(not presenting)
         self.scroll.setVisible(active)
         # The model list gives up height to the portrait: a few lines of it are enough while one is shown.
         window.models.list.setMaximumHeight(170 if active else 16777215)

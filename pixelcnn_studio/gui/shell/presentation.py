@@ -83,18 +83,21 @@ def frame_on_screen(window) -> bool:
 def keep_frame_on_screen(window) -> None:
     """Once the window manager has framed the window (a moment after it is shown), move and shrink it
     only if some of its frame is off the screen."""
-    def check():
+    def check(last: bool):
         if window.isFullScreen():
             return
         framed = window.frameGeometry() != window.geometry()
         if framed and getattr(window, "_centre_when_framed", False):
-            # A first window was centred on a guessed frame: centred again on the real one.
+            # A first window was sized and centred on a guessed frame: again on the real one.
             window._centre_when_framed = False
-            place_frame(window, centre=True)
+            place_frame(window, size=getattr(window, "_first_size", None), centre=True)
         elif not frame_on_screen(window):
             place_frame(window)
+        if last:
+            # Only on the first showing: later (after F11, a Large text change) the window stays put.
+            window._centre_when_framed = False
     for delay in SETTLE_CHECKS_MS:
-        QTimer.singleShot(delay, window, check)
+        QTimer.singleShot(delay, window, lambda last=delay == SETTLE_CHECKS_MS[-1]: check(last))
 
 
 def clamp_to_screen(rect: QRect, available: QRect) -> QRect:
@@ -113,7 +116,8 @@ def place_saved_or_first(window) -> None:
         return
     screen = window.screen() or QApplication.primaryScreen()
     available = screen.availableGeometry() if screen is not None else None
-    place_frame(window, size=QSize(*first_size(available)), centre=True)
+    window._first_size = QSize(*first_size(available))
+    place_frame(window, size=window._first_size, centre=True)
     window._centre_when_framed = True
 
 
@@ -123,6 +127,28 @@ class Presentation:
     @property
     def presenting(self) -> bool:
         return self.state.presentation
+
+    @property
+    def folded(self) -> bool:
+        """Presentation mode or Large text: one rule for both, on every tab. The tab's picture gets
+        the room; its controls fold into one strip; the badge names model, class, seed and step."""
+        return self.presenting or self.state.large_text
+
+    def arrange_folding(self) -> None:
+        folded = self.folded
+        for widget in (self.controls.settings_row, self.timeline):
+            widget.setVisible(not folded)
+        self.statusBar().setVisible(not folded)
+        self.controls.set_compact(folded)
+        self.badge.setVisible(folded)
+        self.update_badge()
+        self.portraits.arrange_left_panel()
+        if self.explorer is not None:
+            self.explorer.set_panel_shown(not folded)
+        for tab in (self.portraits.interpolation, self.picture_tools.draw, self.picture_tools.surprise):
+            tab.set_folded(folded)
+        self.arrange_stage()
+        self.arrange_side_panels()
 
     def apply_theme(self, name: str) -> None:
         self.state.update(theme=name if name in THEMES else "dark")
@@ -154,6 +180,7 @@ class Presentation:
             self._place_before_large = (self.pos(), self.size())
         self.state.update(large_text=on)
         self._apply_type()
+        self.arrange_folding()
         before = getattr(self, "_place_before_large", None)
         if not on and before is not None and not self.isFullScreen():
             self._place_before_large = None
@@ -200,17 +227,10 @@ class Presentation:
             # for a window wider than the screen, and a window Qt resizes for that stops being full
             # screen to Qt but not to the window manager (F11 then never comes back).
             self._apply_type()
-        for w in (self.controls.settings_row, self.timeline, self.statusBar()):
-            w.setVisible(not on)
-        self.portraits.arrange_left_panel()
         # Collapsed rather than hidden: hiding the menu bar while the style sheet changes left some
         # window managers (openbox) stuck in full screen on the way out.
         self.menuBar().setMaximumHeight(0 if on else 16777215)
-        self.badge.setVisible(on)
-        if self.explorer is not None:
-            self.explorer.set_panel_shown(not on)
-        self.arrange_stage()
-        self.arrange_side_panels()
+        self.arrange_folding()
         self.actions_by_name["presentation"].setChecked(on)
         self._apply_type()
         if on:

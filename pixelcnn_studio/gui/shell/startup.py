@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from ..common import settings
 from .presentation import keep_frame_on_screen, place_saved_or_first
 from ..common.theme import THEMES, app_icon, stylesheet
+from ..common.plain import plain_label
 
 
 class StartupWindow(QMainWindow):
@@ -35,14 +36,14 @@ class StartupWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         theme = settings.get("view/theme", "dark")
         self.setStyleSheet(stylesheet(theme if theme in THEMES else "dark"))
-        self.title = QLabel("PixelCNN Studio")
+        self.title = plain_label("PixelCNN Studio")
         self.title.setObjectName("headline")
-        self.status = QLabel("Loading PyTorch…")
+        self.status = plain_label("Loading PyTorch…")
         self.status.setObjectName("muted")
         # Seconds since launch, once a second: it shows the app is alive. Not an animated busy bar:
         # each frame of one needs Python's lock, which the import behind it then keeps handing over,
         # and on a busy machine that doubled the time to the model being ready.
-        self.elapsed = QLabel()
+        self.elapsed = plain_label()
         self.elapsed.setObjectName("muted")
         self._started = time.monotonic()
         self._clock = QTimer(self, interval=1000)
