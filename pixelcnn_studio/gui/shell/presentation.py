@@ -251,13 +251,14 @@ class Presentation:
             corner, size = place
             self.resize(size)
             self.move(corner)
-        self.clamp_to_screen()
-        # The window manager may put the frame back a moment later: where it was is where it goes.
+        # Not clamped now: until the window manager has framed it again its frame is a guess, and a
+        # guess would shrink it. A moment later: where it was is where it goes, all of it on screen.
         self._settle_to(place)
 
     def _settle_to(self, place) -> None:
         def check():
-            if place is not None and not self.isFullScreen() and self.pos() != place[0]:
+            if place is not None and not self.isFullScreen() and (self.pos(), self.size()) != place:
+                self.resize(place[1])
                 self.move(place[0])
             if not self.isFullScreen() and not frame_on_screen(self):
                 place_frame(self)
