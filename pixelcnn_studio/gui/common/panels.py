@@ -30,7 +30,8 @@ def describe_conditioning(config, embedder) -> str:
     if config.num_classes:
         parts.append(f"class ({config.num_classes})")
     if is_box_model(config, embedder):
-        parts.append("box (x0, y0, x1, y1)")
+        # Short: this line shares a narrow panel. A box is location-dependent by nature.
+        return ", ".join(parts + ["box"])
     elif config.embedding_dim:
         name = (embedder or {}).get("name", "embedding")
         # An auto-encoder codes any picture; the other embedders are face networks.
@@ -226,8 +227,8 @@ class ConditioningPanel(QWidget):
         if config is None:
             self.note.setText("Load a model to choose what to condition on.")
         elif is_box_model(config, embedder):
-            self.note.setText("Conditioned on a box too: drag a rectangle on the canvas, and the class is drawn "
-                              "into it (Ctrl+arrows move it, Ctrl+Shift+arrows resize it, L shows the location map).")
+            # The keys are on the shortcuts sheet (F1): a long note would not fit Large text.
+            self.note.setText("Drag a box on the canvas: the class is drawn into it.")
         elif config.embedding_dim:
             name = (embedder or {}).get("name", "a face network")
             what = "code of a picture (auto-encoder)" if name == "autoencoder" else f"portrait embedding ({name})"

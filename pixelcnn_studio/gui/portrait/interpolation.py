@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QFileDialog, QSpacerItem, QFrame, QGridLayout, QHBoxLayout, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from ...core.box import is_box_model
@@ -142,7 +142,8 @@ class InterpolationPanel(QWidget):
         layout.addWidget(self.settings_strip)
         layout.addLayout(buttons_row)
         layout.addWidget(self.status)
-        layout.addSpacing(16)
+        self._gap = QSpacerItem(0, 16, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        layout.addItem(self._gap)
         layout.addWidget(self.view)
         layout.addWidget(self.ends_caption)
         layout.addStretch(1)
@@ -163,6 +164,7 @@ class InterpolationPanel(QWidget):
         self.view.clear()
         self._shown = None
         self.ends_caption.setText("")
+        self.ends_caption.hide()             # until there are rows to name the ends of
         self.progress.setValue(0)
         self.status.setText("")
         active = self.active
@@ -311,6 +313,7 @@ class InterpolationPanel(QWidget):
         seeds = f"seed {self.seed.value()}" if count == 1 else \
             f"seeds {self.seed.value()}–{self.seed.value() + count - 1}, one per row"
         self.ends_caption.setText(f"←  A: {self.a.label}{gap}·{gap}{seeds}{gap}·{gap}B: {self.b.label}  →")
+        self.ends_caption.show()
         avail = max(64, self.view.width() - 8)
         # Folded (presentation, Large text) the rows take the height the view has, every row on screen.
         tall = max(64, self.view.height() - 8) if self._folded else ROWS_HEIGHT
@@ -332,6 +335,8 @@ class InterpolationPanel(QWidget):
         self.view.setSizePolicy(QSizePolicy.Policy.Ignored,
                                 QSizePolicy.Policy.Expanding if folded else QSizePolicy.Policy.Preferred)
         self._layout.setStretchFactor(self.view, 1 if folded else 0)
+        self._gap.changeSize(0, 0 if folded else 16, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self._layout.invalidate()
         # The closing stretch (which keeps the unfolded page at the top) gives its room to the rows.
         self._layout.setStretch(self._layout.count() - 1, 0 if folded else 1)
         if self._shown is not None:

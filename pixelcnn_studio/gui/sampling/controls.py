@@ -187,9 +187,11 @@ class StatsPanel(QWidget):
         self.hover.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        bits_title, inspect_title = section_title("Bits/dim of each sample (lower = more likely)"), \
+        bits_title, inspect_title = section_title("Bits/dim per sample"), \
             section_title("Inspect")
         bits_title.setWordWrap(True)
+        # One line (a colour model's Inspect text needs the height): what it means in the tooltip.
+        bits_title.setToolTip("Bits per dimension of each sample so far: lower is more likely under the model")
         layout.addWidget(section_title("Run"))
         layout.addLayout(form)
         layout.addWidget(bits_title)

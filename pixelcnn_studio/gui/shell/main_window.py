@@ -26,7 +26,9 @@ from ..sampling.timeline import Timeline
 LEFT_EM, RIGHT_EM = 17, 20
 # In presentation mode the side panels take at most these shares of the width: the grid is the hero.
 PRESENTING_LEFT_SHARE, PRESENTING_RIGHT_SHARE = 0.15, 0.2
-PORTRAIT_LEFT_SHARE = 0.22
+# Presenting a portrait model: a wider left panel (its words were cut at 15%), the right one a little
+# narrower, so that the grid keeps 60% of the width.
+PORTRAIT_LEFT_SHARE, PORTRAIT_RIGHT_SHARE = 0.19, 0.17
 CLOSE_WAIT_S = 0.8           # what closing the window may spend waiting for background jobs
 
 
@@ -253,9 +255,11 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
             screen = self.screen()
             width = screen.geometry().width() if screen is not None else self.width()
             # A portrait panel (its drop zone, its words) needs a little more than a class list.
-            share = PORTRAIT_LEFT_SHARE if self.portraits.panel.active else PRESENTING_LEFT_SHARE
+            # (full screen only: Large text in a window has the menus' and the frame's width less).
+            portrait = self.portraits.panel.active and self.presenting
+            share = PORTRAIT_LEFT_SHARE if portrait else PRESENTING_LEFT_SHARE
             left = min(left, int(width * share))
-            right = min(int(right * 1.25), int(width * PRESENTING_RIGHT_SHARE))
+            right = min(int(right * 1.25), int(width * (PORTRAIT_RIGHT_SHARE if portrait else PRESENTING_RIGHT_SHARE)))
         self.left.setFixedWidth(left)
         self.right.setFixedWidth(right)
 

@@ -83,7 +83,7 @@ def frame_on_screen(window) -> bool:
 def keep_frame_on_screen(window) -> None:
     """Once the window manager has framed the window (a moment after it is shown), move and shrink it
     only if some of its frame is off the screen."""
-    def check():
+    def check(last: bool):
         if window.isFullScreen():
             return
         framed = window.frameGeometry() != window.geometry()
@@ -93,8 +93,11 @@ def keep_frame_on_screen(window) -> None:
             place_frame(window, size=getattr(window, "_first_size", None), centre=True)
         elif not frame_on_screen(window):
             place_frame(window)
+        if last:
+            # Only on the first showing: later (after F11, a Large text change) the window stays put.
+            window._centre_when_framed = False
     for delay in SETTLE_CHECKS_MS:
-        QTimer.singleShot(delay, window, check)
+        QTimer.singleShot(delay, window, lambda last=delay == SETTLE_CHECKS_MS[-1]: check(last))
 
 
 def clamp_to_screen(rect: QRect, available: QRect) -> QRect:
@@ -248,13 +251,14 @@ class Presentation:
             corner, size = place
             self.resize(size)
             self.move(corner)
-        self.clamp_to_screen()
-        # The window manager may put the frame back a moment later: where it was is where it goes.
+        # Not clamped now: until the window manager has framed it again its frame is a guess, and a
+        # guess would shrink it. A moment later: where it was is where it goes, all of it on screen.
         self._settle_to(place)
 
     def _settle_to(self, place) -> None:
         def check():
-            if place is not None and not self.isFullScreen() and self.pos() != place[0]:
+            if place is not None and not self.isFullScreen() and (self.pos(), self.size()) != place:
+                self.resize(place[1])
                 self.move(place[0])
             if not self.isFullScreen() and not frame_on_screen(self):
                 place_frame(self)
