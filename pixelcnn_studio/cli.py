@@ -69,7 +69,7 @@ def cmd_open(args) -> int:
 
 
 def cmd_install_desktop(args) -> int:
-    from .gui.desktop import main as install
+    from .gui.shell.desktop import main as install
     return install()
 
 
@@ -160,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=64, help="images per training step for --train (default 64)")
     p.add_argument("--compile", action="store_true",
                    help="with --train, also time the current path under torch.compile (slow to start)")
+    p.add_argument("--graphs", action="store_true",
+                   help="with --train on --device cuda, also time torch.compile's CUDA-graph mode")
+    p.add_argument("--only", action="append", metavar="TEXT",
+                   help="with --train, only the shapes whose name holds TEXT (repeatable)")
+    p.add_argument("--paper", action="store_true",
+                   help="add a model of the paper's width on 32x32 colour (15 layers of 128)")
+    p.add_argument("--bundled", action="store_true",
+                   help="time the bundled models themselves (weights and conditioning) instead of their shapes")
+    p.add_argument("--grid-only", action="store_true",
+                   help="sampling rows of the 16-image grid only (no batch-1 rows)")
     ranges.annotate(p, ranges.BENCH)
     p.set_defaults(func=cmd_bench)
 
@@ -215,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--grad-clip", type=float, help="clip the gradient norm to this (0 = off)")
     g.add_argument("--ema", type=float, help="decay of the exponential moving average of the weights")
     g.add_argument("--eval-every", type=int, metavar="STEPS", help="also evaluate every STEPS steps")
+    g.add_argument("--eval-every-seconds", type=float, metavar="SECONDS",
+                   help="also evaluate every SECONDS of training (the app's live curve)")
     g.add_argument("--seed", type=int)
     g = p.add_argument_group("run")
     g.add_argument("--max-minutes", type=float, help="stop cleanly (resumable) after this many minutes")

@@ -1,11 +1,12 @@
 """Where things live: the package's own files (style sheets, icons, bundled models) and the
 user's data, caches and settings.
 
-Package files are found with importlib.resources, never through the source tree, so a plain
-`pip install .` or a wheel works from any folder. User folders follow the platform's rules:
-the XDG base directories on Linux and other Unix systems, ~/Library on macOS, %APPDATA% and
-%LOCALAPPDATA% on Windows. This module imports neither torch nor Qt: the command line uses it
-before deciding whether to load either.
+Package files are found with importlib.resources, so a plain `pip install .` or a wheel works from
+any folder: the wheel carries the repository's top-level resources/ and models/ inside the package.
+Run from the source tree (PYTHONPATH, an editable install), they are found at the repository's top.
+User folders follow the platform's rules: the XDG base directories on Linux and other Unix systems,
+~/Library on macOS, %APPDATA% and %LOCALAPPDATA% on Windows. This module imports neither torch nor
+Qt: the command line uses it before deciding whether to load either.
 """
 from __future__ import annotations
 
@@ -31,10 +32,16 @@ def package_folder(name: str) -> Path:
     """A folder of package data as a real path: Qt style sheets, icons and torch.load need one."""
     found = resources.files("pixelcnn_studio") / name
     try:
-        return Path(os.fspath(found))
+        path = Path(os.fspath(found))
     except TypeError:
         # Only a zipped install lands here (pip never makes one): extract once for the session.
         return _extracted(name)
+    if not path.exists():
+        # Not installed: in the source tree the folder sits at the repository's top, beside the package.
+        repository = Path(os.fspath(resources.files("pixelcnn_studio"))).parent
+        if (repository / "pyproject.toml").is_file() and (repository / name).exists():
+            return repository / name
+    return path
 
 
 _extractions: dict[str, Path] = {}

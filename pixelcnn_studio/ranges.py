@@ -58,15 +58,17 @@ TRAIN = {
     "eval_every": Range(1, BILLION), "seed": Range(0, 2**32 - 1),
     "max_minutes": Range(0, 1e7, integer=False, low_open=True), "threads": Range(1, 1_000_000),
     "sample_every": Range(0, 1e7, integer=False, low_open=True),
+    "eval_every_seconds": Range(0, 1e7, integer=False, low_open=True),
 }
 BENCH = {"repeats": Range(1, 1_000), "batch": Range(1, 65_536), "threads": Range(1, 1_000_000)}
 EVAL = {"limit": Range(1, BILLION), "threads": Range(1, 1_000_000)}
 SAMPLE = {"n": Range(1, BILLION), "scale": Range(1, 100_000), "seed": Range(-2**63, 2**64 - 1),
+          "temperature": Range(0, 100, integer=False, low_open=True),
           "threads": Range(1, 1_000_000)}
 COMMON = {"threads": Range(1, 1_000_000)}
 # Where the command checks a flag itself (with a message tests and users already know), the range is
 # only shown in --help.
-SHOWN_ONLY = {"sample": ("n", "scale", "seed")}
+SHOWN_ONLY = {"sample": ("n", "scale", "seed", "temperature")}
 BY_COMMAND = {"train": TRAIN, "bench": BENCH, "eval": EVAL, "sample": SAMPLE}
 
 

@@ -38,7 +38,7 @@ def clipped_texts(window) -> list[str]:
     """Texts that do not fit the widget showing them (cut off at an edge, or wrapped past its
     bottom). Labels that elide on purpose (with the whole text in a tooltip) are not counted."""
     from PySide6.QtWidgets import QAbstractButton, QLabel
-    from pixelcnn_studio.gui.elided import ElidedLabel
+    from pixelcnn_studio.gui.common.elided import ElidedLabel
     cut = []
     for widget in window.findChildren(QLabel) + window.findChildren(QAbstractButton):
         if not widget.isVisible() or isinstance(widget, ElidedLabel) or not widget.text().strip():
@@ -77,6 +77,9 @@ def tab_pictures(window, tab: int) -> list:
                 2: [window.portraits.interpolation.view],
                 3: [tools.draw.pad, tools.draw.results],
                 4: [tools.surprise.map]}
+    train = getattr(window, "train_tools", None)
+    if train is not None:
+        pictures[window.tabs.indexOf(train.tab)] = [train.tab.plot, train.tab.grid]
     return [w for w in pictures.get(tab, []) if w.isVisible()]
 
 

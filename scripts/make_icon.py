@@ -1,6 +1,6 @@
 """Draw the application icon: a PixelCNN grid being filled in raster order.
 
-Regenerates pixelcnn_studio/resources/icon.svg and icon.png (run from anywhere);
+Regenerates resources/icon.svg and icon.png (run from anywhere);
 the PNG is what launchers use, the SVG what Qt scales for the window at any DPI.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).resolve().parents[1] / "pixelcnn_studio" / "resources"
+HERE = Path(__file__).resolve().parents[1] / "resources"
 GRID = 6
 DONE = 15          # cells already sampled, in raster order
 SIZE = 256

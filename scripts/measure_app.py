@@ -5,6 +5,10 @@ meanwhile (a 10 ms timer that should tick on time while the worker thread sample
     python scripts/measure_app.py fashion-mnist --batch 16 --repeats 3
     python scripts/measure_app.py --startup --repeats 5
 
+Each app run is followed by the same grid drawn as the `pixelcnn-studio sample` command draws it (its
+plan, its thread count, its sampling loop, in this process, without the process start and model load
+that the command adds), so that the ratio of the two is measured in one run under the same load.
+
 Runs offscreen; the figures in docs/benchmarks.md come from it. Each repeat is a fresh run in
 the same window; the table shows the median and the worst of the repeats.
 
@@ -36,26 +40,63 @@ def wait_until(app, condition, timeout: float) -> None:
 
 
 def one_run(app, window, timeout: float) -> dict:
-    from PySide6.QtCore import QTimer
+    """One run at full speed, the window's own event loop running (not polled: a loop that spins
+    to look would take the CPU and the interpreter from the sampler it is measuring)."""
+    from PySide6.QtCore import QEventLoop, QTimer
     gaps, last = [], [time.perf_counter()]
+    marks: dict[str, float] = {}
 
     def tick():
         now = time.perf_counter()
         gaps.append(now - last[0])
         last[0] = now
 
+    loop = QEventLoop()
+
+    def on_frame(frame):
+        if "first" not in marks and frame.done_steps > 0:
+            marks["first"] = time.perf_counter()
+        if frame.state == "done":
+            marks["done"] = time.perf_counter()
+            loop.quit()
+
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(tick)
+    window.session.frame_changed.connect(on_frame)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
     started = time.perf_counter()
     window.controls.start.click()
     last[0] = time.perf_counter()
     timer.start()
-    wait_until(app, lambda: window.session.frame is not None and window.session.frame.done_steps > 0, timeout)
-    first = time.perf_counter() - started
-    wait_until(app, lambda: window.session.state == "done", timeout)
+    loop.exec()
     timer.stop()
-    return {"first": first, "grid": time.perf_counter() - started, "worst_gap": max(gaps)}
+    window.session.frame_changed.disconnect(on_frame)
+    if "done" not in marks:
+        raise TimeoutError("the app did not finish the grid in time")
+    return {"first": marks["first"] - started, "grid": marks["done"] - started, "worst_gap": max(gaps)}
+
+
+def command_run(loaded, n: int, seed: int) -> float:
+    """Seconds the `sample` command's loop takes for the same grid: its plan, its threads, its stream."""
+    import numpy as np
+    import torch
+    from pixelcnn_studio.core.devices import sampling_threads, set_threads
+    from pixelcnn_studio.core.plan import plan_run
+    from pixelcnn_studio.core.sampling import SampleStream
+    cfg = loaded.config
+    before = torch.get_num_threads()
+    set_threads(sampling_threads(cfg, n))
+    embedding = np.zeros(cfg.embedding_dim, np.float32) if cfg.embedding_dim else None
+    plan = plan_run(n, num_classes=cfg.num_classes, class_names=loaded.class_names,
+                    class_id=0 if cfg.num_classes else None, embedding=embedding, seed=seed)
+    started = time.perf_counter()
+    stream = SampleStream(loaded.model, plan.n, **plan.sampler_arguments())
+    while stream.step() is not None:
+        pass
+    elapsed = time.perf_counter() - started
+    set_threads(before)
+    return elapsed
 
 
 def launch_once(command: list[str], timeout: float) -> dict:
@@ -115,7 +156,7 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
     app = QApplication(sys.argv[:1])
-    from pixelcnn_studio.gui import settings
+    from pixelcnn_studio.gui.common import settings
     from pixelcnn_studio.gui.app import create_window
     from pixelcnn_studio.paths import resolve_checkpoint
     args.checkpoint = resolve_checkpoint(args.checkpoint)
@@ -127,16 +168,26 @@ def main() -> int:
     ready = time.perf_counter() - started
     window.controls.set_speed_value(None)        # full speed
     window.controls.batch.setValue(args.batch)
-    runs = [one_run(app, window, args.timeout) for _ in range(args.repeats)]
+    load_before = os.getloadavg()[0]
+    runs = []
+    for repeat in range(args.repeats):
+        run = one_run(app, window, args.timeout)
+        # The same grid as the sample command draws it, right after, under the same load.
+        run["command"] = command_run(window.loaded, window.session.frame.image.shape[0], seed=repeat)
+        run["ratio"] = run["grid"] / run["command"]
+        runs.append(run)
     window.close()
     settings.settings().clear()
 
     print(f"{args.checkpoint}, {args.batch} images, {args.repeats} runs at full speed "
-          f"(model ready {ready:.2f} s after the window was created)\n")
+          f"(model ready {ready:.2f} s after the window was created); load average "
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (cores: {os.cpu_count()})\n")
     print("| figure | median | worst |")
     print("|---|---:|---:|")
     for key, label, scale, unit in (("first", "Start to the first sub-pixel", 1000, "ms"),
                                     ("grid", "Start to the whole grid", 1, "s"),
+                                    ("command", "the sample command's loop, the same grid", 1, "s"),
+                                    ("ratio", "app / sample command", 1, "x"),
                                     ("worst_gap", "longest event-loop pause", 1000, "ms")):
         values = [r[key] * scale for r in runs]
         digits = 0 if unit == "ms" else 2

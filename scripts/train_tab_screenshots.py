@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("PIXELCNN_STUDIO_SETTINGS", "test")
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    import pixelcnn_studio.gui.train as train_tab
+    import pixelcnn_studio.gui.shell.train_tools as train_tab
     train_tab.runs_root = lambda: out / "runs"
     from PySide6.QtCore import QTimer
     from pixelcnn_studio.gui.app import create_window, ensure_app

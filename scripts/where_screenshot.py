@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("PIXELCNN_STUDIO_SETTINGS", "test")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from pixelcnn_studio.gui import settings
+    from pixelcnn_studio.gui.common import settings
     from pixelcnn_studio.gui.app import create_window, ensure_app
     from pixelcnn_studio.paths import resolve_checkpoint
     app = ensure_app()

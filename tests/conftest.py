@@ -33,7 +33,7 @@ def models_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def open_window(qtbot, models_dir):
     """create_window(path), waiting until the model is loaded; every window is closed afterwards."""
-    from pixelcnn_studio.gui import settings
+    from pixelcnn_studio.gui.common import settings
     from pixelcnn_studio.gui.app import create_window
     settings.settings().clear()        # each test starts from a fresh install's settings
     threads = torch.get_num_threads()

@@ -43,6 +43,7 @@ def models_folder(folder: Path, model: Path) -> Path:
 def name_cases(model: Path, folder: Path) -> dict[str, tuple[list[str], int, str]]:
     """`model` has the class names ["cat\\nline2", "\\x1b[31mred..."] (crafted.build_all)."""
     from crafted_data import _npz
+    folder.mkdir(parents=True, exist_ok=True)
     picture = folder / "grey.png"
     Image.new("L", (4, 4), 128).save(picture)
     names = np.array(["cat\nline2", "\x1b[31mred" + "x" * 500])

@@ -159,7 +159,7 @@ def test_the_app_keeps_its_model_for_every_bad_file(crafted, open_window, qtbot)
 
 
 def test_recent_entries_that_no_longer_load_are_marked(crafted, open_window, qtbot, tmp_path):
-    from pixelcnn_studio.gui import settings
+    from pixelcnn_studio.gui.common import settings
     _, cases = crafted
     window = open_window(str(cases["valid class model"][0]))
     gone = tmp_path / "gone.pt"

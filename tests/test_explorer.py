@@ -227,7 +227,7 @@ def small_model():
 
 @pytest.fixture
 def explorer(qtbot, small_model):
-    from pixelcnn_studio.gui.explorer import ReceptiveFieldExplorer
+    from pixelcnn_studio.gui.fields.explorer import ReceptiveFieldExplorer
     config, model = small_model
     view = ReceptiveFieldExplorer(config=config, model=model)
     qtbot.addWidget(view)
@@ -333,7 +333,7 @@ def test_effective_field_on_supplied_images(qtbot, explorer):
 
 
 def test_colour_model_shows_which_channels_of_the_target_are_seen(qtbot):
-    from pixelcnn_studio.gui.explorer import ReceptiveFieldExplorer
+    from pixelcnn_studio.gui.fields.explorer import ReceptiveFieldExplorer
     config = ModelConfig(image_size=(5, 6), channels=3, hidden=6, layers=2, kernel_size=3)
     view = ReceptiveFieldExplorer(config=config)
     qtbot.addWidget(view)
@@ -376,7 +376,7 @@ def test_arrow_keys_move_the_target(qtbot, explorer):
 
 
 def test_cancel_stops_sampling_for_the_effective_field(qtbot):
-    from pixelcnn_studio.gui.explorer import ReceptiveFieldExplorer
+    from pixelcnn_studio.gui.fields.explorer import ReceptiveFieldExplorer
     config = ModelConfig(image_size=28, hidden=16, layers=4, kernel_size=5)
     view = ReceptiveFieldExplorer(config=config, model=build_model(config).eval())
     qtbot.addWidget(view)
@@ -420,7 +420,7 @@ def test_missing_test_images_fall_back_to_samples(qtbot, explorer, small_model, 
 def test_a_view_deleted_while_computing_takes_nothing_down(qtbot):
     import gc
 
-    from pixelcnn_studio.gui.explorer import ReceptiveFieldExplorer
+    from pixelcnn_studio.gui.fields.explorer import ReceptiveFieldExplorer
     config = ModelConfig(image_size=32, channels=3, hidden=6, layers=8, kernel_size=5)
     view = ReceptiveFieldExplorer(config=config)
     worker = view._worker
@@ -466,7 +466,7 @@ def test_hovering_says_what_a_pixel_is(qtbot, explorer):
 
 
 def test_without_a_model_it_teaches_on_a_default_architecture(qtbot):
-    from pixelcnn_studio.gui.explorer import DEFAULT_CONFIG, ReceptiveFieldExplorer
+    from pixelcnn_studio.gui.fields.explorer import DEFAULT_CONFIG, ReceptiveFieldExplorer
     view = ReceptiveFieldExplorer()
     qtbot.addWidget(view)
     view.show()

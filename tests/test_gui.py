@@ -217,8 +217,8 @@ def test_dropping_a_bad_file_shows_the_error_and_keeps_the_model(open_window, qt
 
 def test_open_command_shows_a_window_at_once_then_the_app_on_that_path(qtbot, ckpt, models_dir, monkeypatch):
     from pixelcnn_studio import cli
-    from pixelcnn_studio.gui.main_window import MainWindow
-    from pixelcnn_studio.gui.startup import StartupWindow
+    from pixelcnn_studio.gui.shell.main_window import MainWindow
+    from pixelcnn_studio.gui.shell.startup import StartupWindow
     threads = torch.get_num_threads()
     monkeypatch.setattr(QApplication, "exec", lambda self=None: 0)    # build everything, skip the loop
 
@@ -228,12 +228,14 @@ def test_open_command_shows_a_window_at_once_then_the_app_on_that_path(qtbot, ck
         assert cli.main(["open", str(ckpt), "--device", "cpu", "--threads", "2"]) == 0
         # The start-up window is on screen before torch and the model have been dealt with.
         assert shown(StartupWindow) and "Loading" in shown(StartupWindow)[-1].status.text()
-        first_place = shown(StartupWindow)[-1].geometry()
+        splash = shown(StartupWindow)[-1]
         qtbot.waitUntil(lambda: bool(shown(MainWindow)) and shown(MainWindow)[-1].loaded is not None, timeout=20000)
         window = shown(MainWindow)[-1]
         assert not shown(StartupWindow)                   # it made way for the main window
         # In its very place, no jump (only as large as the studio's own minimum size allows: the
-        # offscreen test screen is smaller than any real one).
+        # offscreen test screen is smaller than any real one). The start-up window may have been
+        # centred again once its real frame was known: where it was last is what counts.
+        first_place = splash.geometry()
         assert window.geometry().topLeft() == first_place.topLeft()
         assert window.size() == first_place.size().expandedTo(window.minimumSize())
         assert window.loaded.path == str(ckpt)
@@ -304,7 +306,7 @@ def test_hover_shows_value_probability_and_bits(open_window, qtbot, ckpt):
 
 
 def test_rewind_shows_earlier_images_and_resample_forks(open_window, qtbot, ckpt):
-    from pixelcnn_studio.gui.canvas import image_before_step
+    from pixelcnn_studio.gui.common.canvas import image_before_step
     window = open_window(ckpt)
     frame = run_to_end(qtbot, window, n=3, seed=4)
     window.timeline.set_value(10)
@@ -323,7 +325,7 @@ def test_rewind_shows_earlier_images_and_resample_forks(open_window, qtbot, ckpt
 
 
 def test_export_png_gif_npy(open_window, qtbot, ckpt, tmp_path):
-    from pixelcnn_studio.gui.export_actions import export_current, png_scale
+    from pixelcnn_studio.gui.common.export_actions import export_current, png_scale
     window = open_window(ckpt)
     frame = run_to_end(qtbot, window, n=4, seed=1)
     png = export_current(window, "png", str(tmp_path / "grid.png"))
@@ -340,7 +342,7 @@ def test_export_png_gif_npy(open_window, qtbot, ckpt, tmp_path):
 
 
 def test_export_before_any_run_says_so(open_window, qtbot, ckpt, tmp_path):
-    from pixelcnn_studio.gui.export_actions import export_current
+    from pixelcnn_studio.gui.common.export_actions import export_current
     window = open_window(ckpt)
     assert export_current(window, "png", str(tmp_path / "x.png")) is None
     assert "Nothing to export" in window.banner.text.text()
@@ -391,7 +393,7 @@ def test_qt_bindings_keep_none_alive():
 # -- the rest of the window ------------------------------------------------------------------------------
 
 def test_presentation_mode_theme_and_settings(open_window, qtbot, ckpt):
-    from pixelcnn_studio.gui import settings
+    from pixelcnn_studio.gui.common import settings
     window = open_window(ckpt)
     window.actions_by_name["presentation"].trigger()
     assert window.presenting and not window.left.isVisible() and window.canvas.isVisible()
@@ -507,7 +509,7 @@ def test_left_arrow_looks_back_and_end_returns_to_live(open_window, qtbot, ckpt)
 
 
 def test_canvas_draws_colour_pixels_sub_pixel_by_sub_pixel(qtbot):
-    from pixelcnn_studio.gui.canvas import SampleCanvas
+    from pixelcnn_studio.gui.common.canvas import SampleCanvas
     canvas = SampleCanvas()
     qtbot.addWidget(canvas)
     canvas.set_layout(2, 3, 2, 2)
@@ -540,7 +542,7 @@ def test_first_launch_size_is_one_rule_for_every_screen():
     """The start-up window and the main window size themselves by the same rule: most of a large
     screen, the fixed first size where that is larger, so one replaces the other without a jump."""
     from PySide6.QtCore import QRect
-    from pixelcnn_studio.gui.presentation import FIRST_SIZE, first_size
+    from pixelcnn_studio.gui.shell.presentation import FIRST_SIZE, first_size
     assert first_size(QRect(0, 0, 1920, 1050)) == (1632, 892)
     assert first_size(QRect(0, 0, 1280, 690)) == FIRST_SIZE        # clamped to the screen afterwards
     assert first_size(None) == FIRST_SIZE

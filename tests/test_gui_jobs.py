@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from pixelcnn_studio.gui import jobs  # noqa: E402
+from pixelcnn_studio.gui.common import jobs  # noqa: E402
 from test_gui import run_to_end, wait_state, write_model  # noqa: E402
 
 

@@ -9,8 +9,8 @@ from pixelcnn_studio import ModelConfig, build_model, load_checkpoint, save_chec
 from pixelcnn_studio.embed import embedder_for_checkpoint
 from pixelcnn_studio.embed.autoencoder import ConvEncoder, checkpoint_entry
 from pixelcnn_studio.embed.scoring import score_picture
-from pixelcnn_studio.gui.draw_tab import completion_plan
-from pixelcnn_studio.gui.drawing_pad import PAD_SCALE
+from pixelcnn_studio.gui.pictures.draw_tab import completion_plan
+from pixelcnn_studio.gui.pictures.drawing_pad import PAD_SCALE
 
 
 def write_digit_autoencoder(path, dim=8):
@@ -239,8 +239,8 @@ def test_draw_and_surprise_keys_act_on_their_tab_only_and_never_from_a_field(ope
 
 
 def test_the_shortcut_sheet_lists_the_draw_and_surprise_keys():
-    from pixelcnn_studio.gui.help import SHORTCUTS
-    from pixelcnn_studio.gui.picture_tools import DRAW_KEYS, SURPRISE_KEYS
+    from pixelcnn_studio.gui.shell.help import SHORTCUTS
+    from pixelcnn_studio.gui.shell.picture_tools import DRAW_KEYS, SURPRISE_KEYS
     from PySide6.QtGui import QKeySequence
     listed = {part for keys, _ in SHORTCUTS for part in keys.split(", ")}
     assert {"F5", "F6"} <= listed
@@ -250,7 +250,7 @@ def test_the_shortcut_sheet_lists_the_draw_and_surprise_keys():
 
 def test_surprise_maps_share_one_colour_scale(open_window, qtbot, tmp_path):
     """Two pictures' maps compare: a pixel's colour depends on its bits alone, yellow from 8 bits on."""
-    from pixelcnn_studio.gui.surprise_tab import SCALE_BITS
+    from pixelcnn_studio.gui.pictures.surprise_tab import SCALE_BITS
     from pixelcnn_studio.render.surprise_map import heat_rgb
     _path, tab, _picture = scored_on_surprise_tab(open_window, qtbot, tmp_path, seed=1)
     shown = tab.map.pixmap().toImage()

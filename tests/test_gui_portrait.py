@@ -23,7 +23,7 @@ from pixelcnn_studio.core.export import make_grid  # noqa: E402
 from pixelcnn_studio.core.interpolate import interpolate_embeddings, interpolation_row  # noqa: E402
 from pixelcnn_studio.embed import EmbedderUnavailable, embedder_for_checkpoint, get_embedder  # noqa: E402
 from pixelcnn_studio.embed.autoencoder import ConvEncoder, checkpoint_entry  # noqa: E402
-from pixelcnn_studio.gui.portrait import distance_text  # noqa: E402
+from pixelcnn_studio.gui.portrait.panel import distance_text  # noqa: E402
 from pixelcnn_studio.paths import resources_dir  # noqa: E402
 
 PORTRAITS = resources_dir() / "portraits"
@@ -286,7 +286,7 @@ def test_a_portrait_still_embedding_when_another_model_loads_is_dropped(open_win
 
 def test_a_web_address_alone_is_refused_with_the_reason():
     from pixelcnn_studio.embed.images import ImageInputError
-    from pixelcnn_studio.gui.pictures import picture_from_mime
+    from pixelcnn_studio.gui.common.pictures import picture_from_mime
     mime = QMimeData()
     mime.setUrls([QUrl("https://example.org/face.jpg")])
     with pytest.raises(ImageInputError, match="nothing is downloaded"):

@@ -10,7 +10,7 @@ from PIL import Image
 
 from pixelcnn_studio.gui.train.plan import RECIPES, TrainPlan, resume_arguments, run_folder
 from pixelcnn_studio.gui.train.record import RunRecord, open_run
-from pixelcnn_studio.run_folder import PROGRESS_FILE
+from pixelcnn_studio.run_control import PROGRESS_FILE
 
 
 def line(event, **fields):
@@ -32,6 +32,8 @@ def test_lines_fold_into_curves_figures_and_status(tmp_path):
     assert record.step == 20 and record.images_per_s is None
     assert record.grid == tmp_path / "samples" / "step-0000020.png"     # found in the folder it is in now
     assert record.class_names == ["a", "b"] and record.status == "paused" and record.alive()
+    record.add_line(line("scoring", images=10000))
+    assert record.status == "scoring" and record.alive() and record.time_left_s is None
     record.add_line(line("end", stopped="signal", step=21))
     assert record.status == "stopped" and not record.alive()
 
@@ -53,6 +55,7 @@ def test_the_tabs_commands_are_the_train_commands(tmp_path):
     args = build_parser().parse_args(plan.arguments())
     assert (args.data, args.preset, args.max_minutes, args.threads) == ("folder:/pictures", "cpu-quick", 2.5, 2)
     assert args.progress_json and args.sample_every > 0 and (args.hidden, args.layers) == (32, 6)
+    assert args.eval_every_seconds > 0 and args.eval_limit > 0
     tuned = build_parser().parse_args(TrainPlan(data="mnist", out=tmp_path, init_from="m.pt", size=(32, 6)).arguments())
     assert tuned.init_from == "m.pt" and tuned.hidden is None         # a fine-tuned model keeps its size
     again = build_parser().parse_args(resume_arguments(tmp_path, 1))

@@ -109,7 +109,7 @@ def test_a_scene_keeps_the_box(open_window, qtbot, tmp_path):
 
 def test_the_gif_export_outlines_the_box(open_window, qtbot, tmp_path):
     from PIL import Image
-    from pixelcnn_studio.gui.export_actions import BOX_RGB, export_current, gif_scale
+    from pixelcnn_studio.gui.common.export_actions import BOX_RGB, export_current, gif_scale
     window = open_window(box_model(tmp_path / "where.pt"))
     window.state.update(box=(0.25, 0.5, 0.75, 1.0), batch=1)
     window.new_run()

@@ -13,12 +13,16 @@ from pixelcnn_studio.cli import main
 from pixelcnn_studio.errors import UserError
 
 
-def test_package_data_is_found_inside_the_package():
+def test_package_data_is_found_inside_the_package_or_at_the_top_of_its_source_tree():
     package = paths.package_folder(".").resolve()
+    # Installed, resources/ and models/ are inside the package; run from the source tree, beside it.
+    home = package if (package / "resources").is_dir() else package.parent
+    assert paths.resources_dir().resolve() == home / "resources"
+    assert paths.package_folder("models").resolve() == home / "models"
     for name in ("style-dark.qss", "style-light.qss", "icon.svg", "icon.png", "portraits/astronaut.jpg"):
         found = paths.resource(name)
         assert found.is_file(), name
-        assert package in found.resolve().parents
+        assert home / "resources" in found.resolve().parents
     names = paths.bundled_model_names()
     assert {"fashion-mnist", "mnist", "emoji"} <= set(names)
     assert paths.default_model().stem == "fashion-mnist"
@@ -110,7 +114,7 @@ def test_help_version_and_mistakes_never_import_torch(argv):
 def test_settings_of_an_earlier_version_are_adopted_once(tmp_path, monkeypatch, qapp):
     """An upgrade keeps the user's settings: those in Qt's native place are copied into the new file."""
     from PySide6.QtCore import QSettings
-    from pixelcnn_studio.gui import settings as gui_settings
+    from pixelcnn_studio.gui.common import settings as gui_settings
     native = tmp_path / "native"
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(native))
     try:

@@ -54,8 +54,8 @@ def test_a_run_whose_loss_turns_nan_stops_and_keeps_its_checkpoints(tmp_path, ca
 
 
 def test_a_dead_benchmark_worker_is_reported_not_awaited():
-    from pixelcnn_studio.commands.bench import _in_child
+    from pixelcnn_studio.commands.bench_shapes import in_child
     from pixelcnn_studio.errors import UserError
     import pytest
     with pytest.raises(UserError, match="ended without a result"):
-        _in_child(os._exit, 3)
+        in_child(os._exit, 3)

@@ -21,7 +21,7 @@ def fake_checkpoint(num_classes=0, names=None, embedding_dim=0, path="/tmp/shape
 
 
 def test_state_and_plan_import_without_qt():
-    code = ("import sys, pixelcnn_studio.core.plan, pixelcnn_studio.gui.state, pixelcnn_studio.commands.sample;"
+    code = ("import sys, pixelcnn_studio.core.plan, pixelcnn_studio.gui.shell.state, pixelcnn_studio.commands.sample;"
             "print(any(m.startswith('PySide6') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
@@ -71,7 +71,7 @@ def test_plan_samples_what_the_library_samples():
 
 
 def test_state_clamps_announces_and_builds_the_plan():
-    from pixelcnn_studio.gui.state import AppState
+    from pixelcnn_studio.gui.shell.state import AppState
     state = AppState()
     heard = []
     unsubscribe = state.subscribe(heard.append)
@@ -98,7 +98,7 @@ def test_state_clamps_announces_and_builds_the_plan():
 
 
 def test_state_embedding_model_plan_uses_the_published_vector():
-    from pixelcnn_studio.gui.state import AppState
+    from pixelcnn_studio.gui.shell.state import AppState
     state = AppState()
     state.set_checkpoint(fake_checkpoint(embedding_dim=3))
     assert np.all(state.plan().embedding == 0)    # nothing published yet: the zero vector

@@ -7,13 +7,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from PIL import Image
 
 from pixelcnn_studio.cli import main
 from pixelcnn_studio.core import load_checkpoint
-from pixelcnn_studio.run_folder import CONTROL_FILE, PROGRESS_FILE, write_control
+from pixelcnn_studio.run_control import CONTROL_FILE, PROGRESS_FILE, write_control
 
 from test_train import make_npz, train_args
 
@@ -178,3 +177,14 @@ def test_a_full_disk_keeps_the_last_good_checkpoint(tmp_path, capsys, monkeypatc
     kept = torch.load(out / "last.pt", weights_only=True)
     assert kept["training"]["resume"]["position"]["step"] == good["training"]["resume"]["position"]["step"]
     assert not [p for p in out.iterdir() if p.name.startswith(".last")]   # no temporary left behind
+
+
+def test_evaluations_every_so_many_seconds_of_training(tmp_path, capsys):
+    data = make_npz(tmp_path / "stripes.npz")
+    out = tmp_path / "run"
+    # Every step takes longer than a microsecond: a held-out point after each of the epoch's 6 steps.
+    assert main(train_args(data, out, "--epochs", 1, "--progress-json", "--eval-every-seconds", "0.000001")) == 0
+    evals = [e["step"] for e in events(out) if e["event"] == "eval"]
+    assert evals == [1, 2, 3, 4, 5, 6]
+    assert main(train_args(data, tmp_path / "bad", "--eval-every-seconds", "0")) == 2
+    assert "--eval-every-seconds must lie in (0" in capsys.readouterr().err

@@ -1,9 +1,14 @@
-"""The model shapes the benchmarks time: the bundled models' presets and one of the paper's size.
+"""The model shapes the benchmarks time (the bundled models' presets and one of the paper's size),
+and the fresh process each measurement runs in.
 
 Its own module so that the sampler benchmark and the training benchmark share it without
 importing each other.
 """
 from __future__ import annotations
+
+import multiprocessing
+import queue as _queue
+import time
 
 from ..core.config import ModelConfig
 
@@ -24,3 +29,29 @@ def bench_configs(quick: bool) -> list[tuple[str, ModelConfig]]:
                     ModelConfig(image_size=28, hidden=128, layers=15, kernel_size=5, output_hidden=256,
                                 num_classes=10)))
     return configs
+
+
+def in_child(target, *args) -> dict:
+    # spawn, not fork: a forked child inherits a broken OpenMP pool and runs many times slower.
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    # Waiting on the queue alone would wait half an hour for a worker that already died (a crash,
+    # the memory killer): the worker is watched while its answer is awaited.
+    deadline = time.monotonic() + 1800
+    while True:
+        try:
+            result = queue.get(timeout=0.5)
+            break
+        except _queue.Empty:
+            if not proc.is_alive() and queue.empty():
+                proc.join()
+                from ..errors import UserError
+                raise UserError(f"a benchmark worker ended without a result (exit status {proc.exitcode})") from None
+            if time.monotonic() > deadline:
+                proc.kill()
+                from ..errors import UserError
+                raise UserError("a benchmark worker gave no result within 30 minutes") from None
+    proc.join()
+    return result

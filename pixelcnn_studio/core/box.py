@@ -127,9 +127,12 @@ def resize_box(box, dw: float, dh: float, height: int, width: int) -> tuple[floa
 
 
 def location_map(model, class_id: int, box):
-    """What the network is told about *where*: the location map s = m(h) for this class and box,
-    summarised per position as the length of s there after its mean over the canvas is taken away,
-    scaled to 0..1. A numpy (H, W) float32 array; None for a model without location conditioning."""
+    """What the network is told about *where*: the location map s = m(h) for this class and box, one
+    number per position. s has a few channels; its first principal component over the canvas (by far
+    the largest in the bundled model) is shown, signed so that the box reads bright, scaled to 0..1.
+    The bright region need not sit exactly on the box: the vertical stack carries what s says at a
+    position to the rows below, so a model may learn to announce a garment above where it starts.
+    A numpy (H, W) float32 array; None for a model without location conditioning."""
     import numpy as np
     import torch
     location = getattr(getattr(model, "conditioning", None), "location", None)
@@ -139,12 +142,17 @@ def location_map(model, class_id: int, box):
     with torch.no_grad():
         h = model.conditioning.condition_vector(torch.tensor([int(class_id)]), torch.tensor([list(box)]),
                                                 1, param.device, param.dtype)
-        s = location(h)[0].float()                       # (channels, H, W)
-        centred = s - s.mean(dim=(1, 2), keepdim=True)
-        strength = centred.norm(dim=0)
-    values = strength.cpu().numpy().astype(np.float32)
-    top = float(values.max())
-    return values / top if top > 0 else values
+        s = location(h)[0].double().cpu()                # (channels, H, W)
+    channels, height, width = s.shape
+    positions = s.reshape(channels, -1).T
+    positions = positions - positions.mean(dim=0)
+    _, _, directions = torch.linalg.svd(positions, full_matrices=False)
+    values = (positions @ directions[0]).reshape(height, width).numpy()
+    left, top, right, bottom = box_pixels(box, height, width)
+    if values[top:bottom, left:right].mean() < values.mean():
+        values = -values
+    low, high = float(values.min()), float(values.max())
+    return ((values - low) / (high - low) if high > low else np.zeros_like(values)).astype(np.float32)
 
 
 def ink_box(image, *, ink_level: int = 16) -> tuple[float, float, float, float]:

@@ -63,6 +63,13 @@ def _labels(array, count: int, where: str) -> np.ndarray:
     return labels
 
 
+def _text(array, where: str, limit: int = 2000) -> str:
+    value = np.asarray(array)
+    if value.dtype.kind != "U" or value.size != 1:
+        raise DatasetError(f"{where}: must be one string")
+    return str(value.reshape(-1)[0])[:limit]
+
+
 def _npz_headers(handle, path: Path) -> dict[str, tuple[tuple, np.dtype]]:
     """Each array's declared shape and dtype, read from the .npy headers inside the zip without
     inflating any data; refused past the caps, the memory left or the entry's declared size."""
@@ -92,7 +99,9 @@ def _npz_headers(handle, path: Path) -> dict[str, tuple[tuple, np.dtype]]:
                 raise DatasetError(f"{where}: declares {need:,} bytes of data but its entry holds {entry.file_size:,}")
             total += need
             headers[key] = (shape, dtype)
-    guard.check_array_size((total,), 1, f"{path} (all arrays)")
+    # All arrays together against the memory left (bytes, not images: the image cap is per array).
+    if not guard.fits(total):
+        raise DatasetError(f"{path}: its arrays need {guard.format_bytes(total)} together; {guard.limit_text()}")
     return headers
 
 
@@ -121,6 +130,7 @@ def load_npz(path_text: str, split: str):
         images = to_nchw_uint8(arrays[key], f"{path}[{key}]")
         label_key = f"y_{split}"
         labels = _labels(arrays[label_key], len(images), f"{path}[{label_key}]") if label_key in arrays else None
+        extras = _per_image(arrays, {name: f"{name}_{split}" for name in _PER_IMAGE}, len(images), path)
         info["split_rule"] = "official"
     else:
         key = "images" if "images" in arrays else "x" if "x" in arrays else "x_train" if "x_train" in arrays else None
@@ -132,10 +142,17 @@ def load_npz(path_text: str, split: str):
         images = to_nchw_uint8(arrays[key], f"{path}[{key}]")
         label_key = next((k for k in ("labels", "y", "y_train") if k in arrays), None)
         labels = _labels(arrays[label_key], len(images), f"{path}[{label_key}]") if label_key else None
+        extras = _per_image(arrays, {name: name for name in _PER_IMAGE}, len(images), path)
         keep = held_out_indices(len(images), split, labels)
         images = images[keep]
         labels = None if labels is None else labels[keep]
+        extras = {name: value[keep] for name, value in extras.items()}
         info["split_rule"] = HELD_OUT_RULE
+
+    # A packed copy of a named dataset (data/pack.py) names its source and licence.
+    for key in ("source", "licence"):
+        if key in arrays:
+            info[key] = _text(arrays[key], f"{path}[{key}]")
 
     class_names = None
     if "class_names" in arrays:
@@ -148,7 +165,34 @@ def load_npz(path_text: str, split: str):
         class_names = [str(i) for i in range(int(labels.max()) + 1)]
     if labels is not None and class_names is not None and labels.size and labels.max() >= len(class_names):
         raise DatasetError(f"{path}: label {int(labels.max())} has no entry in class_names ({len(class_names)})")
-    return images, labels, class_names, info
+    return images, labels, class_names, info, extras
+
+
+# Per-image arrays a set may carry beside its images (data/base.py ImageDataset): the group of each
+# image (letters: its font) and a conditioning vector the data defines (fashion-where: its box).
+_PER_IMAGE = ("groups", "boxes")
+MAX_BOX_VALUES = 64
+
+
+def _per_image(arrays: dict, keys: dict[str, str], count: int, path: Path) -> dict[str, np.ndarray]:
+    found = {}
+    for name, key in keys.items():
+        if key not in arrays:
+            continue
+        value, where = np.asarray(arrays[key]), f"{path}[{key}]"
+        if len(value) != count:
+            raise DatasetError(f"{where}: {len(value)} entries for {count} images")
+        if name == "groups":
+            if value.ndim != 1 or value.dtype.kind not in "iu":
+                raise DatasetError(f"{where}: groups must be one integer per image")
+            found[name] = value.astype(np.int64)
+        else:
+            if value.ndim != 2 or value.dtype.kind not in "iuf" or not 1 <= value.shape[1] <= MAX_BOX_VALUES:
+                raise DatasetError(f"{where}: boxes must be (images, 1..{MAX_BOX_VALUES}) numbers")
+            if not np.isfinite(value).all():
+                raise DatasetError(f"{where}: boxes must be finite")
+            found[name] = value.astype(np.float32)
+    return found
 
 
 # --- CIFAR-10 python batches ------------------------------------------------------------------

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import store
+from . import guard, store
 from .base import HELD_OUT_EVERY, HELD_OUT_SEED, DatasetError, fit_image, flatten_alpha, held_out_indices
 
 EMOJI_SIZE = 32
@@ -104,7 +104,7 @@ def available(root) -> bool:
 def _datasource_items(folder: Path, vendor: str) -> list[tuple[str, int, Path]]:
     """emoji-datasource packages: emoji.json entries, each with its skin_variations."""
     try:
-        entries = json.loads((folder / "emoji.json").read_text())
+        entries = json.loads(guard.read_text(folder / "emoji.json", "JSON file"))
     except (OSError, ValueError) as exc:
         raise DatasetError(f"cannot read emoji metadata {folder / 'emoji.json'}: {exc}") from exc
     image_dir = folder / "img" / vendor / "64"
@@ -128,7 +128,7 @@ def _datasource_items(folder: Path, vendor: str) -> list[tuple[str, int, Path]]:
 
 def _openmoji_items(folder: Path) -> list[tuple[str, int, Path]]:
     try:
-        entries = json.loads((folder / "data" / "openmoji.json").read_text())
+        entries = json.loads(guard.read_text(folder / "data" / "openmoji.json", "JSON file"))
     except (OSError, ValueError) as exc:
         raise DatasetError(f"cannot read OpenMoji metadata {folder / 'data/openmoji.json'}: {exc}") from exc
     items = []
@@ -151,7 +151,7 @@ def _open_drawing(path: Path) -> Image.Image:
             svg_path=str(path), width=SOURCE_SIZE, height=SOURCE_SIZE, skip_system_fonts=True
         )
         return Image.open(io.BytesIO(bytes(png))).convert("RGBA")
-    with Image.open(path) as image:
+    with guard.open_regular(path, "image") as handle, Image.open(handle) as image:
         image.load()
         return image.convert("RGBA")
 
@@ -175,7 +175,7 @@ def _draw(path: Path, size: tuple[int, int], channels: int) -> np.ndarray | None
     try:
         image = crop_to_content(_open_drawing(path))
         return fit_image(flatten_alpha(image), size, channels)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, DatasetError):
         return None
 
 

@@ -66,6 +66,18 @@ def open_regular(path, what: str = "file"):
     return os.fdopen(fd, "rb")
 
 
+def read_text(path, what: str = "file", limit: int = 512 * 2**20) -> str:
+    """A regular file's text, refused past `limit` bytes (package metadata, JSON digit files). A
+    missing file raises FileNotFoundError, as reading it would: callers treat optional files so."""
+    if not os.path.lexists(path):
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+    with open_regular(path, what) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise DatasetError(f"{shown(path, 160)}: {size:,} bytes; a {what} is at most {limit:,}")
+        return handle.read(limit + 1).decode("utf-8", "replace")
+
+
 def check_array_size(shape, itemsize: int, where: str) -> int:
     """The bytes an array of `shape` takes, refused past the caps or the memory left."""
     if any(int(side) < 0 for side in shape):

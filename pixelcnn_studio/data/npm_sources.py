@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import store
+from . import guard, store
 from .base import DatasetError, fit_image
 from .idx import DIGIT_CLASSES
 
@@ -47,7 +47,7 @@ def _decode_mnist_json(digit_files: list[Path]) -> dict[str, np.ndarray]:
     images, labels = [], []
     for digit, path in enumerate(digit_files):
         try:
-            values = np.asarray(json.loads(path.read_text())["data"], dtype=np.float64)
+            values = np.asarray(json.loads(guard.read_text(path, "JSON file"))["data"], dtype=np.float64)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DatasetError(f"cannot read MNIST digits from {path}: {exc}") from exc
         if values.size % (28 * 28):
@@ -89,7 +89,7 @@ def emoji_available(root) -> bool:
 def _category_order(folder: Path, entries: list[dict]) -> list[str]:
     """The package's own category order (categories.json), else first appearance by sort order."""
     try:
-        ordered = list(json.loads((folder / "categories.json").read_text()))
+        ordered = list(json.loads(guard.read_text(folder / "categories.json", "JSON file")))
     except (OSError, ValueError):
         ordered = []
     by_sort = sorted(entries, key=lambda e: e.get("sort_order", 0))
@@ -106,10 +106,10 @@ def _decode_emoji(
 
     def decode(entry: dict) -> np.ndarray | None:
         try:
-            with Image.open(image_dir / entry["image"]) as image:
+            with guard.open_regular(image_dir / entry["image"], "image") as handle, Image.open(handle) as image:
                 image.load()
                 return fit_image(image, size, channels)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, DatasetError):
             return None
 
     # Pillow releases the GIL while decoding and resizing, so threads really run in parallel.
@@ -135,7 +135,7 @@ def emoji(root, size: tuple[int, int] | None, channels: int | None):
         raise _missing_npm(EMOJI_PACKAGE, "emoji", "Emoji images", root)
     metadata = folder / "emoji.json"
     try:
-        all_entries = json.loads(metadata.read_text())
+        all_entries = json.loads(guard.read_text(metadata, "JSON file"))
     except (OSError, ValueError) as exc:
         raise DatasetError(f"cannot read emoji metadata {metadata}: {exc}") from exc
     image_dir = folder / "img" / "google" / "64"

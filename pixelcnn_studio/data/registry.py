@@ -132,7 +132,8 @@ def load_dataset(
         images, labels, class_names, info, sources = folder.load_folder(path, root, size, channels)
         sized_at_decode = held_out = True
     elif kind == "npz":
-        images, labels, class_names, info = archives.load_npz(path, split)
+        images, labels, class_names, info, extras = archives.load_npz(path, split)
+        groups, boxes = extras.get("groups"), extras.get("boxes")
     else:
         images, labels, class_names, info = archives.load_cifar10(path, split)
 

@@ -32,7 +32,7 @@ def ensure_app():
         QApplication.setOrganizationName("PixelCNN Studio")
         QApplication.setDesktopFileName("pixelcnn-studio")
         app = QApplication(sys.argv[:1])
-    from .theme import app_icon
+    from .common.theme import app_icon
     app.setWindowIcon(app_icon())
     return app
 
@@ -45,7 +45,7 @@ def create_window(path=None, *, load_default: bool = True, device: str = "auto",
     start-up window, whose place (the same saved geometry, clamped the same way) it takes.
     """
     ensure_app()
-    from .main_window import MainWindow
+    from .shell.main_window import MainWindow
     from ..core.devices import set_threads
     from ..paths import default_model
     # One thread until a run chooses its own: idle OpenMP threads spinning on a small machine
@@ -59,6 +59,7 @@ def create_window(path=None, *, load_default: bool = True, device: str = "auto",
             # a window manager may have placed that one): the studio appears where it was, no jump.
             window.resize(replaces.size())
             window.move(replaces.pos())
+            window._centre_when_framed = False     # where the start-up window is, not re-centred
         # Closed just before, so that the window manager puts the new window where the old one was.
         replaces.close()
     window.show()
@@ -79,7 +80,7 @@ def run_app(path=None, *, device: str = "auto", threads: int | None = None) -> i
     if threads is not None and threads < 1:
         raise UserError(f"--threads must be at least 1, got {threads}")
     app = ensure_app()
-    from .startup import Preloader, StartupWindow
+    from .shell.startup import Preloader, StartupWindow
     splash = StartupWindow()
     splash.show_now()
     # PIXELCNN_STUDIO_TIMING=1 reports the start-up; =exit also quits once the model is ready

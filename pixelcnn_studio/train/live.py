@@ -4,7 +4,8 @@ Watching: with `--progress-json` every event is one JSON object per line, printe
 appended to `progress.jsonl` in the run folder, so that a window which closed and came back (or
 another program) can read the whole story of the run from the folder alone. Every line has
 `event` and `time`; the events are `start`, `progress` (about once a second), `eval`, `samples`,
-`note`, `paused`, `resumed` and `end`.
+`note`, `paused`, `resumed`, `scoring` (the best weights on the whole held-out split, at the end)
+and `end`.
 
 Steering: a file named `control` in the run folder holding one word, `pause`, `resume` or `stop`.
 A file works the same on Linux, macOS and Windows (signals do not), needs no pipe to stay open
@@ -24,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..run_folder import CONTROL_FILE, PROGRESS_FILE, SAMPLES_DIR, read_control
+from ..run_control import CONTROL_FILE, PROGRESS_FILE, SAMPLES_DIR, read_control
 
 CONTROL_POLL_S = 0.25
 PROGRESS_EVERY_S = 1.0
@@ -32,6 +33,7 @@ PAUSED_HEARTBEAT_S = 5.0
 UNCONDITIONAL_GRID = 8
 MAX_GRID_CLASSES = 36     # one image per class, up to a grid that still reads on a projector
 GRID_SCALE = 4
+GRID_GAP = 72             # grey between the images: dark images on black would run into each other
 
 
 class LiveRun:
@@ -148,7 +150,7 @@ class LiveRun:
         columns = math.isqrt(n - 1) + 1 if n > 1 else 1
         path = self.out / SAMPLES_DIR / f"step-{step:07d}.png"
         try:
-            save_png(path, make_grid(images, columns=columns, scale=GRID_SCALE, padding=2, background=0))
+            save_png(path, make_grid(images, columns=columns, scale=GRID_SCALE, padding=2, background=GRID_GAP))
         except OSError as exc:
             self.note(f"could not write a sample grid ({exc.strerror or exc}); training goes on")
             return None

@@ -17,13 +17,12 @@ from pathlib import Path
 import torch
 from torch.utils.data.distributed import DistributedSampler
 
-from ..core import ModelConfig, build_model, save_checkpoint
-from ..core.box import BOX_DIM, BOX_EMBEDDER
+from ..core import ModelConfig, build_model
+from ..core.box import BOX_DIM
 from ..core.checkpoint import read_checkpoint_dict
 from . import distributed as D
-from ..embed.autoencoder import ConvEncoder, checkpoint_entry
-from ..embed.gallery import stratified_indices
-from .conditioning import SIBLING, AutoencoderPixelCNN, SiblingStylePixelCNN, fixed_siblings, resolve_kind, sibling_indices
+from ..embed.autoencoder import ConvEncoder
+from .conditioning import AutoencoderPixelCNN, SiblingStylePixelCNN, fixed_siblings, resolve_kind, sibling_indices
 from .embeddings import dataset_embeddings
 from .evaluate import heldout_nll
 from .regularise import add_dropout, augment
@@ -32,16 +31,16 @@ from .schedule import ema_decay, lr_at
 from .budget import BestWeights, TimeBudget
 from .finetune import apply_architecture, data_notes, match_classes, read_start
 from .live import LiveRun
+from .checkpoints import Checkpoints
 from .resumable import Resumable
 from .watched import Watched
-from .run_data import dataset_metadata, load_data
+from .run_data import load_data
 from .run_folder import TrainingDiverged, tidy_after_kill
 from .step import TrainStep, compile_model, cpu_has_native_bf16, make_optimizer
 from .settings import RESUME_OVERRIDABLE, TrainSettings, resume_settings
 
 LN2 = math.log(2.0)
 SYNC_EVERY = 25      # steps between read-backs of the training loss on a GPU
-GALLERY_SIZE = 256   # training images (with embeddings) kept in checkpoints of embedding-conditioned models
 DEBUG_INDICES_ENV = "PIXELCNN_STUDIO_DEBUG_INDICES"   # a folder: each rank logs the indices it trains on
 DEBUG_STOP_ENV = "PIXELCNN_STUDIO_DEBUG_STOP_AT_STEP"  # act as if Ctrl-C came after this step (tests)
 
@@ -67,7 +66,7 @@ def train(settings: TrainSettings | dict, explicit: dict | None = None) -> dict:
         D.teardown(ctx)
 
 
-class _Run(Resumable, Watched):
+class _Run(Checkpoints, Resumable, Watched):
     def __init__(self, s: TrainSettings, ctx: D.DistContext, explicit: dict):
         self.ctx, self.out = ctx, Path(s.out)
         resume_state, ema_state, payload = None, None, None
@@ -195,11 +194,12 @@ class _Run(Resumable, Watched):
         if resume_state is not None:
             self._restore(resume_state, ema_state)
 
-        self.net = D.wrap_model(self.model, ctx)
+        self.net = eager = D.wrap_model(self.model, ctx)
         if s.compile:
             self.net = compile_model(self.net, self.say)
         self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
-                                 autocast_dtype=self.autocast, device_type=ctx.device.type)
+                                 autocast_dtype=self.autocast, device_type=ctx.device.type,
+                                 eager=eager, say=self.say)
         self.params = sum(p.numel() for p in self.model.parameters())
         if ctx.is_main:
             tidy_after_kill(self.out, self.step if resume_state is not None else None)
@@ -215,84 +215,6 @@ class _Run(Resumable, Watched):
             from ..core.safe_text import one_line
             # Lines may name files and classes from the data: escaped, so none can drive the terminal.
             tqdm.write(one_line(text, 2000), file=sys.stderr)
-
-    # -- checkpoints -------------------------------------------------------------------------
-    def elapsed(self) -> float:
-        return self.elapsed_before + (time.monotonic() - self.started)
-
-    def _metadata(self, metrics: dict) -> dict:
-        s = self.s
-        training = {
-            "preset": s.preset, "command": s.command, "epochs": self.epoch + self.batch_in_epoch / self.steps_per_epoch,
-            "steps": self.step, "total_steps": self.total_steps, "wall_seconds": round(self.elapsed(), 1),
-            "device": str(self.ctx.device), "processes": self.ctx.world_size, "threads": torch.get_num_threads(),
-            "torch": str(torch.__version__), "parameters": self.params,
-            "images_per_s": round(self.images_total / max(self.train_seconds_total, 1e-9), 2),
-            "global_batch": s.batch_size * self.ctx.world_size, "ema": s.ema, "settings": s.to_dict(),
-        }
-        embedder = None
-        if self.kind == "embedding":
-            embedder = {"name": s.embedder, "dim": self.config.embedding_dim}
-        elif self.with_encoder:
-            embedder = checkpoint_entry(self.ema.encoder)
-            if self.kind == "style":
-                embedder["conditions_on"] = SIBLING
-        elif self.kind == "box":
-            embedder = {"name": BOX_EMBEDDER, "dim": BOX_DIM}
-        meta = {"class_names": self.class_names, "embedder": embedder, "metrics": metrics, "training": training,
-                "dataset": dataset_metadata(s, self.train_set, self.test_set)}
-        if embedder is not None and self.kind != "box":
-            meta["gallery"] = self._gallery()
-        return meta
-
-    @torch.no_grad()
-    def _gallery(self, count: int = GALLERY_SIZE) -> dict:
-        """A few training images with their embeddings, so the app can show which images the model saw
-        closest to a dropped portrait without needing the dataset."""
-        # Stratified over the classes where the data has labels: a class-ordered dataset's first images
-        # would all be one class, and "nearest training images" would always be that class.
-        chosen = stratified_indices(self.train_set.labels, min(count, len(self.train_set.images)))
-        images = self.train_set.images[chosen]
-        if self.with_encoder:
-            vectors = self.ema.encoder(images.to(self.ctx.device)).float().cpu()
-        else:
-            vectors = self.embeddings[chosen].float().cpu()
-        gallery = {"images": images.clone(), "embeddings": vectors}
-        if self.train_set.labels is not None:
-            gallery["labels"] = self.train_set.labels[chosen].clone()
-        return gallery
-
-    def _sampling_model(self):
-        """The module whose weights the app samples from: the EMA PixelCNN (the decoder, for an auto-encoder)."""
-        return self.ema.decoder if self.with_encoder else self.ema
-
-    def save_last(self, resumable: bool = True) -> None:
-        if not self.ctx.is_main:
-            return
-        meta = self._metadata(dict(self.last_metrics))
-        if resumable:
-            meta["training"]["resume"] = self._resume_state()
-        # last.pt keeps full-precision EMA weights: resume must continue from them exactly.
-        self._write("last.pt", lambda: save_checkpoint(self.out / "last.pt", self._sampling_model(), **meta))
-
-    def save_best(self, metrics: dict, model=None) -> None:
-        if self.ctx.is_main:
-            self._write("best.pt", lambda: save_checkpoint(self.out / "best.pt", model or self._sampling_model(),
-                                                           half=True, **self._metadata(metrics)))
-
-    def score_best_on_full_split(self) -> None:
-        """The best weights on every held-out image; the figure goes into best.pt's metrics."""
-        best = self.best.model_like(self.ema)
-        if best is None:
-            return
-        images, labels, boxes = self.full_test
-        started = time.monotonic()
-        bpd = heldout_nll(best, images, labels, self.ctx, embeddings=boxes)
-        self.say(f"best weights (step {self.best_metrics.get('step')}) on all {len(images)} held-out images: "
-                 f"{bpd:.4f} bits/dim ({time.monotonic() - started:.0f} s)")
-        self.best_metrics.update(test_bpd_full=round(bpd, 5), test_images_full=len(images))
-        self.last_metrics.update(test_bpd_full=round(bpd, 5), test_images_full=len(images))
-        self.save_best(self.best_metrics, best)
 
     # -- evaluation --------------------------------------------------------------------------
     def flush_pending_loss(self) -> dict:
@@ -401,7 +323,7 @@ class _Run(Resumable, Watched):
                                         if bar.format_dict.get("elapsed") else "", refresh=False)
                     # Skip a step-count evaluation that would nearly repeat the one at the epoch's end.
                     near_end = b + 1 + s.eval_every // 2 > self.steps_per_epoch if s.eval_every else True
-                    if s.eval_every and self.step % s.eval_every == 0 and not near_end:
+                    if (s.eval_every and self.step % s.eval_every == 0 and not near_end) or self.evaluation_due():
                         self.evaluate_and_record()
                     if self.debug_stop == self.step:
                         signals.requested = True
@@ -422,6 +344,7 @@ class _Run(Resumable, Watched):
                 if stop != "signal" and self.last_eval_step != self.step:
                     self.evaluate_and_record()
         if stop != "signal" and self.final_images:
+            self.live.emit("scoring", images=self.final_images)
             self.score_best_on_full_split()
         if stop == "signal":
             self.save_last()

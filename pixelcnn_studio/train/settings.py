@@ -11,7 +11,7 @@ from .presets import DEFAULTS, get_preset
 
 # Flags that may change when resuming: how long to run and where, not what is trained.
 RESUME_OVERRIDABLE = ("epochs", "steps", "max_minutes", "threads", "eval_every", "device", "bf16", "compile",
-                      "cpu_bf16", "progress_json", "sample_every")
+                      "cpu_bf16", "progress_json", "sample_every", "eval_every_seconds")
 
 
 @dataclass
@@ -63,6 +63,8 @@ class TrainSettings:
     # JSON lines on stdout and in DIR/progress.jsonl (train/live.py); a sample grid every N seconds.
     progress_json: bool = False
     sample_every: float | None = None
+    # Also evaluate every N seconds of training (a live curve on a machine of unknown speed).
+    eval_every_seconds: float | None = None
     command: str = ""
 
     def to_dict(self) -> dict:

@@ -35,13 +35,14 @@ def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, fast:
     return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, foreach=True if fast else None)
 
 
-def compile_model(net: torch.nn.Module, say=None):
+def compile_model(net: torch.nn.Module, say=None, mode: str | None = None):
     """torch.compile `net`, or return it unchanged where compiling is not possible here.
 
     Compilation itself happens on the first call, which is why the benchmark reports first steps.
+    `mode="reduce-overhead"` also records CUDA graphs (the benchmark's graphs path).
     """
     try:
-        return torch.compile(net, dynamic=False)
+        return torch.compile(net, dynamic=False, mode=mode)
     except Exception as exc:          # no compiler tool chain, unsupported platform, ...
         if say:
             say(f"note: torch.compile unavailable ({type(exc).__name__}: {exc}); running eagerly")
@@ -52,15 +53,34 @@ class TrainStep:
     """The work of one step on a batch; returns the loss as a 0-d tensor (not read back)."""
 
     def __init__(self, net, model, opt, ema, *, grad_clip: float, autocast_dtype=None,
-                 device_type: str = "cpu", fast: bool = True):
+                 device_type: str = "cpu", fast: bool = True, eager=None, say=None):
+        """`eager`: the uncompiled network to fall back to when the compiled `net` fails on its
+        first step (compilation happens there: a missing tool chain or an unsupported operation)."""
         self.net, self.model, self.opt, self.ema = net, model, opt, ema
         self.grad_clip, self.autocast_dtype, self.device_type = grad_clip, autocast_dtype, device_type
         self.fast = fast
         self.params = [p for p in model.parameters()]
+        self.eager, self.say = eager, say
 
     def __call__(self, x, class_ids=None, embedding=None, *, lr: float, ema_decay: float,
                  lap=None) -> torch.Tensor:
         """`lap(phase)`, if given, is called as each phase ends (the profiler times them)."""
+        if self.eager is None or self.eager is self.net:
+            return self._step(x, class_ids, embedding, lr=lr, ema_decay=ema_decay, lap=lap)
+        try:
+            loss = self._step(x, class_ids, embedding, lr=lr, ema_decay=ema_decay, lap=lap)
+        except Exception as exc:
+            # Only the forward or backward can fail here, before the optimiser touched the weights.
+            if self.say:
+                first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+                self.say(f"note: torch.compile failed on the first step ({type(exc).__name__}: {first}); "
+                         "training eagerly")
+            self.net = self.eager
+            loss = self._step(x, class_ids, embedding, lr=lr, ema_decay=ema_decay, lap=lap)
+        self.eager = None               # compiled and ran: no fallback needed any more
+        return loss
+
+    def _step(self, x, class_ids, embedding, *, lr: float, ema_decay: float, lap) -> torch.Tensor:
         lap = lap or _no_lap
         for group in self.opt.param_groups:
             group["lr"] = lr

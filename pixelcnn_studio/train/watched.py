@@ -65,6 +65,18 @@ class Watched:
         return torch.get_num_threads()
 
     # -- between steps ----------------------------------------------------------------------------
+    def evaluation_due(self) -> bool:
+        """--eval-every-seconds: a held-out point every so many seconds of training, however fast the
+        machine (a step count is minutes on a busy laptop and seconds on an idle one)."""
+        every = self.s.eval_every_seconds
+        if not every:
+            return False
+        mark = getattr(self, "_eval_mark", 0.0)
+        if self.train_seconds_total - mark < every:
+            return False
+        self._eval_mark = self.train_seconds_total
+        return True
+
     def obey_control(self, signals) -> None:
         """Pause (the clocks stop with it: a paused run spends no budget) or stop, as the control file asks."""
         word = self.live.requested()

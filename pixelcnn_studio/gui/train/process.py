@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from ...run_folder import LOG_FILE, write_control
+from ...run_control import LOG_FILE, write_control
 from .plan import program
 from .record import RunRecord, open_run
 
@@ -117,13 +117,14 @@ class TrainRun(QObject):
 
 
 def describe(record: RunRecord) -> str:
-    """One line of figures for the strip: step, epoch, speed, time left, best held-out bits/dim."""
+    """One line of figures for the strip: step, speed, time left, best held-out bits/dim (the epoch is in
+    the tooltip: the line must fit a projector in large type)."""
     from .plan import format_seconds
-    parts = [f"step {record.step:,}" + (f" (epoch {record.epoch:.2f})" if record.epoch else "")]
+    parts = [f"step {record.step:,}"]
     if record.images_per_s is not None and record.status == "running":
         parts.append(f"{record.images_per_s:,.0f} images/s")
     if record.time_left_s is not None and record.status in ("running", "paused"):
         parts.append(f"{format_seconds(record.time_left_s)} left")
     if record.best_test_bpd is not None:
-        parts.append(f"best held-out {record.best_test_bpd:.3f} bits/dim")
+        parts.append(f"best {record.best_test_bpd:.3f} bits/dim")
     return "  ·  ".join(parts)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...run_folder import METRICS_FILE, PROGRESS_FILE, SAMPLES_DIR
+from ...run_control import METRICS_FILE, PROGRESS_FILE, SAMPLES_DIR
 
 # A run that has said nothing for this long (no progress line, no paused heartbeat) has ended
 # without its last word: killed, or the machine went down.
@@ -36,7 +36,7 @@ class RunRecord:
     grid: Path | None = None
     grid_step: int | None = None
     notes: list[str] = field(default_factory=list)
-    status: str = "new"        # new | running | paused | finished | stopped | ended
+    status: str = "new"        # new | starting | running | paused | scoring | finished | stopped | ended
     last_heard: float = 0.0    # wall-clock time of the last line
     bad_lines: int = 0
 
@@ -84,6 +84,9 @@ class RunRecord:
             self.grid_step = _int_or_none(e.get("step"))
         elif kind == "note" and isinstance(e.get("text"), str):
             self.notes.append(e["text"])
+        elif kind == "scoring":
+            self.status = "scoring"
+            self.time_left_s = None
         elif kind == "paused":
             self.status = "paused"
         elif kind == "resumed":
@@ -105,7 +108,9 @@ class RunRecord:
     def alive(self, now: float | None = None) -> bool:
         """Running or paused, and heard from lately."""
         now = time.time() if now is None else now
-        return self.status in ("running", "paused") and now - self.last_heard < SILENT_AFTER_S
+        # Scoring the whole held-out split says nothing for a while: allowed a longer silence.
+        silence = SILENT_AFTER_S * (10 if self.status == "scoring" else 1)
+        return self.status in ("running", "paused", "scoring") and now - self.last_heard < silence
 
     @property
     def class_names(self) -> list[str] | None:
@@ -158,7 +163,7 @@ def open_run(folder) -> tuple[RunRecord, ProgressTail]:
         _fold_metrics(record)
         if record.test_curve or record.resumable():
             record.status = "stopped"
-    elif record.status in ("running", "paused") and not record.alive():
+    elif record.status in ("running", "paused", "scoring") and not record.alive():
         record.status = "ended"
     if record.grid is None:
         grids = sorted((record.folder / SAMPLES_DIR).glob("step-*.png"))

@@ -16,9 +16,10 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
-from ..distribution import set_plot_type, static_plot, theme_plot
-from ..elided import ElidedLabel
-from ..theme import palette
+from ..common.distribution import set_plot_type, static_plot, theme_plot
+from ..common.elided import ElidedLabel
+from ..common.plain import plain_label, tooltip_text
+from ..common.theme import palette
 from .plan import RECIPES, SIZES, TrainPlan, resume_arguments, run_folder
 from .process import TrainRun, describe
 
@@ -26,7 +27,8 @@ FOLDER_ITEM = "Folder of pictures…"
 CLOSE_NOTE = ("Closing the window stops the run after its current step and keeps it resumable: "
               "open it again here (Open run…) and press Resume.")
 STATUS_WORDS = {"new": "", "starting": "starting…", "running": "training", "paused": "paused",
-                "finished": "finished", "stopped": "stopped (resumable)", "ended": "ended without a last word"}
+                "scoring": "final score", "finished": "finished",
+                "stopped": "stopped (resumable)", "ended": "ended without a last word"}
 
 
 class TrainTab(QWidget):
@@ -104,7 +106,7 @@ class TrainTab(QWidget):
             row = QHBoxLayout()
             for label, widget, stretch in pairs:
                 if label:
-                    row.addWidget(QLabel(label))
+                    row.addWidget(plain_label(label))
                 row.addWidget(widget, stretch)
             rows.addLayout(row)
 
@@ -282,6 +284,8 @@ class TrainTab(QWidget):
             return
         word = STATUS_WORDS.get(record.status, record.status)
         self.figures.setText(f"{word}  ·  {describe(record)}" if word else describe(record))
+        self.figures.setToolTip(tooltip_text(f"{self.figures.text()}\nepoch {record.epoch:.2f}; best: the lowest "
+                                             "held-out bits/dim of the EMA weights so far (best.pt)"))
         self.train_line.setData(*_xy(record.train_curve))
         self.test_line.setData(*_xy(record.test_curve))
         if not keep_status:

@@ -1,0 +1,1 @@
+"""The sampling view: run controls and statistics, the stage, the timeline."""
