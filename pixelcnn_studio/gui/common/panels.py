@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
+                               QListWidgetItem, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from ...core.box import is_box_model
 from ...core.card import metric_bits_per_dim
@@ -96,7 +96,15 @@ class ModelPanel(QWidget):
         layout.addWidget(section_title("Models"))
         layout.addWidget(self.list, 1)
         layout.addWidget(self.open_button)
-        layout.addWidget(self.card)
+        # A model with a portrait or style panel leaves the card little height on a 720-pixel
+        # screen: the card scrolls there rather than being cut off at its bottom.
+        self.card_scroll = QScrollArea()
+        self.card_scroll.setWidget(self.card)
+        self.card_scroll.setWidgetResizable(True)
+        self.card_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.card_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.card_scroll.viewport().setAutoFillBackground(False)
+        layout.addWidget(self.card_scroll)
         self._current = ""
 
     def populate(self, bundled: list[Path], recent: list[str], current: str = "") -> None:
