@@ -10,29 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
+import sys
 import time
 from pathlib import Path
 
-
-def settle(app, seconds: float) -> None:
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def key(app, window, name: str) -> None:
-    window.activateWindow()
-    settle(app, 0.2)
-    subprocess.run(["xdotool", "key", name], check=True, timeout=10)
-    settle(app, 0.5)
-
-
-def capture(app, out: Path, name: str) -> None:
-    settle(app, 0.8)
-    subprocess.run(["import", "-window", "root", str(out / f"{name}.png")], check=True, timeout=30)
-    print(out / f"{name}.png", flush=True)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from take_screenshots import capture, key, settle  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -16,23 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-
-def settle(app, seconds: float) -> None:
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.01)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from take_screenshots import capture, settle  # noqa: E402
 
 
 def xdotool(app, *args: str) -> None:
     subprocess.run(["xdotool", *args], check=True, timeout=10)
     settle(app, 0.3)
-
-
-def capture(app, out: Path, name: str) -> None:
-    settle(app, 0.8)
-    subprocess.run(["import", "-window", "root", str(out / f"{name}.png")], check=True, timeout=30)
-    print(out / f"{name}.png", flush=True)
 
 
 def drag_box(app, window, box) -> None:
