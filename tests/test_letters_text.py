@@ -163,3 +163,25 @@ def test_eval_classify_reads_letters_by_their_characters(tiny_letters, tmp_path,
     found = json.loads(capsys.readouterr().out)
     assert found["images"] == 62 and found["classification"]["class_names"] == CHARACTERS
     assert set(found["classification"]["per_class_accuracy"]) == set(CHARACTERS)
+
+
+def test_a_style_model_fine_tunes_from_its_own_encoder_and_decoder(tiny_letters, tmp_path, capsys):
+    base, tuned = tmp_path / "base", tmp_path / "tuned"
+    assert main(["train", "--data", "letters", "--out", str(base), "--preset", "tiny", "--threads", "1",
+                 "--conditioning", "style", "--code-dim", "6", "--steps", "2", "--batch-size", "16"]) == 0
+    # A learning rate too small to move anything: what comes out is what went in, both halves.
+    assert main(["train", "--data", "letters", "--out", str(tuned), "--init-from", str(base / "best.pt"),
+                 "--threads", "1", "--steps", "1", "--batch-size", "16", "--lr", "1e-12",
+                 "--warmup-steps", "0"]) == 0
+    start, end = load_checkpoint(base / "best.pt"), load_checkpoint(tuned / "best.pt")
+    assert end.embedder["conditions_on"] == "sibling" and end.config.embedding_dim == 6
+    for key, value in start.embedder["state_dict"].items():
+        torch.testing.assert_close(end.embedder["state_dict"][key], value, atol=1e-6, rtol=0)
+    for key, value in start.model.state_dict().items():
+        torch.testing.assert_close(end.model.state_dict()[key].float(), value.float(), atol=1e-6, rtol=0)
+    capsys.readouterr()
+    # Asking for another conditioning than the model's is one line, before any training.
+    assert main(["train", "--data", "letters", "--out", str(tmp_path / "x"), "--init-from", str(base / "best.pt"),
+                 "--conditioning", "class", "--threads", "1", "--steps", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "conditioned as 'style'" in err and len(err.splitlines()) == 1

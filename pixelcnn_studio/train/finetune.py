@@ -13,14 +13,31 @@ from ..errors import UserError
 ARCHITECTURE = ("hidden", "layers", "kernel_size", "output_hidden", "variant")
 
 
-def read_start(path: str):
-    """The checkpoint to start from, checked (a class or unconditional model)."""
+def encoder_kind(loaded) -> str | None:
+    """"style" or "autoencoder" for a model whose encoder was trained with it (the encoder's weights ride in
+    the checkpoint, so both halves can go on learning), else None."""
+    entry = loaded.embedder or {}
+    if not isinstance(entry.get("state_dict"), dict):
+        return None
+    from .conditioning import SIBLING
+    return "style" if entry.get("conditions_on") == SIBLING else "autoencoder"
+
+
+def read_start(path: str, conditioning: str = "auto"):
+    """The checkpoint to start from, checked: a class or unconditional model, or one with its own trained
+    encoder (a style or auto-encoder model). Models that read a fixed embedder's code or a box cannot be
+    fine-tuned: the run would need that code for every new picture."""
     from ..core.checkpoint import load_checkpoint
     loaded = load_checkpoint(path)
     cfg = loaded.config
-    if cfg.embedding_dim or cfg.location_conditioning:
-        raise UserError(f"--init-from {path}: fine-tuning works on class-conditional and unconditional models; "
-                        "this one is conditioned on a picture code")
+    kind = encoder_kind(loaded)
+    if (cfg.embedding_dim or cfg.location_conditioning) and kind is None:
+        raise UserError(f"--init-from {path}: fine-tuning works on class-conditional, unconditional, style and "
+                        "auto-encoder models; this one is conditioned on a code from a fixed embedder or a box")
+    wanted = kind or ("class" if cfg.num_classes else "none")
+    if conditioning not in ("auto", wanted):
+        raise UserError(f"--init-from {path}: the model is conditioned as '{wanted}', not '{conditioning}' "
+                        f"(leave --conditioning out or set it to {wanted})")
     return loaded
 
 
@@ -33,6 +50,19 @@ def apply_architecture(settings, loaded) -> None:
         raise UserError(f"--init-from: the model's pictures are {cfg.height}x{cfg.width}; only square "
                         "models can be fine-tuned")
     settings.image_size = cfg.height
+    kind = encoder_kind(loaded)
+    if kind is not None:
+        settings.conditioning = kind
+        settings.code_dim = int(loaded.embedder["dim"])
+
+
+def load_encoder(model, loaded) -> None:
+    """The trained encoder's weights into the run's encoder (the decoder's are loaded with the model)."""
+    state = {k: v.float() if v.is_floating_point() else v for k, v in loaded.embedder["state_dict"].items()}
+    try:
+        model.encoder.load_state_dict(state)
+    except RuntimeError as exc:
+        raise UserError(f"--init-from: the model's encoder does not fit ({str(exc).splitlines()[0]})") from None
 
 
 def match_classes(train_set, test_set, model_classes: list[str] | None, num_classes: int, source: str) -> None:

@@ -29,7 +29,7 @@ from .regularise import add_dropout, augment
 from .metrics import MetricsLog, StopSignals, progress_bar
 from .schedule import ema_decay, lr_at
 from .budget import BestWeights, TimeBudget
-from .finetune import apply_architecture, data_notes, match_classes, read_start
+from .finetune import apply_architecture, data_notes, load_encoder, match_classes, read_start
 from .live import LiveRun
 from .checkpoints import Checkpoints
 from .resumable import Resumable
@@ -88,7 +88,7 @@ class _Run(Checkpoints, Resumable, Watched):
         if s.init_from:
             # Fine-tuning: the model's size, channels and classes rule the data (on resume, last.pt's do).
             if payload is None:
-                start = read_start(s.init_from)
+                start = read_start(s.init_from, s.conditioning)
                 apply_architecture(s, start)
             cfg = start.config if start else ModelConfig.from_dict(payload["config"])
             names = start.class_names if start else payload.get("class_names")
@@ -156,6 +156,8 @@ class _Run(Checkpoints, Resumable, Watched):
             wrapper = AutoencoderPixelCNN if self.kind == "autoencoder" else SiblingStylePixelCNN
             model = wrapper(model, ConvEncoder(self.config.channels, self.config.image_size,
                                                s.code_dim, levels=self.config.levels))
+            if start is not None:
+                load_encoder(model, start)
         self.model = model.to(ctx.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         add_dropout(self.model, s.dropout)       # after the copy: the EMA model never drops
