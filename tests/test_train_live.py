@@ -188,3 +188,17 @@ def test_evaluations_every_so_many_seconds_of_training(tmp_path, capsys):
     assert evals == [1, 2, 3, 4, 5, 6]
     assert main(train_args(data, tmp_path / "bad", "--eval-every-seconds", "0")) == 2
     assert "--eval-every-seconds must lie in (0" in capsys.readouterr().err
+
+
+def test_a_compiled_run_says_so_before_its_slow_first_step_and_trains(tmp_path, capsys):
+    data = make_npz(tmp_path / "stripes.npz")
+    out = tmp_path / "run"
+    assert main(train_args(data, out, "--steps", 3, "--compile", "--progress-json")) == 0
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    kinds = [e["event"] for e in printed]
+    notes = [e["text"] for e in printed if e["event"] == "note"]
+    assert any("compiling the training step" in text for text in notes)
+    # The note comes before any step is done, so a watcher can say why nothing moves yet.
+    first_note = next(i for i, e in enumerate(printed) if e["event"] == "note" and "compiling" in e["text"])
+    assert "progress" not in kinds[:first_note] and kinds[-1] == "end"
+    assert load_checkpoint(out / "best.pt").config.hidden > 0

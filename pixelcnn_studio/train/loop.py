@@ -285,6 +285,9 @@ class _Run(Checkpoints, Resumable, Watched):
                  f"stopping at step {self.total_steps}")
         stop = None
         on_gpu = ctx.device.type == "cuda"
+        if s.compile and self.step == first_step:
+            self.note("compiling the training step (about a minute the first time on a CPU; later runs on "
+                      "this machine reuse it)")
         with StopSignals(self.say) as signals:
             while stop is None and self.epoch < s.epochs and self.step < self.total_steps:
                 self.sampler.set_epoch(self.epoch)
@@ -313,7 +316,9 @@ class _Run(Checkpoints, Resumable, Watched):
                     self.interval["count"] += s.batch_size
                     self.interval["images"] += s.batch_size
                     self.interval["seconds"] += dt
-                    self.budget.note_training(s.batch_size, dt)
+                    if not (s.compile and self.step == first_step + 1):
+                        # The compiling first step says nothing of the speed the budget plans with.
+                        self.budget.note_training(s.batch_size, dt)
                     self.images_total, self.train_seconds_total = self.images_total + n, self.train_seconds_total + dt
                     bar.update(1)
                     self.live.step_done(loss_nats=loss, images=n, seconds=dt, fields=self.progress_fields)

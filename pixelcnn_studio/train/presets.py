@@ -85,8 +85,8 @@ PRESETS: dict[str, dict] = {
         "data": "fashion-mnist",
         "hidden": 32, "layers": 8, "kernel_size": 5, "output_hidden": 64,
         "batch_size": 32, "lr": 8e-3, "warmup_steps": 100, "min_lr_ratio": 0.02,
-        "grad_clip": 1.0, "ema": 0.995, "cpu_bf16": True,
-        "epochs": 1000, "steps": 100000, "eval_every": 1250, "eval_limit": 2000,
+        "grad_clip": 1.0, "ema": 0.995, "cpu_bf16": True, "compile": True,
+        "epochs": 1000, "steps": 100000, "eval_every": 100000, "eval_limit": 2000,
         "max_minutes": 10.0, "time_schedule": True, "final_full_eval": True,
     },
     # The paper's location-dependent conditioning: class + box (fashion-where, 48x48, about three times
