@@ -130,6 +130,9 @@ def test_style_model_takes_its_code_from_one_glyph(tiny_letters, tmp_path):
     assert loaded.embedder["name"] == "autoencoder" and loaded.embedder["conditions_on"] == "sibling"
     # Held-out fonts are scored with the code of a sibling glyph (the data's groups say which).
     assert np.isfinite(evaluate_checkpoint(out / "best.pt", "letters")["bits_per_dim"])
+    # As a classifier, each glyph is scored under every character with its own sibling's code.
+    classified = evaluate_checkpoint(out / "best.pt", "letters", limit=4, classify=True)["classification"]
+    assert classified["class_names"] == CHARACTERS and 0.0 <= classified["accuracy"] <= 1.0
 
     test_set = load_dataset("letters", "test")
     glyph_a, glyph_b = tmp_path / "a.png", tmp_path / "b.png"

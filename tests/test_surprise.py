@@ -37,6 +37,23 @@ def picture():
     return torch.randint(0, 256, (1, 1, 8, 8), generator=generator, dtype=torch.uint8)
 
 
+def test_class_scores_keep_each_pictures_own_code():
+    """A model conditioned on a class and a code (a style model) scores each picture under every class
+    with that picture's code, not with one code for all."""
+    from pixelcnn_studio.core.likelihood import nll_per_subpixel
+    model = small_model(embedding_dim=2)
+    torch.manual_seed(1)
+    x = torch.randint(0, 256, (2, 1, 8, 8))
+    codes = torch.tensor([[1.0, -1.0], [-2.0, 0.5]], dtype=torch.float64)
+    scores = class_log_likelihoods(model, x, embedding=codes)
+    for i in range(2):
+        for c in range(3):
+            with torch.no_grad():
+                nll = nll_per_subpixel(model, x[i:i + 1], torch.tensor([c]), codes[i:i + 1]).double().sum()
+            assert float(scores[i, c]) == pytest.approx(-float(nll), rel=1e-9)
+    assert not torch.allclose(scores, class_log_likelihoods(model, x, embedding=codes.flip(0)))
+
+
 def test_surprise_equals_the_models_own_logits(picture):
     model = small_model()
     by_class = torch.stack([logits_bits(model, picture, c) for c in range(3)])

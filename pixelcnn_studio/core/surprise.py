@@ -35,10 +35,11 @@ def _device_of(model) -> torch.device:
     return parameter.device if parameter is not None else torch.device("cpu")
 
 
-def class_log_likelihoods(model, x, *, batch_size: int = 64) -> torch.Tensor:
+def class_log_likelihoods(model, x, *, batch_size: int = 64, embedding=None) -> torch.Tensor:
     """log p(x_i | c) in nats for every image and class of a class-conditional model: float64 (B, K).
 
-    x: integer levels (B, C, H, W)."""
+    x: integer levels (B, C, H, W). `embedding` (B, D): each image's own code, for a model conditioned
+    on a class and a code (a style model scores a glyph under every character with its font's code)."""
     classes = int(model.config.num_classes)
     if not classes:
         raise ValueError("the model is not class-conditional")
@@ -54,7 +55,8 @@ def class_log_likelihoods(model, x, *, batch_size: int = 64) -> torch.Tensor:
                 chunk = pairs[start:start + batch_size]
                 images = x[[i for i, _ in chunk]].to(device)
                 ids = torch.tensor([c for _, c in chunk], device=device)
-                nll = nll_per_subpixel(model, images, ids).cpu().double().flatten(1).sum(1)
+                codes = None if embedding is None else torch.as_tensor(embedding)[[i for i, _ in chunk]]
+                nll = nll_per_subpixel(model, images, ids, codes).cpu().double().flatten(1).sum(1)
                 for (i, c), value in zip(chunk, nll.tolist()):
                     out[i, c] = -value
     finally:

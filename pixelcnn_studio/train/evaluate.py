@@ -57,11 +57,12 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
     return total / max(count, 1.0) / math.log(2.0)
 
 
-def class_log_likelihoods(model, images, num_classes: int, *, batch_size: int = 64) -> torch.Tensor:
+def class_log_likelihoods(model, images, num_classes: int, *, batch_size: int = 64,
+                          embeddings=None) -> torch.Tensor:
     """log2 p(x | c) of every image under every class, (N, num_classes) (core.surprise computes it in nats)."""
     if num_classes != model.config.num_classes:
         raise ValueError(f"the model has {model.config.num_classes} classes, not {num_classes}")
-    return nats_per_class(model, images, batch_size=batch_size) / math.log(2.0)
+    return nats_per_class(model, images, batch_size=batch_size, embedding=embeddings) / math.log(2.0)
 
 
 def bayes_classification(scores: torch.Tensor, labels: torch.Tensor, class_names) -> dict:
@@ -117,7 +118,8 @@ def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None 
               "bits_per_dim": bpd, "nats_per_image": bpd * math.log(2.0) * cfg.channels * cfg.height * cfg.width}
     if classify:
         names = list(loaded.class_names or [str(i) for i in range(cfg.num_classes)])
-        scores = class_log_likelihoods(model, data.images, cfg.num_classes)
+        # Each picture keeps its own code (a style model's sibling glyph, a box) under every class.
+        scores = class_log_likelihoods(model, data.images, cfg.num_classes, embeddings=embeddings)
         result["classification"] = {"class_names": names, **bayes_classification(scores, labels, names)}
     return result
 
