@@ -137,3 +137,39 @@ def test_a_bad_folder_is_one_line_in_the_tab(tab, qtbot, tmp_path):
     code, error = ended[0]
     assert code == 2 and "no files in image folder" in error and "\n" not in error
     assert tab.status.text() == error and tab.start_button.isEnabled()
+
+
+def test_a_resumed_session_takes_the_curves_back_to_its_step(tmp_path):
+    """A log that went on past the last save (a kill, logged by a version that did not trim): the session
+    resumed from the save draws those steps again, and each shows once."""
+    record = RunRecord(tmp_path)
+    for text in [line("start", step=0), line("progress", step=5, train_bpd=6.0), line("eval", step=5, test_bpd=5.0,
+                 best_test_bpd=5.0), line("progress", step=9, train_bpd=5.0),
+                 line("eval", step=9, test_bpd=4.0, best_test_bpd=4.0),
+                 line("start", step=5, resumed=True), line("progress", step=7, train_bpd=5.5)]:
+        record.add_line(text)
+    assert record.train_curve == [(5, 6.0), (7, 5.5)] and record.test_curve == [(5, 5.0)]
+    assert record.best_test_bpd == 5.0 and record.step == 7
+
+
+def test_a_log_replaced_under_the_tab_is_read_again(tmp_path):
+    """A run resumed by the tab trims its log (a new file): the tab reads that one from its start."""
+    from pixelcnn_studio.train.run_folder import trim_progress
+    log = tmp_path / PROGRESS_FILE
+    log.write_text("\n".join([line("start", step=0), line("progress", step=5, train_bpd=6.0),
+                              line("progress", step=9, train_bpd=5.0)]) + "\n" + '{"event": "prog')
+    (tmp_path / "last.pt").write_bytes(b"")
+    record, tail = open_run(tmp_path)
+    assert record.train_curve == [(5, 6.0), (9, 5.0)]
+    record.status, record.launched = "starting", time.time()       # what the tab does as it resumes the run
+    assert trim_progress(log, 5) == 2
+    tail.poll()
+    assert record.train_curve == [(5, 6.0)] and record.status == "starting"
+    with open(log, "a") as f:
+        f.write(line("start", step=5, resumed=True) + "\n" + line("progress", step=7, train_bpd=5.5) + "\n")
+    assert tail.poll() == 2
+    assert record.train_curve == [(5, 6.0), (7, 5.5)] and record.status == "running"
+    # Begun afresh in the same folder (a file that may even reuse the old one's inode): read from its start.
+    log.write_text(line("start", step=0) + "\n" + line("progress", step=1, train_bpd=8.0) + "\n")
+    tail.poll()
+    assert record.train_curve == [(1, 8.0)] and record.step == 1

@@ -202,3 +202,43 @@ def test_a_compiled_run_says_so_before_its_slow_first_step_and_trains(tmp_path, 
     first_note = next(i for i, e in enumerate(printed) if e["event"] == "note" and "compiling" in e["text"])
     assert "progress" not in kinds[:first_note] and kinds[-1] == "end"
     assert load_checkpoint(out / "best.pt").config.hidden > 0
+
+
+def test_a_resumed_run_trims_its_live_log_to_the_saved_step(tmp_path):
+    """kill -9 after a save: the log went on past last.pt (and its last line was torn); --resume drops that
+    part, so that the whole log tells each step once."""
+    data = make_npz(tmp_path / "stripes.npz")
+    out = tmp_path / "run"
+    # A held-out point and a grid after every step: step-carrying events all along the log.
+    assert main(train_args(data, out, "--epochs", 2, "--steps", 6, "--progress-json",
+                           "--eval-every-seconds", "0.000001", "--sample-every", "0.000001")) == 0
+    saved = torch.load(out / "last.pt", weights_only=True)["training"]["resume"]["position"]["step"]
+    assert saved == 6
+    before = (out / PROGRESS_FILE).read_text()
+    # What a killed run left: events past the saved step, a grid of weights now lost, a torn last line.
+    lost_grid = out / "samples" / "step-0009999.png"
+    lost_grid.write_bytes((out / "samples" / "step-0000006.png").read_bytes())
+    past = [{"event": "progress", "time": 1.0, "step": 7, "train_bpd": 1.0, "images_per_s": 9.0},
+            {"event": "note", "time": 1.1, "text": "said past the saved step"},
+            {"event": "eval", "time": 1.2, "step": 8, "test_bpd": 1.0, "best_test_bpd": 1.0},
+            {"event": "samples", "time": 1.3, "step": 9999, "path": str(lost_grid)}]
+    with open(out / PROGRESS_FILE, "a") as f:
+        f.write("".join(json.dumps(e) + "\n" for e in past) + '{"event": "progress", "time": 1.4, "st')
+
+    assert main(["train", "--out", str(out), "--resume", "--steps", "10", "--progress-json"]) == 0
+    text = (out / PROGRESS_FILE).read_text()
+    assert text.startswith(before) and text.endswith("\n")      # what came before the save stays as it was
+    logged = events(out)                                         # every line whole: the torn one went
+    assert not any(e["time"] < 2.0 for e in logged)              # and so did every event past the save
+    starts = [e for e in logged if e["event"] == "start"]
+    assert [(s["step"], s["resumed"]) for s in starts] == [(0, False), (6, True)]
+    assert [e["step"] for e in logged if e["event"] == "eval"] == list(range(1, 11))
+    stepped = [e["step"] for e in logged if e["event"] in ("progress", "eval", "samples")]
+    assert stepped == sorted(stepped)                            # the curve never goes back
+    assert not lost_grid.exists() and (out / "samples" / "step-0000006.png").is_file()
+    assert not [p for p in out.iterdir() if p.name.startswith(".progress")]
+
+    # Started afresh in the same folder: its log is its own.
+    assert main(train_args(data, out, "--steps", 2, "--progress-json", "--overwrite")) == 0
+    assert [e["event"] for e in events(out)].count("start") == 1
+    assert not (out / "samples" / "step-0000010.png").exists()

@@ -16,6 +16,9 @@ seconds, so steering costs nothing measurable per step.
 Sample grids: at the first step, then every `sample_every` seconds of training, and at the end,
 the EMA weights draw one image per class
 (eight for a model without classes) into `samples/step-NNNNNNN.png`, written atomically.
+
+A resumed run first trims the log and the grids to the step it continues from (a run killed with
+`kill -9` logged past its last save); a fresh run starts both afresh (train/run_folder.py).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import time
 from pathlib import Path
 
 from ..run_control import CONTROL_FILE, PROGRESS_FILE, SAMPLES_DIR, read_control
+from .run_folder import tidy_live_log
 
 CONTROL_POLL_S = 0.25
 PROGRESS_EVERY_S = 1.0
@@ -39,7 +43,8 @@ GRID_GAP = 72             # grey between the images: dark images on black would 
 class LiveRun:
     """JSON lines, sample grids and the control file for one training run (only rank 0 has one)."""
 
-    def __init__(self, out, *, json_lines: bool, sample_every: float | None, active: bool = True):
+    def __init__(self, out, *, json_lines: bool, sample_every: float | None, resumed_step: int | None,
+                 active: bool = True):
         self.out = Path(out).absolute()
         self.active = active
         self.json_lines = json_lines and active
@@ -54,6 +59,9 @@ class LiveRun:
                 (self.out / CONTROL_FILE).unlink()
             except OSError:
                 pass
+            # Before this session's first line: a torn line left by a kill would swallow it, and events
+            # past the saved step would make the curve go back over steps the run is about to redo.
+            tidy_live_log(self.out, resumed_step)
 
     # -- JSON lines -------------------------------------------------------------------------------
     def emit(self, event: str, **fields) -> None:

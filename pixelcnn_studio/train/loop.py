@@ -81,7 +81,8 @@ class _Run(Checkpoints, Resumable, Watched):
             self.ema_embedder = payload.get("embedder")
             s = resume_settings(resume_state["settings"], {**explicit, "out": s.out, "resume": str(path)})
         self.s = s
-        self.live = LiveRun(self.out, json_lines=s.progress_json, sample_every=s.sample_every, active=ctx.is_main)
+        self.live = LiveRun(self.out, json_lines=s.progress_json, sample_every=s.sample_every, active=ctx.is_main,
+                            resumed_step=resume_state["position"]["step"] if resume_state is not None else None)
         if s.threads:
             torch.set_num_threads(min(s.threads, os.cpu_count() or 1))
         start, adapt, channels = None, None, None

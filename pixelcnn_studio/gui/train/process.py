@@ -11,6 +11,7 @@ its current step) and given STOP_WAIT_MS to do so; `--resume` continues it, from
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
@@ -61,6 +62,7 @@ class TrainRun(QObject):
         process.errorOccurred.connect(self._failed_to_start)
         self.process = process
         self.record.status = "starting"
+        self.record.launched = time.time()
         process.start()
 
     def running(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from ...run_control import METRICS_FILE, PROGRESS_FILE, SAMPLES_DIR
 # without its last word: killed, or the machine went down.
 SILENT_AFTER_S = 90.0
 MAX_LINE_CHARS = 1_000_000        # a line longer than this is not one the train command wrote
+HEAD_BYTES = 128                  # the log's first bytes, which tell one file from its replacement
 
 
 @dataclass
@@ -38,6 +40,7 @@ class RunRecord:
     notes: list[str] = field(default_factory=list)
     status: str = "new"        # new | starting | running | paused | scoring | finished | stopped | ended
     last_heard: float = 0.0    # wall-clock time of the last line
+    launched: float = 0.0      # wall-clock time this tab started a child for the run (0: none)
     bad_lines: int = 0
 
     # -- folding lines in --------------------------------------------------------------------------
@@ -61,7 +64,8 @@ class RunRecord:
         self.last_heard = _number(e.get("time"), self.last_heard)
         if kind == "start":
             self.start = e
-            self.step = int(_number(e.get("step"), self.step))
+            self.step = int(_number(e.get("step"), 0))
+            self._back_to(self.step)
             self.total_steps = _int_or_none(e.get("total_steps"))
             self.status = "running"
         elif kind == "progress":
@@ -97,6 +101,15 @@ class RunRecord:
             self.status = "finished" if e.get("stopped") == "finished" else "stopped"
             self.time_left_s = None
 
+    def _back_to(self, step: int) -> None:
+        """A session starts from a saved step: points past it came from weights it never had (a run killed
+        after its last save, logged by a version that did not trim the log), and it draws them again."""
+        if self.train_curve and self.train_curve[-1][0] > step:
+            self.train_curve = [p for p in self.train_curve if p[0] <= step]
+        if self.test_curve and self.test_curve[-1][0] > step:
+            self.test_curve = [p for p in self.test_curve if p[0] <= step]
+            self.best_test_bpd = min((bpd for _, bpd in self.test_curve), default=None)
+
     def _local(self, path: str) -> Path:
         """A grid's path; when the folder was moved since, the same file inside it."""
         found = Path(path)
@@ -126,18 +139,30 @@ class RunRecord:
 
 
 class ProgressTail:
-    """Reads a run folder's progress.jsonl from where it last stopped; only whole lines are folded."""
+    """Reads a run folder's progress.jsonl from where it last stopped; only whole lines are folded.
+    A log replaced meanwhile (trimmed by a resumed run, or begun afresh) is read again from its start."""
 
     def __init__(self, record: RunRecord):
         self.record = record
         self.offset = 0
         self._partial = b""
+        self._file_id: tuple[int, int] | None = None
+        self._head = b""
 
     def poll(self, max_bytes: int = 4 << 20) -> int:
         """Fold in what was appended since the last call (at most `max_bytes`, -1: all); returns lines read."""
         path = self.record.folder / PROGRESS_FILE
         try:
             with open(path, "rb") as f:
+                stat = os.fstat(f.fileno())
+                file_id = (stat.st_dev, stat.st_ino)
+                # A new file may reuse the old one's inode: its first bytes (a line with its time) tell.
+                head = f.read(HEAD_BYTES)
+                again = self._file_id is not None and (file_id != self._file_id or stat.st_size < self.offset
+                                                       or not head.startswith(self._head))
+                if again:
+                    self._forget()
+                self._file_id, self._head = file_id, head
                 f.seek(self.offset)
                 chunk = f.read(max_bytes)
         except OSError:
@@ -151,7 +176,24 @@ class ProgressTail:
         count = 0
         for line in lines:
             count += self.record.add_line(line.decode("utf-8", errors="replace"))
+        if again:
+            settle_status(self.record)
         return count
+
+    def _forget(self) -> None:
+        """What the old file said goes (the record stays the same object: the tab holds it)."""
+        record = self.record
+        record.__dict__.update(RunRecord(record.folder, launched=record.launched).__dict__)
+        self.offset, self._partial = 0, b""
+
+
+def settle_status(record: RunRecord) -> None:
+    """The status of a log read whole: a child this tab launched that has not said its `start` yet is
+    starting, whatever the sessions before it said; a run silent for long has ended."""
+    if record.launched and _number(record.start.get("time"), 0.0) < record.launched:
+        record.status = "starting"
+    elif record.status in ("running", "paused", "scoring") and not record.alive():
+        record.status = "ended"
 
 
 def open_run(folder) -> tuple[RunRecord, ProgressTail]:
@@ -163,8 +205,8 @@ def open_run(folder) -> tuple[RunRecord, ProgressTail]:
         _fold_metrics(record)
         if record.test_curve or record.resumable():
             record.status = "stopped"
-    elif record.status in ("running", "paused", "scoring") and not record.alive():
-        record.status = "ended"
+    else:
+        settle_status(record)
     if record.grid is None:
         grids = sorted((record.folder / SAMPLES_DIR).glob("step-*.png"))
         record.grid = grids[-1] if grids else None
