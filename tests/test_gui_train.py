@@ -173,3 +173,71 @@ def test_a_log_replaced_under_the_tab_is_read_again(tmp_path):
     log.write_text(line("start", step=0) + "\n" + line("progress", step=1, train_bpd=8.0) + "\n")
     tail.poll()
     assert record.train_curve == [(1, 8.0)] and record.step == 1
+
+
+def test_curves_grow_in_place_and_their_ranges_move_rarely(qtbot, tmp_path):
+    from pixelcnn_studio.gui.train.curves import RunCurves
+    curves = RunCurves()
+    qtbot.addWidget(curves.plot)
+    record = RunRecord(tmp_path)
+    box = curves.plot.getPlotItem().getViewBox()
+    ranges = []
+    for i in range(1, 301):
+        record.train_curve.append((10 * i, 3.0 + 5.0 / i))      # falls fast, then slowly
+        if i % 30 == 0:
+            record.test_curve.append((10 * i, 3.1 + 5.0 / i))
+        curves.show(record)
+        (x0, x1), (y0, y1) = box.viewRange()
+        if not ranges or ranges[-1] != (x1, y0, y1):
+            ranges.append((x1, y0, y1))
+        assert x0 == 0 and x1 >= 10 * i and y0 <= 3.0 + 5.0 / i and y1 >= 8.0     # every point in view
+    x, y = curves.train_line.getData()
+    assert len(x) == 300 and x[-1] == 3000 and y[0] == 8.0
+    assert len(ranges) < 40                      # the axes are drawn again on a few updates, not on each
+    # The record drops points (a resumed session): the line starts over from its list.
+    record._back_to(1000)
+    curves.show(record)
+    assert len(curves.train_line.getData()[0]) == 100 and box.viewRange()[0][1] < 3000
+
+
+def test_a_new_grid_is_read_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
+    import threading
+    from pixelcnn_studio.gui.train import grid as grid_module
+    readers = []
+    read = grid_module.read_grid
+    monkeypatch.setattr(grid_module, "read_grid",
+                        lambda *a: readers.append(threading.current_thread()) or read(*a))
+    picture = grid_module.GridPicture()
+    qtbot.addWidget(picture)
+    picture.resize(300, 200)
+    path = tmp_path / "step-0000001.png"
+    Image.fromarray(np.full((70, 70), 128, np.uint8), "L").save(path)
+    with qtbot.waitSignal(picture.shown, timeout=10000) as shown:
+        picture.show_file(path)
+    assert shown.args == [path] and readers and readers[0] is not threading.main_thread()
+    assert picture.pixmap().height() == picture.contentsRect().height()          # scaled to its room
+    with qtbot.waitSignal(picture.missed, timeout=10000):
+        picture.show_file(tmp_path / "gone.png")
+
+
+def test_a_long_log_read_again_is_read_in_pieces(qtbot, tmp_path):
+    """A log replaced under a running tab (the run trimmed it on resume) is read a piece per turn of the
+    event loop, and the tab is told a few times, not once per piece."""
+    from pixelcnn_studio.gui.train.process import CHUNK_BYTES, TrainRun
+    log = tmp_path / PROGRESS_FILE
+    lines = [line("start", step=0)] + [line("progress", step=i, train_bpd=5.0, pad="x" * 100)
+                                       for i in range(1, 3001)]
+    log.write_text("\n".join(lines) + "\n")
+    run = TrainRun(tmp_path)
+    assert len(run.record.train_curve) == 3000
+    told = []
+    run.changed.connect(lambda: told.append(len(run.record.train_curve)))
+    replacement = tmp_path / "new.jsonl"
+    replacement.write_text("\n".join(lines[:2001]) + "\n")
+    replacement.replace(log)
+    run.poll()
+    assert run._tail.behind and len(run.record.train_curve) < CHUNK_BYTES // 100       # one piece so far
+    qtbot.waitUntil(lambda: not run._tail.behind and bool(told), timeout=10000)
+    assert told[-1] == 2000 and run.record.train_curve[-1][0] == 2000
+    assert len(told) < log.stat().st_size // CHUNK_BYTES
+    run.shutdown()

@@ -38,3 +38,32 @@ class ElidedLabel(QLabel):
         painter.setPen(self.palette().color(self.foregroundRole()))
         painter.drawText(rect, int(self.alignment()), shown)
         painter.end()
+
+
+class LiveLabel(ElidedLabel):
+    """An ElidedLabel for a line that changes every second or so (a running job's figures): a new text
+    is only repainted. A QLabel's new text lays its window out again, and with it repaints every
+    neighbour whose size moves by a pixel (a whole plot, on a busy machine, in the middle of a run)."""
+
+    def __init__(self, text: str = "", parent=None):
+        self._live = ""
+        super().__init__("", parent)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        if text == self._live:
+            return
+        self._live = text
+        self.setToolTip(tooltip_text(text))
+        self.update()
+
+    def text(self) -> str:
+        return self._live
+
+    def sizeHint(self) -> QSize:
+        # The same whatever the text: one line of the label's font.
+        margins = self.contentsMargins()
+        return QSize(400, self.fontMetrics().height() + 2 * self.margin() + margins.top() + margins.bottom())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(1, self.sizeHint().height())

@@ -19,8 +19,14 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signa
 from ...run_control import LOG_FILE, write_control
 from .plan import program
 from .record import RunRecord, open_run
+from .timing import timed
 
 POLL_MS = 500
+# The log is read in pieces this large, one per turn of the event loop, so that a long one (read
+# again after the run trimmed it on resume) never holds the window; the tab is told at most every
+# CATCH_UP_REDRAW_S meanwhile, and once it has caught up.
+CHUNK_BYTES = 32 << 10
+CATCH_UP_REDRAW_S = 0.25
 STOP_WAIT_MS = 20000
 ERROR_PREFIX = "pixelcnn-studio: error: "
 
@@ -40,6 +46,12 @@ class TrainRun(QObject):
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
         self._timer.start()
+        self._catch_up = QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.setInterval(0)
+        self._catch_up.timeout.connect(self.poll)
+        self._unshown = 0
+        self._told = 0.0
 
     # -- the child ---------------------------------------------------------------------------------
     def start(self, arguments: list[str]) -> None:
@@ -79,7 +91,14 @@ class TrainRun(QObject):
             pass        # a folder gone or read-only: the run cannot be steered; the status says so
 
     def poll(self) -> None:
-        if self._tail.poll():
+        with timed("read lines"):
+            self._unshown += self._tail.poll(CHUNK_BYTES)
+        behind = self._tail.behind
+        if behind:
+            self._catch_up.start()
+        now = time.monotonic()
+        if self._unshown and (not behind or now - self._told >= CATCH_UP_REDRAW_S):
+            self._unshown, self._told = 0, now
             self.changed.emit()
 
     def _finished(self, code: int, _status) -> None:
@@ -109,6 +128,7 @@ class TrainRun(QObject):
     def shutdown(self, wait_ms: int = STOP_WAIT_MS) -> None:
         """Stop following; a child of ours is asked to stop resumably and given `wait_ms` to save."""
         self._timer.stop()
+        self._catch_up.stop()
         if not self.running():
             return
         self.control("stop")

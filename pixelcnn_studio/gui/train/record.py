@@ -148,6 +148,8 @@ class ProgressTail:
         self._partial = b""
         self._file_id: tuple[int, int] | None = None
         self._head = b""
+        self.behind = False          # the last poll stopped at max_bytes: more is there to read
+        self._reading_again = False
 
     def poll(self, max_bytes: int = 4 << 20) -> int:
         """Fold in what was appended since the last call (at most `max_bytes`, -1: all); returns lines read."""
@@ -162,12 +164,15 @@ class ProgressTail:
                                                        or not head.startswith(self._head))
                 if again:
                     self._forget()
+                    self._reading_again = True
                 self._file_id, self._head = file_id, head
                 f.seek(self.offset)
                 chunk = f.read(max_bytes)
         except OSError:
+            self.behind = False
             return 0
         self.offset += len(chunk)
+        self.behind = 0 < max_bytes <= len(chunk)
         data = self._partial + chunk
         lines = data.split(b"\n")
         self._partial = lines.pop()       # a line still being written
@@ -176,7 +181,8 @@ class ProgressTail:
         count = 0
         for line in lines:
             count += self.record.add_line(line.decode("utf-8", errors="replace"))
-        if again:
+        if self._reading_again and not self.behind:
+            self._reading_again = False
             settle_status(self.record)
         return count
 

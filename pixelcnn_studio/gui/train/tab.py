@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
 
-from ..common.distribution import set_plot_type, static_plot, theme_plot
-from ..common.elided import ElidedLabel
+from ..common.distribution import set_plot_type, theme_plot
+from ..common.elided import LiveLabel
 from ..common.plain import plain_label, tooltip_text
 from ..common.theme import palette
+from .curves import RunCurves
+from .grid import GridPicture
 from .plan import RECIPES, SIZES, TrainPlan, resume_arguments, run_folder
 from .process import TrainRun, describe
+from .timing import timed
 
 FOLDER_ITEM = "Folder of pictures…"
 CLOSE_NOTE = ("Closing the window stops the run after its current step and keeps it resumable: "
@@ -41,7 +42,8 @@ class TrainTab(QWidget):
         self.run: TrainRun | None = None
         self.loaded_path: str | None = None
         self._folder_spec: str | None = None
-        self._grid_shown: Path | None = None
+        self._grid_asked: Path | None = None
+        self._grid_title = ""
         self.setAcceptDrops(True)
         self._build_setup(datasets, threads, max_threads)
         self._build_run_strip()
@@ -126,26 +128,24 @@ class TrainTab(QWidget):
         self.open_run_button = QPushButton("Open run…")
         self.open_run_button.setToolTip("Show a run folder's curves and samples; resume it")
         self.open_run_button.clicked.connect(self.ask_for_run)
-        self.figures = ElidedLabel()
+        self.figures = LiveLabel()
         self.figures.setObjectName("callout")
         for w in (self.start_button, self.pause_button, self.stop_button, self.open_button, self.open_run_button):
             self.strip.addWidget(w)
         self.strip.addStretch(1)
 
     def _build_views(self) -> None:
-        self.plot = static_plot(120, "step", "bits/dim")
-        item = self.plot.getPlotItem()
-        item.addLegend(offset=(-10, 10))
-        item.showGrid(x=False, y=True, alpha=0.25)
-        self.train_line = self.plot.plot([], [], name="training (last second)")
-        self.test_line = self.plot.plot([], [], name="held-out (EMA)", symbol="o", symbolSize=7)
-        self.grid_title = ElidedLabel("Samples from the EMA weights appear here as the run goes.")
+        self.curves = RunCurves()
+        self.plot, self.train_line, self.test_line = self.curves.plot, self.curves.train_line, self.curves.test_line
+        self.grid_title = LiveLabel("Samples from the EMA weights appear here as the run goes.")
         self.grid_title.setObjectName("muted")
         self.grid = GridPicture()
+        self.grid.shown.connect(self._grid_shown)
+        self.grid.missed.connect(self._grid_missed)
         self.grid_box = QVBoxLayout()
         self.grid_box.addWidget(self.grid_title)
         self.grid_box.addWidget(self.grid, 1)
-        self.status = ElidedLabel()
+        self.status = LiveLabel()
         self.status.setObjectName("muted")
         self.set_palette(palette("dark"))
 
@@ -254,7 +254,7 @@ class TrainTab(QWidget):
         self.run = TrainRun(folder, self)
         self.run.changed.connect(self._refresh)
         self.run.ended.connect(self._ended)
-        self._grid_shown = None
+        self._grid_asked = None
         self.run_changed.emit(str(self.run.folder))
         self._refresh()
 
@@ -265,6 +265,10 @@ class TrainTab(QWidget):
 
     # -- showing -------------------------------------------------------------------------------------
     def _refresh(self, keep_status: bool = False) -> None:
+        with timed("refresh"):
+            self._show(keep_status)
+
+    def _show(self, keep_status: bool) -> None:
         run = self.run
         record = run.record if run else None
         busy = self._busy()
@@ -283,64 +287,38 @@ class TrainTab(QWidget):
                 self.status.setText("Choose pictures, a recipe and a time budget, then Start. " + CLOSE_NOTE)
             return
         word = STATUS_WORDS.get(record.status, record.status)
-        self.figures.setText(f"{word}  ·  {describe(record)}" if word else describe(record))
-        self.figures.setToolTip(tooltip_text(f"{self.figures.text()}\nepoch {record.epoch:.2f}; best: the lowest "
-                                             "held-out bits/dim of the EMA weights so far (best.pt)"))
-        self.train_line.setData(*_xy(record.train_curve))
-        self.test_line.setData(*_xy(record.test_curve))
+        with timed("figures"):
+            self.figures.setText(f"{word}  ·  {describe(record)}" if word else describe(record))
+            self.figures.setToolTip(tooltip_text(f"{self.figures.text()}\nepoch {record.epoch:.2f}; best: the "
+                                                 "lowest held-out bits/dim of the EMA weights so far (best.pt)"))
+        with timed("curves"):
+            self.curves.show(record)
         if not keep_status:
-            note = record.notes[-1] if record.notes else ""
-            self.status.setText(f"{run.folder}  ·  {note or (CLOSE_NOTE if busy else '')}")
+            with timed("status"):
+                note = record.notes[-1] if record.notes else ""
+                self.status.setText(f"{run.folder}  ·  {note or (CLOSE_NOTE if busy else '')}")
         self._show_grid(record)
 
     def _show_grid(self, record) -> None:
-        if record.grid is None or record.grid == self._grid_shown:
+        """A new grid is read in the background; its title changes when it is up."""
+        if record.grid is None or record.grid == self._grid_asked:
             return
-        pixmap = QPixmap(str(record.grid))
-        if pixmap.isNull():
-            return        # being replaced this instant: the next poll shows it
-        self._grid_shown = record.grid
-        self.grid.set_picture(pixmap)
+        self._grid_asked = record.grid
         title = f"Samples at step {record.grid_step:,}" if record.grid_step is not None else "Samples"
         names = record.class_names
-        self.grid_title.setText(title + (": one per class, " + ", ".join(names) if names else ""))
+        self._grid_title = title + (": one per class, " + ", ".join(names) if names else "")
+        self.grid.show_file(record.grid)
+
+    def _grid_shown(self, path) -> None:
+        if path == self._grid_asked:
+            self.grid_title.setText(self._grid_title)
+
+    def _grid_missed(self, path) -> None:
+        if path == self._grid_asked:
+            self._grid_asked = None        # being replaced this instant: the next refresh asks again
 
     def shutdown(self) -> None:
+        self.grid.shutdown()
         if self.run is not None:
             self.run.shutdown()
 
-
-def _xy(points) -> tuple[np.ndarray, np.ndarray]:
-    if not points:
-        return np.zeros(0), np.zeros(0)
-    arr = np.asarray(points, dtype=np.float64)
-    return arr[:, 0], arr[:, 1]
-
-
-class GridPicture(QLabel):
-    """The latest sample grid, as large as its room allows (the room never grows to fit the grid)."""
-
-    def __init__(self):
-        super().__init__()
-        self._pixmap = QPixmap()
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.setMinimumSize(120, 120)
-        self.setObjectName("dropArea")
-
-    def set_picture(self, pixmap: QPixmap) -> None:
-        self._pixmap = pixmap
-        self._fit()
-
-    def _fit(self) -> None:
-        if self._pixmap.isNull():
-            return
-        room = self.contentsRect().size()
-        # Pixels drawn as crisp blocks when enlarged; smoothed only when the grid must shrink.
-        shrink = self._pixmap.width() > room.width() or self._pixmap.height() > room.height()
-        mode = Qt.TransformationMode.SmoothTransformation if shrink else Qt.TransformationMode.FastTransformation
-        self.setPixmap(self._pixmap.scaled(room, Qt.AspectRatioMode.KeepAspectRatio, mode))
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit()
