@@ -111,7 +111,8 @@ class RunCurves:
         if x_top == self._x_top and y_range == self._y_range:
             return
         self._x_top, self._y_range = x_top, y_range
-        self.plot.getPlotItem().getViewBox().setRange(xRange=(0.0, x_top), yRange=y_range, padding=0)
+        # A little room at the edges: the held-out point of a run's last step is a whole circle.
+        self.plot.getPlotItem().getViewBox().setRange(xRange=(0.0, x_top), yRange=y_range, padding=0.02)
 
 
 def round_up(value: float) -> float:

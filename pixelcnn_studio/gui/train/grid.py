@@ -58,6 +58,7 @@ class GridPicture(QLabel):
         job = FunctionJob(lambda _job: read_grid(path, room), "reading a sample grid", self)
         job.done.connect(lambda found: self._arrived(path, room, found))
         job.failed.connect(lambda _message: self._arrived(path, room, None))
+        job.finished.connect(job.deleteLater)          # one a grid, for hours: none kept after its end
         self._job = job
         job.start()
 
