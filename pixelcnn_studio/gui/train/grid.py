@@ -17,13 +17,13 @@ from ..common.jobs import FunctionJob
 from .timing import timed
 
 
-def read_grid(path: Path, room: QSize) -> tuple[QImage, QImage] | None:
-    """The grid and the grid scaled to `room` (None when it cannot be read: being replaced this instant)."""
-    reader = QImageReader(str(path))
-    image = reader.read()
+def read_grid(path: Path, room: QSize) -> tuple:
+    """(path, room, the grid, the grid scaled to `room`); both None when it cannot be read (being
+    replaced this instant)."""
+    image = QImageReader(str(path)).read()
     if image.isNull():
-        return None
-    return image, scaled_to(image, room)
+        return path, room, None, None
+    return path, room, image, scaled_to(image, room)
 
 
 def scaled_to(image: QImage, room: QSize) -> QImage:
@@ -45,6 +45,7 @@ class GridPicture(QLabel):
         super().__init__()
         self._image = QImage()
         self._job: FunctionJob | None = None
+        self._asked: Path | None = None
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setMinimumSize(120, 120)
@@ -55,25 +56,31 @@ class GridPicture(QLabel):
         if self._job is not None:
             self._job.cancel()
         room = self.contentsRect().size()
-        job = FunctionJob(lambda _job: read_grid(path, room), "reading a sample grid", self)
-        job.done.connect(lambda found: self._arrived(path, room, found))
-        job.failed.connect(lambda _message: self._arrived(path, room, None))
-        job.finished.connect(job.deleteLater)          # one a grid, for hours: none kept after its end
-        self._job = job
+        # No parent: a job must outlive this widget while its thread runs (jobs.py keeps it till then).
+        # The last one stays referenced here until the next, so none is freed inside its own signal.
+        job = FunctionJob(lambda _job: read_grid(path, room), "reading a sample grid")
+        job.done.connect(self._arrived)
+        job.failed.connect(self._failed)
+        self._asked, self._job = path, job
         job.start()
 
-    def _arrived(self, path: Path, room: QSize, found) -> None:
-        self._job = None
-        if found is None:
+    def _arrived(self, found: tuple) -> None:
+        path, room, image, scaled = found
+        if path != self._asked:
+            return
+        if image is None:
             self.missed.emit(path)
             return
-        self._image, scaled = found
+        self._image = image
         if room != self.contentsRect().size():
             self._fit()       # resized meanwhile
         else:
             with timed("grid show"):
                 self.setPixmap(QPixmap.fromImage(scaled))
         self.shown.emit(path)
+
+    def _failed(self, _message: str) -> None:
+        self.missed.emit(self._asked)
 
     def shutdown(self) -> None:
         if self._job is not None:
