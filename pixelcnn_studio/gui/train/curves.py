@@ -81,9 +81,8 @@ class RunCurves:
         self.test_line = self.plot.plot([], [], name="held-out (EMA)", symbol="o", symbolSize=7)
         self.train = GrowingCurve(self.train_line)
         self.test = GrowingCurve(self.test_line)
-        self._x_top: float | None = None
-        self._y_range: tuple[float, float] | None = None
-        self._set_range(1.0, (0.0, 8.0))
+        self._x_top = 1.0
+        self._y_range: tuple[float, float] | None = None     # none yet: the first points set it
 
     def show(self, record) -> None:
         changed = self.train.sync(record.train_curve)
@@ -102,10 +101,10 @@ class RunCurves:
             x_top = round_up(max(last, 1.0) * STEP_HEADROOM)
             if total_steps and last <= total_steps < x_top:
                 x_top = float(total_steps)         # a run that ends at a known step ends at the edge
-        y_low, y_high = self._y_range
-        if low < y_low or high > y_high or (high - low) < 0.5 * (y_high - y_low):
-            y_low, y_high = round_out(low, high)
-        self._set_range(x_top, (y_low, y_high))
+        y_range = self._y_range
+        if y_range is None or low < y_range[0] or high > y_range[1] or (high - low) < 0.5 * (y_range[1] - y_range[0]):
+            y_range = round_out(low, high)
+        self._set_range(x_top, y_range)
 
     def _set_range(self, x_top: float, y_range: tuple[float, float]) -> None:
         if x_top == self._x_top and y_range == self._y_range:
@@ -122,7 +121,8 @@ def round_up(value: float) -> float:
 
 
 def round_out(low: float, high: float) -> tuple[float, float]:
-    """[low, high] widened to round numbers, a tenth of the span (at least) beyond the data each way."""
+    """[low, high] widened to round numbers (tenths of the span, rounded), 5 % of the span at least beyond
+    the data each way: a falling curve crosses the bottom again only after falling that much more."""
     span = max(high - low, 1e-3 * max(abs(high), 1.0), 1e-6)
-    step = round_up(span / 5)
-    return (math.floor((low - 0.1 * span) / step) * step, math.ceil((high + 0.1 * span) / step) * step)
+    step = round_up(span / 10)
+    return (math.floor((low - 0.05 * span) / step) * step, math.ceil((high + 0.05 * span) / step) * step)
