@@ -241,3 +241,40 @@ def test_a_long_log_read_again_is_read_in_pieces(qtbot, tmp_path):
     assert told[-1] == 2000 and run.record.train_curve[-1][0] == 2000
     assert len(told) < log.stat().st_size // CHUNK_BYTES
     run.shutdown()
+
+
+def test_the_figures_line_changes_without_laying_the_window_out(qtbot):
+    """A new text every second is repainted only: a layout pass would repaint the whole plot beside it."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+    from pixelcnn_studio.gui.common.elided import ElidedLabel, LiveLabel
+
+    class Requests(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):
+            self.count += event.type() == QEvent.Type.LayoutRequest
+            return False
+
+    kept = []
+
+    def layouts(label) -> int:
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        kept.append(parent)
+        QVBoxLayout(parent).addWidget(label)
+        parent.show()
+        qtbot.waitExposed(parent)
+        qtbot.wait(20)
+        watcher = Requests()
+        parent.installEventFilter(watcher)
+        for step in range(2, 7):
+            label.setText(f"training  ·  step {step:,}  ·  {'x' * step}")
+            qtbot.wait(10)
+        return watcher.count
+
+    live = LiveLabel("step 1")
+    hint = live.sizeHint()
+    assert layouts(live) == 0 and live.sizeHint() == hint
+    assert live.text().endswith("x" * 6) and "step 6" in live.toolTip()
+    assert layouts(ElidedLabel("step 1")) >= 5          # what a plain label costs
