@@ -19,6 +19,8 @@ from . import settings
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
+MODEL_LIST_HEIGHT = 120          # the model list's least height: two or three models in view
+
 def section_title(text: str) -> QLabel:
     label = plain_label(text)
     label.setObjectName("sectionTitle")
@@ -79,7 +81,7 @@ class ModelPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.list = QListWidget()
-        self.list.setMinimumHeight(120)
+        self.list.setMinimumHeight(MODEL_LIST_HEIGHT)
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.itemActivated.connect(self._activated)
