@@ -173,3 +173,58 @@ def test_a_log_replaced_under_the_tab_is_read_again(tmp_path):
     log.write_text(line("start", step=0) + "\n" + line("progress", step=1, train_bpd=8.0) + "\n")
     tail.poll()
     assert record.train_curve == [(1, 8.0)] and record.step == 1
+
+
+def _finished_run(folder: Path) -> Path:
+    """A run folder as the train command leaves it: curves, a grid of samples, and its end."""
+    (folder / "samples").mkdir(parents=True)
+    grid = folder / "samples" / "step-0000040.png"
+    Image.fromarray(np.zeros((17, 33), np.uint8), "L").save(grid)
+    lines = [line("start", step=0, total_steps=40, class_names=["T-shirt/top", "Trouser"]),
+             *(line("progress", step=s, total_steps=40, epoch=s / 20, images_per_s=96.0, time_left_s=10.0,
+                    train_bpd=8.0 - s / 10) for s in range(1, 41)),
+             line("eval", step=40, test_bpd=4.5, best_test_bpd=4.5),
+             line("samples", step=40, path=str(grid)),
+             line("end", step=40, best_test_bpd=4.5, stopped="finished")]
+    (folder / PROGRESS_FILE).write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_folded_the_curves_and_grid_get_the_room_and_the_controls_one_strip(tab, qtbot, tmp_path):
+    """Presentation mode and Large text: what to train folds away; the run's buttons (icons; their words
+    in tooltips) and the figures share one strip; the status line shows only a notice; the legend and
+    the grid's title are short. Unfolded, all of it comes back as it was."""
+    tab.show_run(_finished_run(tmp_path / "run"))
+    tab.resize(1200, 600)
+    tab.show()
+    qtbot.waitExposed(tab)
+    whole = tab.figures.text()
+    plot_height = tab.plot.height()
+    assert "images/s" not in whole and "best 4.500 bits/dim" in whole           # finished: no speed
+    assert tab.grid_title.text().startswith("Samples at step 40: one per class, T-shirt/top")
+
+    tab.set_folded(True)
+    qtbot.waitUntil(lambda: tab.plot.height() > plot_height, timeout=5000)
+    assert not tab.setup.isVisible() and not tab.status.isVisible()
+    assert tab.strip.indexOf(tab.figures) >= 0 and tab.figures.text() == whole
+    middle = tab.figures.geometry().center().y()
+    assert tab.start_button.geometry().top() <= middle <= tab.start_button.geometry().bottom()
+    assert tab.start_button.text() == "Start"
+    for button, word in ((tab.pause_button, "Pause"), (tab.stop_button, "Stop"),
+                         (tab.open_button, "Open in Sampling"), (tab.open_run_button, "Open run…")):
+        if not button.icon().isNull():
+            assert button.text() == "" and button.toolTip().startswith(word) and button.accessibleName() == word
+    assert tab.grid_title.text() == "Samples at step 40" and "Trouser" in tab.grid_title.toolTip()
+    legend = tab.curves.legend
+    assert [legend.getLabel(line).text for line in (tab.train_line, tab.test_line)] == ["training", "held-out (EMA)"]
+    # A notice (here: no pictures chosen to start a new run) shows folded too.
+    tab.start_or_resume()
+    assert tab.status.isVisible() and tab.status.text().startswith("Choose the pictures first")
+
+    tab.set_folded(False)
+    # The figures on their own line under the buttons again, once the layout has settled.
+    qtbot.waitUntil(lambda: tab.figures.geometry().top() > tab.start_button.geometry().bottom(), timeout=5000)
+    assert tab.setup.isVisible() and tab.strip.indexOf(tab.figures) < 0 and tab.status.isVisible()
+    assert tab.pause_button.text() == "Pause" and tab.open_run_button.text() == "Open run…"
+    assert tab.grid_title.text().startswith("Samples at step 40: one per class")
+    assert legend.getLabel(tab.train_line).text == "training (last second)"
