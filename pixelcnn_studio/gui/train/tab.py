@@ -129,7 +129,8 @@ class TrainTab(QWidget):
         self.open_run_button = QPushButton("Open run…")
         self.open_run_button.clicked.connect(self.ask_for_run)
         # What each button does, beyond its word (folded, the word is in the tooltip too).
-        self._tips = {self.pause_button: "", self.stop_button: "Stop after the current step, keeping a resumable last.pt",
+        self._tips = {self.pause_button: "",
+                      self.stop_button: "Stop after the current step, keeping a resumable last.pt",
                       self.open_button: "Open the run's best weights (best.pt) in the Sampling tab",
                       self.open_run_button: "Show a run folder's curves and samples; resume it"}
         self.figures = ElidedLabel()
