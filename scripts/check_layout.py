@@ -1,9 +1,12 @@
 """Does the window fit a projector? Opens each checkpoint on a virtual screen (offscreen, W×H) and
 reports, for every tab in normal mode, presentation mode and Large text, the window's minimum size,
-the share of the window the hero (the sample grid, or the field grid) gets, and the share of the
+the share of the window the hero (the sample grid, or the field grid) gets, the share of the
 window's height the tab's picture takes ("picture_share": the grid, the field lesson, the
-interpolation rows, the drawing and its completions, the surprise map). Prints one JSON object per
-line; a model that does not load is one line on stderr and exit status 1.
+interpolation rows, the drawing and its completions, the surprise map, the Train tab's curves and
+grid), and what is clipped ("clipped": texts cut at an edge, and what a scroll area cuts: a text at
+its side, a picture at its top or bottom). A model conditioned on a picture is given one (a sample
+portrait) first. Prints one JSON object per line; a model that does not load is one line on stderr
+and exit status 1.
 
     python scripts/check_layout.py [--size 1280x720] [CHECKPOINT or bundled name ...]   (default: every bundled model)
 """
@@ -55,14 +58,62 @@ def clipped_texts(window) -> list[str]:
     return cut
 
 
+def cut_by_scroll_areas(window) -> list[str]:
+    """What a scroll area cuts: a text or button that runs past its side (a panel wider than the area,
+    which scrolls only up and down), and a picture (a drop zone, a picture label) that it shows only in
+    part, cut at its top or bottom. A picture scrolled wholly out of view is not counted."""
+    from PySide6.QtCore import QPoint, QRect, Qt
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea
+    from pixelcnn_studio.gui.portrait.parts import DropZone
+    cut = []
+    for area in window.findChildren(QScrollArea):
+        content = area.widget()
+        if content is None or not area.isVisible() or not content.isVisible():
+            continue
+        view = area.viewport()
+        shown = view.rect()
+        across = area.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        for widget in content.findChildren(QLabel) + content.findChildren(QAbstractButton) + \
+                content.findChildren(DropZone):
+            if not widget.isVisible() or widget.width() <= 0 or widget.height() <= 0:
+                continue
+            rect = QRect(widget.mapTo(view, QPoint(0, 0)), widget.size())
+            name = f"{type(widget).__name__} {(getattr(widget, 'text', lambda: '')() or '')[:40]!r}"
+            if across and (rect.left() < shown.left() - 1 or rect.right() > shown.right() + 1) and \
+                    (isinstance(widget, DropZone) or widget.text().strip()):
+                cut.append(f"{name} cut at the side of its scroll area ({rect.right() - shown.right()} px)")
+            picture = isinstance(widget, DropZone) or (isinstance(widget, QLabel) and widget.pixmap() is not None
+                                                        and not widget.pixmap().isNull())
+            if picture and rect.intersects(shown) and not shown.contains(rect):
+                side = "bottom" if rect.bottom() > shown.bottom() else "top"
+                cut.append(f"{name} picture {rect.width()}x{rect.height()} cut at its {side} by its scroll area")
+    return cut
+
+
 def lasting_clipped_texts(app, window) -> list[str]:
-    """Clipped texts that are still clipped a moment later: a text set by a background job just
-    before the measurement is laid out on the next turn of the event loop, and is not counted."""
-    clipped = clipped_texts(window)
+    """Clipped texts (and pictures a scroll area cuts) that are still clipped a moment later: a text
+    set by a background job just before the measurement is laid out on the next turn of the event
+    loop, and is not counted."""
+    clipped = clipped_texts(window) + cut_by_scroll_areas(window)
     if clipped:
         settle(app, 0.5)
-        clipped = clipped_texts(window)
+        clipped = clipped_texts(window) + cut_by_scroll_areas(window)
     return clipped
+
+
+def show_a_picture(app, window) -> None:
+    """A model conditioned on a picture gets one in its portrait panel (a sample portrait), so that the
+    panel is measured as a user sees it: the picture box, what the model sees and the nearest images."""
+    from pixelcnn_studio.paths import package_folder
+    panel = window.portraits.panel
+    portraits = sorted(package_folder("resources").glob("portraits/*.jpg"))
+    if not panel.active or not portraits:
+        return
+    panel.load_portrait(str(portraits[0]))
+    deadline = time.perf_counter() + 60
+    while panel.busy and time.perf_counter() < deadline:
+        settle(app, 0.05)
+    settle(app, 0.3)
 
 
 def share(widget, window) -> tuple[float, float]:
@@ -124,6 +175,7 @@ def open_model(path, app):
 
 def probe(path, app) -> list[dict]:
     window = open_model(path, app)
+    show_a_picture(app, window)
     # A few sampled steps, so that the panels show the texts of a run (values, bits, the callout).
     for _ in range(3):
         window.step()

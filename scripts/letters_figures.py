@@ -1,4 +1,6 @@
-"""The style strip of the letters-style card: one glyph of a font never seen, the word written in its style.
+"""The letters cards' figures: the style strip of letters-style, and the alphabet sheet of letters.
+
+Style strip: one glyph of a font never seen, the word written in its style.
 
 Each row: the one glyph given (a held-out font's), a gap, the word sampled with that glyph's style code,
 a gap, the same word in the held-out font itself (what a perfect copy of the style would be), a gap, and
@@ -6,6 +8,11 @@ the word in the training font whose code is nearest to the glyph's (so an audien
 are not copies of a training font).
 
     python scripts/letters_figures.py letters-style --word Pixel --glyph a --rows 6 --out style-strip.png
+
+Alphabet sheet (--alphabet): a class-only model writes A-Z, a-z and 0-9, two samples of each, each kind
+of character on its own rows, all sampled at once:
+
+    python scripts/letters_figures.py letters --alphabet --out letters-samples.png
 """
 from __future__ import annotations
 
@@ -28,6 +35,30 @@ def word_strip(glyphs: list[np.ndarray | None], size: int) -> np.ndarray:
     return np.concatenate(cells, axis=1)
 
 
+def alphabet_sheet(checkpoint: str, seed: int, scale: int, out: str) -> None:
+    """Rows of 26: A-Z twice, a-z twice, then 0-9 twice (one sampling run for every cell)."""
+    import string
+    from pixelcnn_studio import load_checkpoint, sample
+    from pixelcnn_studio.core.export import make_grid
+    from pixelcnn_studio.paths import resolve_checkpoint
+    torch.set_num_threads(1)
+    loaded = load_checkpoint(resolve_checkpoint(checkpoint))
+    names = list(loaded.class_names)
+    columns = 26
+    rows = [string.ascii_uppercase] * 2 + [string.ascii_lowercase] * 2 + [string.digits * 2]
+    order = [names.index(c) for row in rows for c in row]
+    images = sample(loaded.model, len(order), class_ids=torch.tensor(order), seed=seed)
+    # Short rows are padded with blank cells so that every kind of character starts a row.
+    blank = torch.zeros_like(images[:1])
+    cells, at = [], 0
+    for row in rows:
+        cells.append(images[at:at + len(row)])
+        cells += [blank] * (columns - len(row))
+        at += len(row)
+    grid = make_grid(torch.cat(cells), columns=columns, scale=scale)
+    Image.fromarray(np.asarray(grid).squeeze()).save(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", help="a letters-style checkpoint or bundled name")
@@ -37,7 +68,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--alphabet", action="store_true", help="the alphabet sheet of a class-only model")
     args = parser.parse_args()
+    if args.alphabet:
+        alphabet_sheet(args.checkpoint, args.seed, args.scale, args.out)
+        return
     from pixelcnn_studio import load_checkpoint, sample
     from pixelcnn_studio.core.plan import plan_text
     from pixelcnn_studio.data import load_dataset

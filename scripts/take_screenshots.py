@@ -1,11 +1,13 @@
 """Screenshots of the Studio as a user sees it, under a real X server with a window manager.
 
 Opens a model, samples part of a run, and captures the whole screen in normal mode, presentation
-mode (F11), the stage view, and the Receptive fields tab. The keys go through the window system
-(xdotool), so F11 and focus behave as on a desktop. Needs X tools: xdotool and ImageMagick's
-`import`. Writes PNGs named <size>-<scene>.png into OUT.
+mode (F11), the stage view, and the Receptive fields tab; with --surprise, the Surprise tab scoring
+each picture given. The keys go through the window system (xdotool), so F11 and focus behave as on a
+desktop. Needs X tools: xdotool and ImageMagick's `import`. Writes PNGs named <size>-<scene>.png
+(and <size>-surprise-<picture>.png) into OUT.
 
     DISPLAY=:1 python scripts/take_screenshots.py OUT [--model fashion-mnist] [--steps 300]
+    DISPLAY=:1 python scripts/take_screenshots.py OUT --scenes none --surprise digit-7.png,garment-pullover.png
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=400, help="sub-pixels sampled before the pictures")
     parser.add_argument("--layer", type=int, default=3, help="the Receptive fields tab's layer")
     parser.add_argument("--scenes", default="normal,f11,stage,stage-f11,fields,fields-f11")
+    parser.add_argument("--surprise", default="", help="pictures to score on the Surprise tab, comma-separated")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ.setdefault("PIXELCNN_STUDIO_SETTINGS", "test")
@@ -97,6 +100,15 @@ def main(argv=None) -> int:
             settle(app, 0.1)
         settle(app, 1.0)
         shoot("fields", "fields-f11")
+    for picture in filter(None, args.surprise.split(",")):
+        surprise = window.picture_tools.surprise
+        window.tabs.setCurrentWidget(surprise)
+        surprise.result = None
+        surprise.score(picture, Path(picture).name)
+        deadline = time.perf_counter() + 120          # scored in the background
+        while surprise.result is None and time.perf_counter() < deadline:
+            settle(app, 0.1)
+        capture(app, out, f"{size}-surprise-{Path(picture).stem}")
     window.close()
     return 0
 

@@ -28,6 +28,8 @@ def main(argv=None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=None, help="default: the tab's (the free cores)")
     parser.add_argument("--at", default="30,120", help="seconds into the run to capture, comma-separated")
+    parser.add_argument("--wait-end", type=float, default=180.0,
+                        help="seconds to wait after the last capture for the run to end (default 180)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ.setdefault("PIXELCNN_STUDIO_SETTINGS", "test")
@@ -81,15 +83,31 @@ def main(argv=None) -> int:
         timer.start()
     timer.stop()
     record = tab.run.record
+    # Let the run end on its own (its budget, then the best weights scored on the whole held-out split):
+    # closing the window first would stop it before that score.
+    deadline = time.perf_counter() + args.wait_end
+    while record.status not in ("finished", "stopped", "ended") and time.perf_counter() < deadline:
+        settle(app, 0.5)
+    full = _full_split_score(tab.run.folder)
     # The first second holds the window's own start; captures and F11 are not counted (timer stopped).
     pauses = sorted(g - 0.005 for g in gaps[200:])
     print(f"run folder {tab.run.folder}: step {record.step}, {record.images_per_s} images/s, "
-          f"best held-out {record.best_test_bpd}")
+          f"best held-out {record.best_test_bpd}, status {record.status}"
+          + (f"; best weights on the whole held-out split: {full:.4f} bits/dim" if full is not None else ""))
     if pauses:
         print(f"event loop: longest pause {1000 * pauses[-1]:.1f} ms, 99th percentile "
               f"{1000 * pauses[int(0.99 * (len(pauses) - 1))]:.1f} ms over {len(pauses)} ticks")
     window.close()
     return 0
+
+
+def _full_split_score(folder) -> float | None:
+    """The run's best weights scored on the whole held-out split, from best.pt's metrics."""
+    from pixelcnn_studio.core import load_checkpoint
+    try:
+        return load_checkpoint(Path(folder) / "best.pt").metadata.get("metrics", {}).get("test_bpd_full")
+    except Exception:          # no best.pt (stopped early): the caller prints the curve's figure only
+        return None
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import torch
 pytest.importorskip("pytestqt")
 
 from PIL import Image  # noqa: E402
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -26,8 +27,10 @@ from pixelcnn_studio.embed.autoencoder import ConvEncoder, checkpoint_entry  # n
 from pixelcnn_studio.gui.portrait.panel import distance_text  # noqa: E402
 from pixelcnn_studio.paths import resources_dir  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
 PORTRAITS = resources_dir() / "portraits"
 ASTRONAUT, HOPPER = PORTRAITS / "astronaut.jpg", PORTRAITS / "grace_hopper.jpg"
+SHORT_WINDOW = 650
 INSTALL = "pip install 'pixelcnn-studio[faces]'"
 
 
@@ -57,16 +60,17 @@ def write_face_model(path, size=10):
     return path
 
 
-def write_autoencoder_model(path, size=10, dim=8):
+def write_autoencoder_model(path, size=10, dim=8, class_names=None):
+    """A picture-code model; with `class_names`, a class and a style code (as letters-style)."""
     torch.manual_seed(0)
     encoder = ConvEncoder(1, size, dim, width=8)
     model = build_model(ModelConfig(image_size=size, hidden=8, layers=2, kernel_size=3, embedding_dim=dim,
-                                    location_conditioning=True))
+                                    location_conditioning=True, num_classes=len(class_names or ())))
     images, _ = gallery(size=size, dim=dim)
     with torch.no_grad():
         codes = encoder(images)
     save_checkpoint(path, model, embedder=checkpoint_entry(encoder), dataset={"name": "digits"},
-                    gallery={"images": images, "embeddings": codes})
+                    gallery={"images": images, "embeddings": codes}, class_names=class_names)
     return path
 
 
@@ -368,6 +372,36 @@ def test_presentation_mode_keeps_only_the_portrait_panel_on_the_left(open_window
     assert not window.left.isVisible()                            # nothing on the left for a class model
     window.set_presentation(False)
     qtbot.waitUntil(lambda: window.left.isVisible() and window.conditioning.isVisible(), timeout=5000)
+
+
+def test_the_picture_box_shows_whole_in_a_short_window_and_folded_the_note_is_a_tooltip(open_window, qtbot,
+                                                                                      tmp_path):
+    """A class-and-style model (the left panel at its fullest: models, classes, the picture) in a window
+    as short as a projector leaves it: the panel scrolls, but never through its picture box or what the
+    model sees. Folded (Large text) the long note goes into the picture box's tooltip. (That nothing is
+    cut at the panel's side in Large text is check_layout's, on a 1280x720 screen: tests/test_gui_stage.py.)"""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from check_layout import cut_by_scroll_areas
+    window = open_window(write_autoencoder_model(tmp_path / "style.pt", class_names=["a", "b", "c"]))
+    panel, scroll = window.portraits.panel, window.portraits.scroll
+    assert window.conditioning.isVisible() and window.models.isVisible()
+    picture = tmp_path / "gradient.png"
+    gradient().save(picture)
+    embed_and_run(qtbot, window, file_mime(picture))
+    # A 720-line projector, less a desktop's top bar and the window's title bar.
+    window.resize(window.width(), SHORT_WINDOW)
+    qtbot.waitUntil(lambda: window.height() == SHORT_WINDOW, timeout=5000)
+    view = scroll.viewport()
+    for part in (panel.title, panel.drop, panel.crop):
+        qtbot.waitUntil(lambda part=part: view.rect().contains(QRect(part.mapTo(view, QPoint(0, 0)), part.size())),
+                        timeout=5000)
+    assert panel.crop.isVisible() and panel.note.isVisible() and cut_by_scroll_areas(window) == []
+
+    window.set_large_text(True)
+    qtbot.waitUntil(lambda: not panel.note.isVisible(), timeout=5000)
+    assert "gradient.png" in panel.drop.toolTip() and panel.drop.isVisible() and panel.crop.isVisible()
+    window.set_large_text(False)
+    qtbot.waitUntil(lambda: panel.note.isVisible(), timeout=5000)
 
 
 def test_interpolation_tab_row_and_export(open_window, qtbot, tmp_path):

@@ -176,8 +176,8 @@ def test_a_log_replaced_under_the_tab_is_read_again(tmp_path):
 
 
 def test_curves_grow_in_place_and_their_ranges_move_rarely(qtbot, tmp_path):
-    from pixelcnn_studio.gui.train.curves import RunCurves
-    curves = RunCurves()
+    from pixelcnn_studio.gui.train.views import Curves
+    curves = Curves()
     qtbot.addWidget(curves.plot)
     record = RunRecord(tmp_path)
     box = curves.plot.getPlotItem().getViewBox()
@@ -186,7 +186,7 @@ def test_curves_grow_in_place_and_their_ranges_move_rarely(qtbot, tmp_path):
         record.train_curve.append((10 * i, 3.0 + 5.0 / i))      # falls fast, then slowly
         if i % 30 == 0:
             record.test_curve.append((10 * i, 3.1 + 5.0 / i))
-        curves.show(record)
+        curves.show(record.train_curve, record.test_curve)
         (x0, x1), (y0, y1) = box.viewRange()
         if not ranges or ranges[-1] != (x1, y0, y1):
             ranges.append((x1, y0, y1))
@@ -196,13 +196,13 @@ def test_curves_grow_in_place_and_their_ranges_move_rarely(qtbot, tmp_path):
     assert len(ranges) < 40                      # the axes are drawn again on a few updates, not on each
     # The record drops points (a resumed session): the line starts over from its list.
     record._back_to(1000)
-    curves.show(record)
+    curves.show(record.train_curve, record.test_curve)
     assert len(curves.train_line.getData()[0]) == 100 and box.viewRange()[0][1] < 3000
 
 
 def test_a_new_grid_is_read_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
     import threading
-    from pixelcnn_studio.gui.train import grid as grid_module
+    from pixelcnn_studio.gui.train import views as grid_module
     readers = []
     read = grid_module.read_grid
     monkeypatch.setattr(grid_module, "read_grid",
@@ -278,3 +278,61 @@ def test_the_figures_line_changes_without_laying_the_window_out(qtbot):
     assert layouts(live) == 0 and live.sizeHint() == hint
     assert live.text().endswith("x" * 6) and "step 6" in live.toolTip()
     assert layouts(ElidedLabel("step 1")) >= 5          # what a plain label costs
+
+
+def _finished_run(folder: Path) -> Path:
+    """A run folder as the train command leaves it: curves, a grid of samples, and its end."""
+    (folder / "samples").mkdir(parents=True)
+    grid = folder / "samples" / "step-0000040.png"
+    Image.fromarray(np.zeros((17, 33), np.uint8), "L").save(grid)
+    lines = [line("start", step=0, total_steps=40, class_names=["T-shirt/top", "Trouser"]),
+             *(line("progress", step=s, total_steps=40, epoch=s / 20, images_per_s=96.0, time_left_s=10.0,
+                    train_bpd=8.0 - s / 10) for s in range(1, 41)),
+             line("eval", step=40, test_bpd=4.5, best_test_bpd=4.5),
+             line("samples", step=40, path=str(grid)),
+             line("end", step=40, best_test_bpd=4.5, stopped="finished")]
+    (folder / PROGRESS_FILE).write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_folded_the_curves_and_grid_get_the_room_and_the_controls_one_strip(tab, qtbot, tmp_path):
+    """Presentation mode and Large text: what to train folds away; the run's buttons (icons; their words
+    in tooltips) and the figures share one strip; the status line shows only a notice; the legend and
+    the grid's title are short. Unfolded, all of it comes back as it was."""
+    tab.show_run(_finished_run(tmp_path / "run"))
+    tab.resize(1200, 600)
+    tab.show()
+    qtbot.waitExposed(tab)
+    whole = tab.figures.text()
+    plot_height = tab.plot.height()
+    assert "images/s" not in whole and "best 4.500 bits/dim" in whole           # finished: no speed
+    # The grid is read off the GUI thread: its title comes with it.
+    qtbot.waitUntil(lambda: tab.grid_title.text().startswith("Samples at step 40: one per class, T-shirt/top"),
+                    timeout=5000)
+    assert not tab.grid.pixmap().isNull()
+
+    tab.set_folded(True)
+    qtbot.waitUntil(lambda: tab.plot.height() > plot_height, timeout=5000)
+    assert not tab.setup.isVisible() and not tab.status.isVisible()
+    assert tab.strip.indexOf(tab.figures) >= 0 and tab.figures.text() == whole
+    middle = tab.figures.geometry().center().y()
+    assert tab.start_button.geometry().top() <= middle <= tab.start_button.geometry().bottom()
+    assert tab.start_button.text() == "Start"
+    for button, word in ((tab.pause_button, "Pause"), (tab.stop_button, "Stop"),
+                         (tab.open_button, "Open in Sampling"), (tab.open_run_button, "Open run…")):
+        if not button.icon().isNull():
+            assert button.text() == "" and button.toolTip().startswith(word) and button.accessibleName() == word
+    assert tab.grid_title.text() == "Samples at step 40" and "Trouser" in tab.grid_title.toolTip()
+    legend = tab.curves.legend
+    assert [legend.getLabel(line).text for line in (tab.train_line, tab.test_line)] == ["training", "held-out (EMA)"]
+    # A notice (here: no pictures chosen to start a new run) shows folded too.
+    tab.start_or_resume()
+    assert tab.status.isVisible() and tab.status.text().startswith("Choose the pictures first")
+
+    tab.set_folded(False)
+    # The figures on their own line under the buttons again, once the layout has settled.
+    qtbot.waitUntil(lambda: tab.figures.geometry().top() > tab.start_button.geometry().bottom(), timeout=5000)
+    assert tab.setup.isVisible() and tab.strip.indexOf(tab.figures) < 0 and tab.status.isVisible()
+    assert tab.pause_button.text() == "Pause" and tab.open_run_button.text() == "Open run…"
+    assert tab.grid_title.text().startswith("Samples at step 40: one per class")
+    assert legend.getLabel(tab.train_line).text == "training (last second)"

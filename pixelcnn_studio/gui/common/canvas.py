@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -373,15 +373,20 @@ class SampleCanvas(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         p.setFont(font)
         metrics = p.fontMetrics()
-        w, h = metrics.horizontalAdvance(self._hint) + 36, metrics.height() + 18
+        # Wrapped to the canvas's width (large type on a narrow canvas), never cut at its sides.
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        room = max(40, min(metrics.horizontalAdvance(self._hint) + 1, self.width() - 84))
+        text = metrics.boundingRect(QRect(0, 0, room, 10 * metrics.height()), int(flags), self._hint)
+        w, h = text.width() + 36, text.height() + 18
         box = QRectF((self.width() - w) / 2, self.height() - h - 24, w, h)
         bg = QColor(self._pal.canvas)
         bg.setAlpha(225)
         p.setPen(QPen(QColor(self._pal.frame), 1))
         p.setBrush(bg)
-        p.drawRoundedRect(box, h / 2, h / 2)
+        radius = (metrics.height() + 18) / 2
+        p.drawRoundedRect(box, radius, radius)
         p.setPen(QColor(self._pal.text))
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, self._hint)
+        p.drawText(box, flags, self._hint)
 
     # -- mouse ------------------------------------------------------------------------------------
     def mouseMoveEvent(self, event) -> None:

@@ -19,6 +19,8 @@ from . import settings
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
+MODEL_LIST_HEIGHT = 120          # the model list's least height: two or three models in view
+
 def section_title(text: str) -> QLabel:
     label = plain_label(text)
     label.setObjectName("sectionTitle")
@@ -79,7 +81,7 @@ class ModelPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.list = QListWidget()
-        self.list.setMinimumHeight(120)
+        self.list.setMinimumHeight(MODEL_LIST_HEIGHT)
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.itemActivated.connect(self._activated)
@@ -232,15 +234,20 @@ class ConditioningPanel(QWidget):
         self.combo.setVisible(has_classes)
         self.per_row.setVisible(has_classes)
         self.combo.setEnabled(has_classes)
+        self.note.setToolTip("")
         if config is None:
             self.note.setText("Load a model to choose what to condition on.")
         elif is_box_model(config, embedder):
             # The keys are on the shortcuts sheet (F1): a long note would not fit Large text.
             self.note.setText("Drag a box on the canvas: the class is drawn into it.")
         elif config.embedding_dim:
+            # One line: the picture panel below (its drop zone, what the model sees) needs the height.
             name = (embedder or {}).get("name", "a face network")
-            what = "code of a picture (auto-encoder)" if name == "autoencoder" else f"portrait embedding ({name})"
-            self.note.setText(f"Conditioned on the {config.embedding_dim}-D {what}: drop a picture below.")
+            what = "picture code" if name == "autoencoder" else "face embedding"
+            self.note.setText(f"With the {config.embedding_dim}-D {what} below.")
+            self.note.setToolTip(f"Conditioned on the class and on the {config.embedding_dim}-D "
+                                 + ("code of a picture (auto-encoder)" if name == "autoencoder"
+                                    else f"portrait embedding ({name})") + ": drop a picture below.")
         elif not has_classes:
             self.note.setText("This model is unconditional: every image is drawn from the whole "
                               "distribution it learned. There is nothing to choose.")

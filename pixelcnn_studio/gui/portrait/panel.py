@@ -20,7 +20,7 @@ from .embed_worker import NEIGHBOURS, EmbedWorker, PortraitResult, describe_sour
 from ..common.pictures import KEEP_ASPECT, SMOOTH, crisp_pixmap, rgb_pixmap
 from ..common.panels import section_title
 from .parts import DropZone, ErrorStrip, distance_text
-from ..common.plain import plain_label
+from ..common.plain import plain_label, tooltip_text
 
 
 def narrow_box(layout) -> QWidget:
@@ -41,6 +41,7 @@ class PortraitPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.title = section_title("Portrait")
+        self.title.setWordWrap(True)           # "Picture to encode" in large type is wider than a narrow panel
         self.drop = DropZone("Drop a portrait here\n\nany picture file, or an image dragged from another "
                              "application\n(File → Open portrait…)")
         self.drop.dropped.connect(self.load_portrait)
@@ -111,6 +112,27 @@ class PortraitPanel(QWidget):
         self._last_source = None
         self.set_checkpoint(None)
 
+    def head_height(self) -> int:
+        """How tall the panel's head is at its width: its title, the picture box and, once a picture is in,
+        what the model sees. The panel may scroll below it, never within it."""
+        layout, width = self.layout(), max(1, self.width())
+        head = [w for w in (self.title, self.drop, self.crop_box) if not w.isHidden()]
+        height = layout.contentsMargins().top() + layout.spacing() * (len(head) - 1)
+        for widget in head:
+            hint = widget.heightForWidth(width) if widget.hasHeightForWidth() else -1
+            hint = hint if hint >= 0 else widget.sizeHint().height()
+            height += max(widget.minimumHeight(), min(hint, widget.maximumHeight()))
+        return height
+
+    def set_folded(self, folded: bool) -> None:
+        """Presentation mode and Large text: the pictures, the buttons and the training images; the long
+        note (the picture's file, size and preparation) folds into the picture box's tooltip."""
+        self.note.setVisible(not folded)
+
+    def _set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.drop.setToolTip(tooltip_text(text))
+
     def _reflow(self, columns: int) -> None:
         if columns != self._columns:
             self._columns = columns
@@ -175,10 +197,10 @@ class PortraitPanel(QWidget):
         what = "training images" if self._gallery is None or len(self._gallery[0]) != 1 else "training image"
         code = "embedding" if self.is_face_model else "code"
         if self._gallery is not None:
-            self.note.setText(f"No {self.word} yet: samples use the average {code} of {len(self._gallery[0])} "
+            self._set_note(f"No {self.word} yet: samples use the average {code} of {len(self._gallery[0])} "
                               f"{what}.")
         else:
-            self.note.setText(f"No {self.word} yet: samples use the zero {code}.")
+            self._set_note(f"No {self.word} yet: samples use the zero {code}.")
         self._show_neighbours(nearest(self._gallery, self.sampling_vector(), NEIGHBOURS)
                               if self._gallery is not None else [])
 
@@ -233,7 +255,7 @@ class PortraitPanel(QWidget):
         self._worker = worker
         if source is not None:
             self.drop.busy.show()
-            self.note.setText(f"Embedding {describe_source(source)}…")
+            self._set_note(f"Embedding {describe_source(source)}…")
         worker.start()
 
     def _finished(self, worker) -> None:
@@ -266,7 +288,7 @@ class PortraitPanel(QWidget):
             self.crop_caption.setText(f"As the model sees it: {h}×{w} {'grey' if c == 1 else 'RGB'}")
         self.crop_box.show()
         width, height = result.size
-        self.note.setText(f"{result.name} · {width}×{height} · {result.note} · embedded in {result.seconds:.2f} s")
+        self._set_note(f"{result.name} · {width}×{height} · {result.note} · embedded in {result.seconds:.2f} s")
         self._show_neighbours(result.neighbours)
         self.embedding_changed.emit()
 
@@ -297,7 +319,7 @@ class PortraitPanel(QWidget):
             self._show_average()
         elif self.result is not None:
             width, height = self.result.size
-            self.note.setText(f"{self.result.name} · {width}×{height} · {self.result.note}")
+            self._set_note(f"{self.result.name} · {width}×{height} · {self.result.note}")
         self.message.emit(message, "error")
 
     # -- the average and the training images ------------------------------------------------------------
@@ -339,7 +361,7 @@ class PortraitPanel(QWidget):
         self.error.hide()
         self.drop.show_pixmap(crisp_pixmap(n.image, 180))
         self.crop_box.hide()
-        self.note.setText(f"Training image {n.index + 1}, conditioned on its stored embedding.")
+        self._set_note(f"Training image {n.index + 1}, conditioned on its stored embedding.")
         self._show_neighbours(nearest(self._gallery, self.vector, NEIGHBOURS))
         self.embedding_changed.emit()
 

@@ -4,15 +4,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QFrame, QScrollArea
 
 from ..portrait.interpolation import InterpolationPanel
 from .menus import insert_after, window_action
+from ..common.panels import MODEL_LIST_HEIGHT
 from ..common.pictures import ask_for_picture, mime_has_picture, picture_from_mime
 from ..portrait.panel import PortraitPanel
 
 INTERPOLATION_TAB = "Interpolation"
+SHORT_MODEL_LIST = 90     # the model list's least height beside a portrait panel
+
+
+class PanelScroll(QScrollArea):
+    """Scrolls the portrait panel where the window is short, but never through its picture: the area is
+    at least as tall as the panel's head (title, picture box, what the model sees), and the model list
+    above it gives up the height."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        panel = self.widget()
+        if panel is None:
+            return hint
+        return QSize(hint.width(), max(hint.height(), panel.head_height() + 2 * self.frameWidth()))
+
+    def eventFilter(self, watched, event) -> bool:
+        # A picture in, a hint wrapped to more lines in large type: the panel's layout asks again.
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
 
 class PortraitTools(QObject):
@@ -24,7 +45,7 @@ class PortraitTools(QObject):
         self.panel = PortraitPanel()
         self.interpolation = InterpolationPanel(self.panel)
         # In a scroll area: on a small screen the panel scrolls rather than pushing the window taller.
-        self.scroll = QScrollArea()
+        self.scroll = PanelScroll()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -79,9 +100,12 @@ class PortraitTools(QObject):
         # Large text in a window folds the model list and card away too (File → Open checkpoint and
         # Open recent still switch models): in large type they would push the window past a projector.
         window.models.setVisible(not presenting)
+        self.panel.set_folded(presenting)
         self.scroll.setVisible(active)
-        # The model list gives up height to the portrait: a few lines of it are enough while one is shown.
+        # The model list gives up height to the portrait: a few lines of it are enough while one is shown,
+        # and fewer still on a short screen, where the portrait's picture box must show whole.
         window.models.list.setMaximumHeight(170 if active else 16777215)
+        window.models.list.setMinimumHeight(SHORT_MODEL_LIST if active else MODEL_LIST_HEIGHT)
         # A model conditioned on a portrait alone has nothing to pick in the class section.
         classes = loaded is not None and loaded.config.num_classes > 0
         window.conditioning.setVisible(not presenting and (classes or not active))

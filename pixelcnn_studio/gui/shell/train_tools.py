@@ -54,7 +54,8 @@ class TrainTools(QObject):
     def _state_changed(self, names) -> None:
         state = self.window.state
         if names & {"presentation", "large_text"}:
-            self.tab.set_presenting(state.presentation, state.presentation or state.large_text)
+            # One rule for every tab (Presentation.folded): folded in presentation mode and with Large text.
+            self.tab.set_folded(state.presentation or state.large_text)
         if "theme" in names:
             from ..common.theme import palette
             self.tab.set_palette(palette(state.theme))

@@ -138,12 +138,12 @@ class TrainRun(QObject):
             self.process.waitForFinished(2000)
 
 
-def describe(record: RunRecord) -> str:
+def describe(record: RunRecord, short: bool = False) -> str:
     """One line of figures for the strip: step, speed, time left, best held-out bits/dim (the epoch is in
-    the tooltip: the line must fit a projector in large type)."""
+    the tooltip: the line must fit a projector in large type). Short (beside the buttons, folded): no speed."""
     from .plan import format_seconds
     parts = [f"step {record.step:,}"]
-    if record.images_per_s is not None and record.status == "running":
+    if record.images_per_s is not None and record.status == "running" and not short:
         parts.append(f"{record.images_per_s:,.0f} images/s")
     if record.time_left_s is not None and record.status in ("running", "paused"):
         parts.append(f"{format_seconds(record.time_left_s)} left")

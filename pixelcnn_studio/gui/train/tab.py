@@ -1,32 +1,32 @@
 """The Train tab: watch a model learn. Curves of the training and held-out bits/dim, the speed and the
 time left, and a grid of samples from the EMA weights that turns from noise into garments.
 
-Two strips of controls: what to train (hidden in presentation mode, and locked while a run goes)
-and the run's own (Start, Pause, Stop, Open in Sampling, Open run…) with its figures. Below them
-the curves and the grid share the room, both large.
+Two strips of controls: what to train (locked while a run goes) and the run's own (Start, Pause, Stop,
+Open in Sampling, Open run…), with its figures on a line of their own. Below them the curves and the
+grid share the room, both large. Folded (presentation mode, Large text: one rule for every tab) the
+curves and the grid are the picture: what to train folds away, the run's buttons keep their icons and
+share one strip with the figures, and the status line shows only what the speaker must read (an error).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from ..common.distribution import set_plot_type, theme_plot
 from ..common.elided import LiveLabel
 from ..common.plain import plain_label, tooltip_text
-from ..common.theme import palette
-from .curves import RunCurves
-from .grid import GridPicture
+from ..common.theme import action_icon, palette
 from .plan import RECIPES, SIZES, TrainPlan, resume_arguments, run_folder
 from .process import TrainRun, describe
 from .timing import timed
+from .views import Curves, GridPicture
 
 FOLDER_ITEM = "Folder of pictures…"
 CLOSE_NOTE = ("Closing the window stops the run after its current step and keeps it resumable: "
               "open it again here (Open run…) and press Resume.")
+FOLDED_ICON_PX = 24     # icons alone on the folded buttons: large enough to read across a room
 STATUS_WORDS = {"new": "", "starting": "starting…", "running": "training", "paused": "paused",
                 "scoring": "final score", "finished": "finished",
                 "stopped": "stopped (resumable)", "ended": "ended without a last word"}
@@ -43,13 +43,17 @@ class TrainTab(QWidget):
         self.loaded_path: str | None = None
         self._folder_spec: str | None = None
         self._grid_asked: Path | None = None
-        self._grid_title = ""
+        self._grid_pending = ("", "")     # the title of the grid being read
+        self._grid_title = ("", "")        # (whole, short): the short one while folded
+        self.folded = False
+        self._notice = False               # the status line holds an error or a request's answer
         self.setAcceptDrops(True)
         self._build_setup(datasets, threads, max_threads)
         self._build_run_strip()
         self._build_views()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
+        self._layout = layout
         layout.addWidget(self.setup)
         layout.addLayout(self.strip)
         layout.addWidget(self.figures)
@@ -120,14 +124,16 @@ class TrainTab(QWidget):
         self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop after the current step, keeping a resumable last.pt")
         self.stop_button.clicked.connect(self.stop)
         self.open_button = QPushButton("Open in Sampling")
-        self.open_button.setToolTip("Open the run's best weights (best.pt) in the Sampling tab")
         self.open_button.clicked.connect(self.open_best)
         self.open_run_button = QPushButton("Open run…")
-        self.open_run_button.setToolTip("Show a run folder's curves and samples; resume it")
         self.open_run_button.clicked.connect(self.ask_for_run)
+        # What each button does, beyond its word (folded, the word is in the tooltip too).
+        self._tips = {self.pause_button: "",
+                      self.stop_button: "Stop after the current step, keeping a resumable last.pt",
+                      self.open_button: "Open the run's best weights (best.pt) in the Sampling tab",
+                      self.open_run_button: "Show a run folder's curves and samples; resume it"}
         self.figures = LiveLabel()
         self.figures.setObjectName("callout")
         for w in (self.start_button, self.pause_button, self.stop_button, self.open_button, self.open_run_button):
@@ -135,7 +141,7 @@ class TrainTab(QWidget):
         self.strip.addStretch(1)
 
     def _build_views(self) -> None:
-        self.curves = RunCurves()
+        self.curves = Curves()
         self.plot, self.train_line, self.test_line = self.curves.plot, self.curves.train_line, self.curves.test_line
         self.grid_title = LiveLabel("Samples from the EMA weights appear here as the run goes.")
         self.grid_title.setObjectName("muted")
@@ -151,17 +157,58 @@ class TrainTab(QWidget):
 
     # -- looks ---------------------------------------------------------------------------------------
     def set_palette(self, pal) -> None:
-        theme_plot(self.plot, pal)
-        self.train_line.setPen(pg.mkPen(pal.bar, width=2))
-        self.test_line.setPen(pg.mkPen(pal.sampled, width=3))
-        self.test_line.setSymbolBrush(pal.sampled)
-        self.test_line.setSymbolPen(pal.sampled)
+        self._pal = pal
+        self.curves.set_palette(pal)
+        self.start_button.setIcon(action_icon("mdi6.play", palette("dark")))  # white on the accent colour
+        for button, name in ((self.stop_button, "mdi6.stop"), (self.open_button, "mdi6.open-in-app"),
+                             (self.open_run_button, "mdi6.folder-open-outline")):
+            button.setIcon(action_icon(name, pal))
+        self._label_buttons()
 
-    def set_presenting(self, on: bool, large: bool) -> None:
-        """On stage: only the run's strip, the curves and the grid, in large type."""
-        self.setup.setVisible(not on)
-        set_plot_type(self.plot, large)
-        self.test_line.setSymbolSize(12 if large else 7)
+    def _label_buttons(self, paused: bool | None = None) -> None:
+        """Words (and Pause's icon) from the run's state; folded, the icons alone but for Start's word."""
+        if paused is None:
+            paused = self.run is not None and self.run.record.status == "paused"
+        words = {self.pause_button: "Resume" if paused else "Pause", self.stop_button: "Stop",
+                 self.open_button: "Open in Sampling", self.open_run_button: "Open run…"}
+        self.pause_button.setIcon(action_icon("mdi6.play" if paused else "mdi6.pause", self._pal))
+        for button, word in words.items():
+            # Without an icon (no icon font), a button keeps its word.
+            icon_only = self.folded and not button.icon().isNull()
+            button.setText("" if icon_only else word)
+            button.setAccessibleName(word)
+            tip = self._tips[button]
+            button.setToolTip(f"{word}: {tip}" if icon_only and tip else (word if icon_only else tip))
+
+    def set_folded(self, folded: bool) -> None:
+        """Presentation mode and Large text (always in large type): the curves and the grid are the picture.
+        What to train folds away (Esc or Ctrl+L brings it back); Start keeps its word, the other buttons
+        their icons, and the figures share their strip; the status line shows only an error or the
+        answer to a request."""
+        self.folded = folded
+        self.setup.setVisible(not folded)
+        self.curves.set_large(folded)
+        self._label_buttons()
+        for button in (self.start_button, *self._tips):
+            button.setIconSize(QSize(FOLDED_ICON_PX, FOLDED_ICON_PX) if folded else QSize(16, 16))
+        # The figures beside the buttons (in the stretch's place), or on their own line under them.
+        if folded:
+            self.strip.insertWidget(self.strip.count() - 1, self.figures, 1)
+        else:
+            self._layout.insertWidget(self._layout.indexOf(self.setup) + 2, self.figures)
+        self.strip.setStretch(self.strip.count() - 1, 0 if folded else 1)
+        self._show_grid_title()
+        self._refresh(keep_status=True)       # the figures in their short form, or whole again
+        self._arrange_status()
+
+    def _say(self, text: str, notice: bool = False) -> None:
+        """The status line; a notice (an error, the answer to a request) shows folded too."""
+        self.status.setText(text)
+        self._notice = notice
+        self._arrange_status()
+
+    def _arrange_status(self) -> None:
+        self.status.setVisible(not self.folded or (self._notice and bool(self.status.text())))
 
     def set_loaded_model(self, path: str | None) -> None:
         self.loaded_path = path or None
@@ -215,7 +262,7 @@ class TrainTab(QWidget):
             self.run.start(resume_arguments(self.run.folder, self.threads.value()))
         else:
             if self.dataset.currentText() == FOLDER_ITEM:
-                self.status.setText("Choose the pictures first: a dataset, or a folder with a sub-folder per class.")
+                self._say("Choose the pictures first: a dataset, or a folder with a sub-folder per class.", True)
                 return
             plan = self.plan()
             self.show_run(plan.out)
@@ -227,12 +274,12 @@ class TrainTab(QWidget):
             return
         paused = self.run.record.status == "paused"
         self.run.control("resume" if paused else "pause")
-        self.pause_button.setText("Pause" if paused else "Resume")
+        self._label_buttons(paused=not paused)
 
     def stop(self) -> None:
         if self.run is not None and self.run.steerable():
             self.run.control("stop")
-            self.status.setText("Stopping after this step; last.pt stays resumable…")
+            self._say("Stopping after this step; last.pt stays resumable…", True)
 
     def open_best(self) -> None:
         best = self.run.record.best_checkpoint() if self.run else None
@@ -260,7 +307,7 @@ class TrainTab(QWidget):
 
     def _ended(self, code: int, error: str) -> None:
         if error:
-            self.status.setText(error)
+            self._say(error, True)
         self._refresh(keep_status=bool(error))
 
     # -- showing -------------------------------------------------------------------------------------
@@ -278,25 +325,26 @@ class TrainTab(QWidget):
         self.start_button.setText("Resume" if resumable else "Start")
         self.start_button.setEnabled(not busy)
         self.pause_button.setEnabled(busy)
-        self.pause_button.setText("Resume" if record is not None and record.status == "paused" else "Pause")
+        self._label_buttons()
         self.stop_button.setEnabled(busy)
         self.open_button.setEnabled(record is not None and record.best_checkpoint() is not None)
         if record is None:
             self.figures.setText("")
             if not keep_status:
-                self.status.setText("Choose pictures, a recipe and a time budget, then Start. " + CLOSE_NOTE)
+                self._say("Choose pictures, a recipe and a time budget, then Start. " + CLOSE_NOTE)
             return
         word = STATUS_WORDS.get(record.status, record.status)
         with timed("figures"):
-            self.figures.setText(f"{word}  ·  {describe(record)}" if word else describe(record))
-            self.figures.setToolTip(tooltip_text(f"{self.figures.text()}\nepoch {record.epoch:.2f}; best: the "
+            shown, whole = describe(record, short=self.folded), describe(record)
+            self.figures.setText(f"{word}  ·  {shown}" if word else shown)
+            self.figures.setToolTip(tooltip_text(f"{word}  ·  {whole}\nepoch {record.epoch:.2f}; best: the "
                                                  "lowest held-out bits/dim of the EMA weights so far (best.pt)"))
         with timed("curves"):
-            self.curves.show(record)
+            self.curves.show(record.train_curve, record.test_curve, record.total_steps)
         if not keep_status:
             with timed("status"):
                 note = record.notes[-1] if record.notes else ""
-                self.status.setText(f"{run.folder}  ·  {note or (CLOSE_NOTE if busy else '')}")
+                self._say(f"{run.folder}  ·  {note or (CLOSE_NOTE if busy else '')}")
         self._show_grid(record)
 
     def _show_grid(self, record) -> None:
@@ -306,16 +354,24 @@ class TrainTab(QWidget):
         self._grid_asked = record.grid
         title = f"Samples at step {record.grid_step:,}" if record.grid_step is not None else "Samples"
         names = record.class_names
-        self._grid_title = title + (": one per class, " + ", ".join(names) if names else "")
+        self._grid_pending = (title + (": one per class, " + ", ".join(names) if names else ""), title)
         self.grid.show_file(record.grid)
 
     def _grid_shown(self, path) -> None:
         if path == self._grid_asked:
-            self.grid_title.setText(self._grid_title)
+            self._grid_title = self._grid_pending
+            self._show_grid_title()
 
     def _grid_missed(self, path) -> None:
         if path == self._grid_asked:
             self._grid_asked = None        # being replaced this instant: the next refresh asks again
+
+    def _show_grid_title(self) -> None:
+        """The grid's title; folded, its step alone (the classes in the tooltip): large type would cut it."""
+        whole, short = self._grid_title
+        if whole:
+            self.grid_title.setText(short if self.folded else whole)
+            self.grid_title.setToolTip(tooltip_text(whole))
 
     def shutdown(self) -> None:
         self.grid.shutdown()
