@@ -150,6 +150,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--startup", action="store_true", help="time start-up from process start instead")
+    parser.add_argument("--fps", default=None,
+                        help="frames a second shown at full speed, comma-separated to compare several in one "
+                             "run (interleaved; default: the app's own)")
     args = parser.parse_args()
     if args.startup:
         return measure_startup(args.repeats, args.timeout)
@@ -169,29 +172,35 @@ def main() -> int:
     window.controls.set_speed_value(None)        # full speed
     window.controls.batch.setValue(args.batch)
     load_before = os.getloadavg()[0]
-    runs = []
+    from pixelcnn_studio.gui.common import worker
+    rates = [float(f) for f in args.fps.split(",")] if args.fps else [1.0 / worker.MAX_SPEED_FRAME_INTERVAL]
+    by_rate: dict[float, list] = {rate: [] for rate in rates}
     for repeat in range(args.repeats):
-        run = one_run(app, window, args.timeout)
-        # The same grid as the sample command draws it, right after, under the same load.
-        run["command"] = command_run(window.loaded, window.session.frame.image.shape[0], seed=repeat)
-        run["ratio"] = run["grid"] / run["command"]
-        runs.append(run)
+        for rate in rates:
+            worker.MAX_SPEED_FRAME_INTERVAL = 1.0 / rate
+            run = one_run(app, window, args.timeout)
+            # The same grid as the sample command draws it, right after, under the same load.
+            run["command"] = command_run(window.loaded, window.session.frame.image.shape[0], seed=repeat)
+            run["ratio"] = run["grid"] / run["command"]
+            by_rate[rate].append(run)
     window.close()
     settings.settings().clear()
 
     print(f"{args.checkpoint}, {args.batch} images, {args.repeats} runs at full speed "
           f"(model ready {ready:.2f} s after the window was created); load average "
-          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (cores: {os.cpu_count()})\n")
-    print("| figure | median | worst |")
-    print("|---|---:|---:|")
-    for key, label, scale, unit in (("first", "Start to the first sub-pixel", 1000, "ms"),
-                                    ("grid", "Start to the whole grid", 1, "s"),
-                                    ("command", "the sample command's loop, the same grid", 1, "s"),
-                                    ("ratio", "app / sample command", 1, "x"),
-                                    ("worst_gap", "longest event-loop pause", 1000, "ms")):
-        values = [r[key] * scale for r in runs]
-        digits = 0 if unit == "ms" else 2
-        print(f"| {label} | {statistics.median(values):.{digits}f} {unit} | {max(values):.{digits}f} {unit} |")
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (cores: {os.cpu_count()})")
+    for rate, runs in by_rate.items():
+        print(f"\n{rate:g} frames a second at full speed\n")
+        print("| figure | median | worst |")
+        print("|---|---:|---:|")
+        for key, label, scale, unit in (("first", "Start to the first sub-pixel", 1000, "ms"),
+                                        ("grid", "Start to the whole grid", 1, "s"),
+                                        ("command", "the sample command's loop, the same grid", 1, "s"),
+                                        ("ratio", "app / sample command", 1, "x"),
+                                        ("worst_gap", "longest event-loop pause", 1000, "ms")):
+            values = [r[key] * scale for r in runs]
+            digits = 0 if unit == "ms" else 2
+            print(f"| {label} | {statistics.median(values):.{digits}f} {unit} | {max(values):.{digits}f} {unit} |")
     return 0
 
 

@@ -36,6 +36,10 @@ def test_lines_fold_into_curves_figures_and_status(tmp_path):
     assert record.status == "scoring" and record.alive() and record.time_left_s is None
     record.add_line(line("end", stopped="signal", step=21))
     assert record.status == "stopped" and not record.alive()
+    # A run whose time budget ran out did what it was asked: finished, not stopped.
+    budgeted = RunRecord(tmp_path)
+    budgeted.add_line(line("end", stopped="time budget", step=30))
+    assert budgeted.status == "finished" and not budgeted.alive()
 
 
 def test_a_line_being_written_waits_for_its_end(tmp_path):

@@ -201,6 +201,8 @@ def test_a_compiled_run_says_so_before_its_slow_first_step_and_trains(tmp_path, 
     # The note comes before any step is done, so a watcher can say why nothing moves yet.
     first_note = next(i for i, e in enumerate(printed) if e["event"] == "note" and "compiling" in e["text"])
     assert "progress" not in kinds[:first_note] and kinds[-1] == "end"
+    # ... and says when it is done, so that the "compiling" line does not stay on show.
+    assert any(text.startswith("training step compiled") for text in notes)
     assert load_checkpoint(out / "best.pt").config.hidden > 0
 
 

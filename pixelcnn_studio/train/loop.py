@@ -336,7 +336,8 @@ class _Run(Checkpoints, Resumable, Watched):
                     if self.debug_stop == self.step:
                         signals.requested = True
                     if s.compile and self.step == first_step + 1:
-                        self.say(f"first step, with torch.compile compiling: {dt:.1f} s")
+                        # A note, so that a watching window replaces its "compiling" line.
+                        self.note(f"training step compiled ({dt:.0f} s for the first step)")
                     out_of_time = self.budget.out_of_time()
                     bad_loss = loss is not None and not math.isfinite(loss)
                     if D.any_rank(signals.requested or out_of_time or bad_loss, ctx):

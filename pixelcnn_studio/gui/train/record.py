@@ -98,7 +98,8 @@ class RunRecord:
         elif kind == "end":
             self.step = int(_number(e.get("step"), self.step))
             self.best_test_bpd = _number(e.get("best_test_bpd"), self.best_test_bpd)
-            self.status = "finished" if e.get("stopped") == "finished" else "stopped"
+            # A run that used its whole time budget has finished as asked; only a stop is a stop.
+            self.status = "finished" if e.get("stopped") in ("finished", "time budget") else "stopped"
             self.time_left_s = None
 
     def _back_to(self, step: int) -> None:
