@@ -212,9 +212,12 @@ def test_model_list_line_names_what_a_model_is_conditioned_on():
     from pixelcnn_studio.core.config import ModelConfig
     from pixelcnn_studio.paths import bundled_model
     lines = {}
-    for name in ("mnist-autoencoder", "lfw-portraits", "mnist"):
+    for name in ("mnist-autoencoder", "lfw-portraits", "mnist", "letters-style", "fashion-where"):
         payload = read_checkpoint_dict(bundled_model(name))
         lines[name] = summary_line(ModelConfig.from_dict(payload["config"]), payload)
     assert "auto-encoder" in lines["mnist-autoencoder"] and "portrait" not in lines["mnist-autoencoder"]
     assert "portraits" in lines["lfw-portraits"]
     assert "10 classes" in lines["mnist"]
+    # The style model's encoder reads a sibling glyph: a style code, not an auto-encoder's own picture.
+    assert "+ style" in lines["letters-style"] and "auto-encoder" not in lines["letters-style"]
+    assert "+ box" in lines["fashion-where"]

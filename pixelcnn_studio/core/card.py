@@ -34,8 +34,12 @@ def summary_line(config, payload: dict) -> str:
     if config.embedding_dim:
         # An auto-encoder's code comes from any picture; other embedders (the face network) from portraits.
         # ("autoencoder" is the embedder name the trainer writes; the core does not import embed/.)
-        embedder = (payload.get("embedder") or {}).get("name") if isinstance(payload.get("embedder"), dict) else None
-        parts.append({"autoencoder": "auto-encoder", "box": "+ box"}.get(embedder, "portraits"))
+        entry = payload.get("embedder") if isinstance(payload.get("embedder"), dict) else {}
+        embedder = entry.get("name")
+        # A style model's encoder reads a sibling glyph ("conditions_on"), not the picture being drawn.
+        if embedder == "autoencoder" and entry.get("conditions_on") == "sibling":
+            embedder = "style"
+        parts.append({"autoencoder": "auto-encoder", "style": "+ style", "box": "+ box"}.get(embedder, "portraits"))
     bpd = metric_bits_per_dim(payload.get("metrics") or {})
     if bpd:
         parts.append(f"{bpd[1]:.2f} bits/dim")
