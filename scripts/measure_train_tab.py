@@ -2,8 +2,9 @@
 
 Runs the same training (the command line the Train tab builds) alternately as a plain command and
 from the app's Train tab (offscreen window, a model loaded, curves and grids drawn as they come),
-`--pairs` times, each for `--seconds` of training. Speed is the median of the run's once-a-second
-images/s figures after a warm-up. The app's event loop runs as in the app (asleep between events).
+`--pairs` times, each for `--seconds` of training from its first step done (a compiled step takes a
+minute or more before it). Speed is the median of the run's once-a-second images/s figures after a
+warm-up. The app's event loop runs as in the app (asleep between events).
 A last app run, not in the ratio, measures the event loop's pauses as a 10 ms timer's lateness
 (median, 99th percentile, longest); the same timer first runs `--idle` seconds with no run at all,
 for the machine's share. Prints a table and the ratio app / command. `--pairs 0` measures only the
@@ -33,14 +34,18 @@ def speeds(folder: Path) -> list[float]:
     """images/s of every progress line after the warm-up, from the run folder's JSON lines."""
     events = [json.loads(line) for line in (folder / "progress.jsonl").read_text().splitlines() if line.strip()]
     start = [e["time"] for e in events if e["event"] == "start"][-1]      # this session's start
-    return [e["images_per_s"] for e in events if e["event"] == "progress" and e["time"] - start > WARM_UP_S]
+    trained = [e for e in events if e["event"] == "progress" and e["time"] >= start]
+    # The warm-up counts from the first step done: a compiled step takes long before it.
+    return [e["images_per_s"] for e in trained if e["time"] - trained[0]["time"] > WARM_UP_S]
 
 
-def started_at(folder: Path) -> float | None:
+def trained_from(folder: Path) -> float | None:
+    """Now, once the run has said its first `progress` (a compiled step takes a minute or more before
+    that, at a low priority on a loaded machine); None before."""
     try:
         with open(folder / "progress.jsonl") as f:
             for line in f:
-                if '"event": "start"' in line:
+                if '"event": "progress"' in line:
                     return time.monotonic()
     except OSError:
         return None
@@ -68,7 +73,7 @@ def command_run(plan, seconds: float) -> list[float]:
         began = None
         while began is None and child.poll() is None:
             time.sleep(0.2)
-            began = started_at(plan.out)
+            began = trained_from(plan.out)
         time.sleep(max(0.0, seconds - (time.monotonic() - began)) if began else 0)
         write_control(plan.out, "stop")
         child.wait(120)
@@ -143,7 +148,8 @@ def app_run(app, tab, plan, seconds: float, probe: bool = False) -> tuple[list[f
     tab.start_or_resume()
     lower_priority(tab.run.process.processId())
     folder = tab.run.folder
-    wait_for(app, lambda: tab.run.record.status not in ("new", "starting"))
+    # Measured while it trains: after the first progress line, not while the step compiles.
+    wait_for(app, lambda: bool(tab.run.record.train_curve) or not tab.run.running(), timeout=900)
     cpu_before, wall_before = time.process_time(), time.monotonic()
     pauses = run_loop(app, seconds, 10 if probe else None)
     PROBE_TICKS[:] = TICKS

@@ -46,6 +46,7 @@ class TrainTab(QWidget):
         self._grid_pending = ("", "")     # the title of the grid being read
         self._grid_title = ("", "")        # (whole, short): the short one while folded
         self.folded = False
+        self._labelled: tuple[bool, bool] | None = None     # (paused, folded) the buttons show
         self._notice = False               # the status line holds an error or a request's answer
         self.setAcceptDrops(True)
         self._build_setup(datasets, threads, max_threads)
@@ -163,12 +164,17 @@ class TrainTab(QWidget):
         for button, name in ((self.stop_button, "mdi6.stop"), (self.open_button, "mdi6.open-in-app"),
                              (self.open_run_button, "mdi6.folder-open-outline")):
             button.setIcon(action_icon(name, pal))
+        self._labelled = None
         self._label_buttons()
 
     def _label_buttons(self, paused: bool | None = None) -> None:
-        """Words (and Pause's icon) from the run's state; folded, the icons alone but for Start's word."""
+        """Words (and Pause's icon) from the run's state; folded, the icons alone but for Start's word.
+        Only when that changed: a new icon lays the window out again, and the tab asks every second."""
         if paused is None:
             paused = self.run is not None and self.run.record.status == "paused"
+        if self._labelled == (paused, self.folded):
+            return
+        self._labelled = (paused, self.folded)
         words = {self.pause_button: "Resume" if paused else "Pause", self.stop_button: "Stop",
                  self.open_button: "Open in Sampling", self.open_run_button: "Open run…"}
         self.pause_button.setIcon(action_icon("mdi6.play" if paused else "mdi6.pause", self._pal))
