@@ -286,7 +286,7 @@ class _Run(Checkpoints, Resumable, Watched):
                  f"stopping at step {self.total_steps}")
         stop = None
         on_gpu = ctx.device.type == "cuda"
-        if s.compile and self.step == first_step:
+        if s.compile:
             self.note("compiling the training step (about a minute the first time on a CPU; later runs on "
                       "this machine reuse it)")
         with StopSignals(self.say) as signals:
