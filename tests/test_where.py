@@ -212,3 +212,40 @@ def test_a_picture_is_scored_in_the_box_round_its_ink(box_checkpoint, tmp_path, 
     Image.fromarray(picture).save(tmp_path / "rectangle.png")
     assert main(["surprise", str(box_checkpoint), str(tmp_path / "rectangle.png"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["bits_per_dim"] == pytest.approx(own, rel=1e-4)
+
+
+def test_a_box_model_fine_tunes_on_box_data(tmp_path, monkeypatch, capsys):
+    """A box model goes on training from its weights (the boxes come with the data), and says so."""
+    import gzip
+    import struct
+    from pixelcnn_studio.data import store
+    monkeypatch.setattr(store, "SYSTEM_DATASET_DIRS", ())
+    monkeypatch.setattr(store, "SYSTEM_NODE_MODULES", ())
+    root = tmp_path / "data"
+    folder = root / "fashion-mnist"
+    folder.mkdir(parents=True)
+    for prefix, count in (("train", 40), ("t10k", 20)):
+        images = garments(count, seed=len(prefix))
+        labels = (np.arange(count) % 10).astype(np.uint8)
+        for kind, array in (("images-idx3", images), ("labels-idx1", labels)):
+            header = bytes([0, 0, 0x08, array.ndim]) + b"".join(struct.pack(">I", s) for s in array.shape)
+            (folder / f"{prefix}-{kind}-ubyte.gz").write_bytes(gzip.compress(header + array.tobytes()))
+    monkeypatch.setenv(store.ENV_VAR, str(root))
+    base, tuned = tmp_path / "base", tmp_path / "tuned"
+    assert main(["train", "--data", "fashion-where", "--out", str(base), "--preset", "tiny", "--threads", "1",
+                 "--steps", "2", "--no-final-full-eval"]) == 0
+    # A learning rate too small to move anything: the fine-tuned model is the one it started from.
+    assert main(["train", "--data", "fashion-where", "--out", str(tuned), "--init-from", str(base / "best.pt"),
+                 "--threads", "1", "--steps", "1", "--batch-size", "16", "--lr", "1e-12", "--warmup-steps", "0",
+                 "--no-final-full-eval"]) == 0
+    start, end = load_checkpoint(base / "best.pt"), load_checkpoint(tuned / "best.pt")
+    assert is_box_model(end.config, end.embedder) and end.class_names == start.class_names
+    for key, value in start.model.state_dict().items():
+        torch.testing.assert_close(end.model.state_dict()[key].float(), value.float(), atol=1e-6, rtol=0)
+    capsys.readouterr()
+    # A box model asked to train on pictures without boxes: one line, nothing written.
+    assert main(["train", "--data", "fashion-mnist", "--out", str(tmp_path / "x"), "--init-from",
+                 str(base / "best.pt"), "--threads", "1", "--steps", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "box" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "x" / "best.pt").exists()

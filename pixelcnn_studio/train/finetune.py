@@ -23,17 +23,27 @@ def encoder_kind(loaded) -> str | None:
     return "style" if entry.get("conditions_on") == SIBLING else "autoencoder"
 
 
+def start_kind(loaded) -> str | None:
+    """What a checkpoint's model conditions on beyond a class, when a run can go on training it: "style" or
+    "autoencoder" (its encoder rides along) or "box" (boxes come with box data); None when it reads nothing
+    more, or a fixed embedder's code."""
+    from ..core.box import is_box_model
+    if is_box_model(loaded.config, loaded.embedder):
+        return "box"
+    return encoder_kind(loaded)
+
+
 def read_start(path: str, conditioning: str = "auto"):
-    """The checkpoint to start from, checked: a class or unconditional model, or one with its own trained
-    encoder (a style or auto-encoder model). Models that read a fixed embedder's code or a box cannot be
-    fine-tuned: the run would need that code for every new picture."""
+    """The checkpoint to start from, checked: a class or unconditional model, one with its own trained
+    encoder (a style or auto-encoder model), or a box model (its boxes come with the data). Models that read
+    a fixed embedder's code cannot be fine-tuned: the run would need that code for every new picture."""
     from ..core.checkpoint import load_checkpoint
     loaded = load_checkpoint(path)
     cfg = loaded.config
-    kind = encoder_kind(loaded)
+    kind = start_kind(loaded)
     if (cfg.embedding_dim or cfg.location_conditioning) and kind is None:
-        raise UserError(f"--init-from {path}: fine-tuning works on class-conditional, unconditional, style and "
-                        "auto-encoder models; this one is conditioned on a code from a fixed embedder or a box")
+        raise UserError(f"--init-from {path}: fine-tuning works on class-conditional, unconditional, style, "
+                        "auto-encoder and box models; this one is conditioned on a code from a fixed embedder")
     wanted = kind or ("class" if cfg.num_classes else "none")
     if conditioning not in ("auto", wanted):
         raise UserError(f"--init-from {path}: the model is conditioned as '{wanted}', not '{conditioning}' "
@@ -50,9 +60,10 @@ def apply_architecture(settings, loaded) -> None:
         raise UserError(f"--init-from: the model's pictures are {cfg.height}x{cfg.width}; only square "
                         "models can be fine-tuned")
     settings.image_size = cfg.height
-    kind = encoder_kind(loaded)
+    kind = start_kind(loaded)
     if kind is not None:
         settings.conditioning = kind
+    if kind in ("style", "autoencoder"):
         settings.code_dim = int(loaded.embedder["dim"])
 
 

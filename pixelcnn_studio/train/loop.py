@@ -98,6 +98,8 @@ class _Run(Checkpoints, Resumable, Watched):
         # Data first: a missing dataset should be the only line the user sees.
         self.train_set, self.test_set, self.full_test = load_data(s, channels, adapt)
         self._single_class_as_unconditional()
+        # Data that cannot carry the conditioning asked for is the one line a user sees.
+        self.kind = resolve_kind(s.conditioning, s.unconditional, self.train_set)
         for line in data_notes(self.train_set):
             self.note("note: " + line)
         self.say(f"device: {ctx.device}" + (f", {ctx.world_size} processes ({ctx.backend})" if ctx.enabled else "")
@@ -112,7 +114,6 @@ class _Run(Checkpoints, Resumable, Watched):
         self.autocast = torch.bfloat16 if ((s.bf16 and cuda) or cpu_bf16) else None
 
         torch.manual_seed(s.seed)
-        self.kind = resolve_kind(s.conditioning, s.unconditional, self.train_set)
         conditional = self.kind in ("class", "box", "style")
         # Models whose encoder trains with them: the checkpoint holds the decoder, the encoder rides along.
         self.with_encoder = self.kind in ("autoencoder", "style")

@@ -125,8 +125,8 @@ def check(s: TrainSettings) -> None:
         bad.append(f"--conditioning must be one of {', '.join(KINDS)} (got {s.conditioning})")
     if s.conditioning == "embedding" and not s.embedder:
         bad.append("--conditioning embedding needs --embedder NAME (e.g. face-dlib-128)")
-    if s.init_from and s.conditioning in ("embedding", "box"):
-        bad.append(f"--init-from fine-tunes class-conditional, unconditional, style and auto-encoder models "
-                   f"(got --conditioning {s.conditioning})")
+    if s.init_from and s.conditioning == "embedding":
+        bad.append("--init-from fine-tunes class-conditional, unconditional, style, auto-encoder and box models "
+                   "(got --conditioning embedding)")
     if bad:
         raise UserError("; ".join(bad))
