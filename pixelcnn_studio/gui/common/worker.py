@@ -27,6 +27,11 @@ FRAME_INTERVAL = 1.0 / 60.0
 # busy two-core machine that wait (10-25 ms) at 60 frames a second took more time than the sampling
 # (docs/benchmarks.md: 60, 30 and 12 frames a second measured; 20 is still smooth to the eye).
 MAX_SPEED_FRAME_INTERVAL = 1.0 / 20.0
+# ...and no more of them than keeps the drawing of frames to a small share of a full-speed run: each
+# frame's hand-over (the GUI drawing it while the sampler waits) is timed, and the sampler then samples
+# for at least this many times as long before the next. A desktop that draws a frame in 2-3 ms keeps
+# 20 frames a second; one that needs 15 ms for a frame with new readouts waits 180 ms after it.
+SAMPLING_TIME_PER_DRAWING_TIME = 12.0
 # The distributions of every step are kept (float16) for hovering and scrubbing, up to this size.
 HISTORY_BYTES = 96 * 2**20
 # How long the sampler waits for the GUI to finish showing a frame before it goes on regardless.
@@ -148,7 +153,7 @@ class SamplingWorker(BackgroundJob):
             self.failed.emit(str(exc))
             return
         self._due = time.perf_counter()
-        last_post = 0.0
+        last_post = hand_over = 0.0
         size = stream.total * stream.n * stream.levels * 2
         self._history = np.zeros((stream.total, stream.n, stream.levels), np.float16) \
             if size <= HISTORY_BYTES else None
@@ -180,12 +185,16 @@ class SamplingWorker(BackgroundJob):
                 self._due = max(self._due + interval, now - interval)
             if action == "quiet":
                 continue
-            interval = FRAME_INTERVAL if self._speed else MAX_SPEED_FRAME_INTERVAL
+            if self._speed:
+                interval = FRAME_INTERVAL
+            else:
+                interval = max(MAX_SPEED_FRAME_INTERVAL, hand_over * SAMPLING_TIME_PER_DRAWING_TIME)
             if action == "single" or now - last_post >= interval or stream.next_index >= stream.total:
                 self._post(stream, step)
                 # Counted from when the GUI has shown the frame, so each frame is followed by a
                 # full interval of sampling however long the GUI took.
                 last_post = time.perf_counter()
+                hand_over = last_post - now
 
     def _state(self, stream) -> str:
         if stream.next_index >= stream.total:

@@ -132,15 +132,20 @@ class RunActions:
             self.show_state(frame.state)
         if self.canvas.hint:
             self.canvas.set_hint("")
-        self.timeline.set_progress(frame.start, frame.done_steps, frame.total)
         if self._scrub is None:
             highlight = frame.step_index if frame.step_index >= 0 else frame.done_steps - 1
             self.canvas.set_frame(frame.image, frame.done_steps, highlight if frame.state != "done" else -1)
-        self._show_distribution()
         now = time.perf_counter()
-        # Text and the per-sample chart change slowly to the eye: ten updates a second are plenty.
-        # At full speed four a second: a progress bar repaints at once when set, at some cost.
-        if frame.state != "running" or now - self._stats_shown >= (0.1 if self.state.speed else 0.25):
+        # The picture follows every frame. At a set speed the readouts beside it follow every frame too
+        # (the distribution is the lesson there), their text and per-sample chart ten times a second.
+        # At full speed the readouts change too fast to read and their redrawing (charts, wrapped
+        # labels that lay the panel out again) took the sampler's time: four times a second.
+        live = self.state.speed is not None
+        if frame.state != "running" or live or now - self._readouts_shown >= 0.25:
+            self._readouts_shown = now
+            self.timeline.set_progress(frame.start, frame.done_steps, frame.total)
+            self._show_distribution()
+        if frame.state != "running" or now - self._stats_shown >= (0.1 if live else 0.25):
             self._stats_shown = now
             self.stats.show_frame(frame, self._position_text(frame))
             self.update_badge()

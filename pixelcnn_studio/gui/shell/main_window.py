@@ -78,7 +78,7 @@ class MainWindow(ModelLoading, RunActions, Presentation, StageMode, QMainWindow)
         self._restore_timer = QTimer(self, singleShot=True)
         self._restore_timer.timeout.connect(self._leave_full_screen)
         self._shown_state = ""
-        self._stats_shown = 0.0
+        self._stats_shown = self._readouts_shown = 0.0
         self.session = SamplingSession(self)
         self.session.frame_changed.connect(self._on_frame)
         self.session.failed.connect(lambda msg: self.show_error(f"Sampling failed: {msg}"))
