@@ -33,11 +33,19 @@ def class_ids_for_model(dataset, class_names, num_classes: int):
     return remap[dataset.labels]
 
 
+# Images per scoring pass: small batches on a CPU, whose caches hold a small batch's activations from one
+# layer to the next (10,000 Fashion-MNIST images on two threads: 341 images/s in batches of 32, 233 in batches of 256; the
+# same figure to the last digit), large ones on a GPU.
+CPU_SCORING_BATCH, GPU_SCORING_BATCH = 32, 256
+
+
 @torch.no_grad()
-def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_size: int = 256,
+def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_size: int | None = None,
                 autocast_dtype=None, embeddings=None) -> float:
     """Mean bits/dim of `images` under `model`; under DDP each rank scores every world_size-th image."""
     ctx = ctx or DistContext()
+    if batch_size is None:
+        batch_size = CPU_SCORING_BATCH if ctx.device.type == "cpu" else GPU_SCORING_BATCH
     was_training = model.training
     model.eval()
     idx = torch.arange(ctx.rank, images.shape[0], ctx.world_size)
@@ -80,7 +88,7 @@ def bayes_classification(scores: torch.Tensor, labels: torch.Tensor, class_names
 
 
 def evaluate_checkpoint(path, spec: str, split: str = "test", limit: int | None = None,
-                        batch_size: int = 256, classify: bool = False, device: str | None = "cpu",
+                        batch_size: int | None = None, classify: bool = False, device: str | None = "cpu",
                         threads: int | None = None) -> dict:
     """Bits/dim of a checkpoint on a dataset split, with what was measured."""
     from ..errors import UserError

@@ -350,7 +350,10 @@ class TrainTab(QWidget):
         if not keep_status:
             with timed("status"):
                 note = record.notes[-1] if record.notes else ""
-                self._say(f"{run.folder}  ·  {note or (CLOSE_NOTE if busy else '')}")
+                # The run's name, not its path (a projector shows a stranger's home folder); the path
+                # is the tooltip.
+                self._say(f"{Path(run.folder).name}  ·  {note or (CLOSE_NOTE if busy else '')}")
+                self.status.setToolTip(tooltip_text(f"The run's folder: {run.folder}"))
         self._show_grid(record)
 
     def _show_grid(self, record) -> None:
