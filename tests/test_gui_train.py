@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from pixelcnn_studio.gui.train.plan import RECIPES, TrainPlan, resume_arguments, run_folder
+from pixelcnn_studio.gui.train.process import describe
 from pixelcnn_studio.gui.train.record import RunRecord, open_run
 from pixelcnn_studio.run_control import PROGRESS_FILE
 
@@ -38,8 +39,14 @@ def test_lines_fold_into_curves_figures_and_status(tmp_path):
     assert record.status == "stopped" and not record.alive()
     # A run whose time budget ran out did what it was asked: finished, not stopped.
     budgeted = RunRecord(tmp_path)
-    budgeted.add_line(line("end", stopped="time budget", step=30))
+    budgeted.add_line(line("eval", step=30, test_bpd=2.95, best_test_bpd=2.95))
+    assert "best 2.950 bits/dim" in describe(budgeted)
+    budgeted.add_line(line("end", stopped="time budget", step=30, best_test_bpd=2.95, test_bpd_full=2.961,
+                           test_images_full=10000))
     assert budgeted.status == "finished" and not budgeted.alive()
+    # At the end the figure shown is the best weights' on the whole held-out split, not the curve's.
+    assert "best 2.961 bits/dim on all 10,000 held-out" in describe(budgeted)
+    assert "best 2.961 bits/dim" in describe(budgeted, short=True)
 
 
 def test_a_line_being_written_waits_for_its_end(tmp_path):

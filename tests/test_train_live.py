@@ -43,6 +43,19 @@ def test_json_lines_tell_the_whole_run_and_grids_are_pictures(tmp_path, capsys):
         # One 8x8 image per class at scale 4, in one row, 2-pixel gaps.
         assert picture.size == (2 * 32 + 3 * 2, 32 + 2 * 2)
     assert printed[-1]["stopped"] == "finished" and Path(printed[-1]["best"]).is_file()
+    assert "test_bpd_full" not in printed[-1]           # no whole-split score was asked for
+
+
+def test_the_end_of_a_run_tells_the_whole_split_score(tmp_path, capsys):
+    data = make_npz(tmp_path / "stripes.npz")
+    out = tmp_path / "run"
+    assert main(train_args(data, out, "--epochs", 1, "--progress-json", "--eval-limit", "4",
+                           "--final-full-eval")) == 0
+    end = [json.loads(line) for line in capsys.readouterr().out.splitlines()][-1]
+    from pixelcnn_studio.core import load_checkpoint
+    metrics = load_checkpoint(out / "best.pt").metadata["metrics"]
+    assert end["event"] == "end" and end["test_bpd_full"] == metrics["test_bpd_full"]
+    assert end["test_images_full"] == metrics["test_images_full"] > 4
 
 
 def _steer(out: Path, log: list, stop_after_resume: bool = True):

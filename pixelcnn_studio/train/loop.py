@@ -368,7 +368,9 @@ class _Run(Checkpoints, Resumable, Watched):
                      f"{self.elapsed() / 60:.1f} min; {self.out / 'best.pt'}" if self.best_metrics else
                      f"done: {self.step} steps, {self.elapsed() / 60:.1f} min; no evaluation, so no best.pt")
         self.draw_grid_if_due(final=True)
-        self.live.emit("end", stopped=stop or "finished", step=self.step, best_test_bpd=self.best_bpd,
+        # The best weights' score on the whole held-out split, where the run made one (--final-full-eval).
+        whole = {k: self.best_metrics[k] for k in ("test_bpd_full", "test_images_full") if k in self.best_metrics}
+        self.live.emit("end", stopped=stop or "finished", step=self.step, best_test_bpd=self.best_bpd, **whole,
                        best=str(self.live.out / "best.pt"), last=str(self.live.out / "last.pt"))
         D.barrier(ctx)
         return {**self.last_metrics, "stopped": stop or "finished", "best_test_bpd": self.best_bpd}

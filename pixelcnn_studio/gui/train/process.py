@@ -147,6 +147,10 @@ def describe(record: RunRecord, short: bool = False) -> str:
         parts.append(f"{record.images_per_s:,.0f} images/s")
     if record.time_left_s is not None and record.status in ("running", "paused"):
         parts.append(f"{format_seconds(record.time_left_s)} left")
-    if record.best_test_bpd is not None:
+    if record.whole_split_bpd is not None:
+        # The figure a run is judged by: the curve's points are a few hundred held-out images.
+        images = f" on all {record.whole_split_images:,} held-out" if record.whole_split_images and not short else ""
+        parts.append(f"best {record.whole_split_bpd:.3f} bits/dim{images}")
+    elif record.best_test_bpd is not None:
         parts.append(f"best {record.best_test_bpd:.3f} bits/dim")
     return "  ·  ".join(parts)

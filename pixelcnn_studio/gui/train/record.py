@@ -35,6 +35,8 @@ class RunRecord:
     images_per_s: float | None = None
     time_left_s: float | None = None
     best_test_bpd: float | None = None
+    whole_split_bpd: float | None = None      # the best weights on the whole held-out split, at the end
+    whole_split_images: int | None = None
     grid: Path | None = None
     grid_step: int | None = None
     notes: list[str] = field(default_factory=list)
@@ -98,6 +100,8 @@ class RunRecord:
         elif kind == "end":
             self.step = int(_number(e.get("step"), self.step))
             self.best_test_bpd = _number(e.get("best_test_bpd"), self.best_test_bpd)
+            self.whole_split_bpd = _number(e.get("test_bpd_full"), None)
+            self.whole_split_images = _int_or_none(e.get("test_images_full"))
             # A run that used its whole time budget has finished as asked; only a stop is a stop.
             self.status = "finished" if e.get("stopped") in ("finished", "time budget") else "stopped"
             self.time_left_s = None
