@@ -56,6 +56,12 @@ def setup(device: str | None = None) -> DistContext:
 
 def teardown(ctx: DistContext) -> None:
     if ctx.enabled and dist.is_initialized():
+        # Every rank leaves together: a rank that destroys its group while another still talks to it
+        # can end that one with a C++ abort at exit (seen once on a loaded machine with gloo).
+        try:
+            dist.barrier()
+        except Exception:  # noqa: BLE001 - a rank that failed is already gone; still destroy the group
+            pass
         dist.destroy_process_group()
 
 
