@@ -60,10 +60,13 @@ def train(settings: TrainSettings | dict, explicit: dict | None = None) -> dict:
                     if getattr(settings, k) != getattr(blank, k)}
         explicit.update(out=settings.out, resume=settings.resume)
     ctx = D.setup(settings.device if not settings.resume else (explicit or {}).get("device"))
+    finished = False
     try:
-        return _Run(settings, ctx, explicit or {}).run()
+        result = _Run(settings, ctx, explicit or {}).run()
+        finished = True
+        return result
     finally:
-        D.teardown(ctx)
+        D.teardown(ctx, finished=finished)
 
 
 class _Run(Checkpoints, Resumable, Watched):
