@@ -94,9 +94,10 @@ PRESETS: dict[str, dict] = {
     # the pixels of Fashion-MNIST). The cpu-quick recipe (32 units x 8 layers, peak lr 8e-3, bf16 where
     # native) with a budget instead of a step count; the learning rate decays over the budget. The
     # curve is drawn on 1,000 held-out pictures, the best weights scored on all 10,000 at the end.
-    # Its bundled run, on one thread of the shared 2-core machine, made 4.7 images/s (635 steps, a
-    # third of an epoch; docs/benchmarks.md): enough to place the ink, not to draw the class. A GPU
-    # (scripts/gpu_session.sh runs this preset) or a quiet machine and a longer budget are what it needs.
+    # The bundled model is this preset run twice on one thread (635 steps on a busy machine, then 2,997
+    # more from those weights with --compile, 26-29 images/s; models/README.md): the ink lands in the box,
+    # the class is read as asked three times as often as chance. More pictures are what it needs: a GPU
+    # (scripts/gpu_session.sh runs this preset) or a longer CPU run (--init-from fashion-where).
     "fashion-where": {
         "description": "class + box: Fashion-MNIST garments placed in a box, 48x48 grey (location-dependent conditioning)",
         "data": "fashion-where", "conditioning": "box",
