@@ -155,6 +155,7 @@ def test_changing_class_mid_run_restarts_with_the_new_class(open_window, qtbot, 
 def test_closing_mid_run_exits_cleanly(open_window, qtbot, tmp_path, qtlog):
     window = open_window(write_model(tmp_path / "big.pt", size=(24, 24), hidden=16, layers=3))
     window.controls.batch.setValue(16)
+    window.controls.set_speed_value(200)           # still running when the window closes, however fast
     window.controls.start.click()
     qtbot.waitUntil(lambda: window.session.state == "running" and window.session.frame.done_steps > 5)
     worker = window.session.worker

@@ -91,6 +91,9 @@ def test_a_load_can_be_cancelled_and_the_model_stays(open_window, qtbot, ckpt, t
 def test_the_frame_after_pause_is_the_counters_step(open_window, qtbot, tmp_path):
     window = open_window(write_model(tmp_path / "colour.pt", channels=3, size=(12, 12), hidden=16, layers=3))
     window.controls.batch.setValue(8)
+    # A set speed, so that the run is still going when it is paused (at full speed a frame may wait for
+    # a tenth of a second or more, by then such a small run is done).
+    window.controls.set_speed_value(200)
     window.controls.start.click()
     qtbot.waitUntil(lambda: window.session.frame is not None and window.session.frame.done_steps > 40)
     window.controls.start.click()                                # Pause, mid-flight
