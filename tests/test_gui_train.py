@@ -119,6 +119,9 @@ def test_start_pause_resume_stop_and_resume_from_the_tab(tab, qtbot, tmp_path):
     assert tab.open_button.isEnabled() == (record.best_checkpoint() is not None)
     stopped_at = record.step
     assert "step" in tab.figures.text()
+    # The status line names the run, its path is in the tooltip (a projector shows no home folder).
+    assert tab.status.text().startswith(tab.run.folder.name) and str(tab.run.folder.parent) not in tab.status.text()
+    assert str(tab.run.folder) in tab.status.toolTip()
 
     # Reopened in a fresh tab (the window closed and came back): the same curves, and Resume goes on.
     from pixelcnn_studio.gui.train.tab import TrainTab

@@ -34,8 +34,8 @@ def class_ids_for_model(dataset, class_names, num_classes: int):
 
 
 # Images per scoring pass: small batches on a CPU, whose caches hold a small batch's activations from one
-# layer to the next (10,000 Fashion-MNIST images on two threads: 341 images/s in batches of 32, 233 in batches of 256; the
-# same figure to the last digit), large ones on a GPU.
+# layer to the next (1.66x as fast as 256 on two threads, the same figure to the last digit;
+# docs/benchmarks.md, scripts/measure_scoring.py), large ones on a GPU.
 CPU_SCORING_BATCH, GPU_SCORING_BATCH = 32, 256
 
 

@@ -207,9 +207,11 @@ class TrainTab(QWidget):
         self._refresh(keep_status=True)       # the figures in their short form, or whole again
         self._arrange_status()
 
-    def _say(self, text: str, notice: bool = False) -> None:
+    def _say(self, text: str, notice: bool = False, tip: str = "") -> None:
         """The status line; a notice (an error, the answer to a request) shows folded too."""
-        self.status.setText(text)
+        self.status.setText(text)                # (its tooltip: the whole text, however it is cut)
+        if tip:
+            self.status.setToolTip(tooltip_text(f"{text}\n{tip}"))
         self._notice = notice
         self._arrange_status()
 
@@ -352,8 +354,8 @@ class TrainTab(QWidget):
                 note = record.notes[-1] if record.notes else ""
                 # The run's name, not its path (a projector shows a stranger's home folder); the path
                 # is the tooltip.
-                self._say(f"{Path(run.folder).name}  ·  {note or (CLOSE_NOTE if busy else '')}")
-                self.status.setToolTip(tooltip_text(f"The run's folder: {run.folder}"))
+                self._say(f"{Path(run.folder).name}  ·  {note or (CLOSE_NOTE if busy else '')}",
+                          tip=f"The run's folder: {run.folder}")
         self._show_grid(record)
 
     def _show_grid(self, record) -> None:
