@@ -11,8 +11,10 @@ for the machine's share. Prints a table and the ratio app / command. `--pairs 0`
 pauses; `--trace` also says, for each pause over 20 ms, how the GUI thread spent it (on a CPU, waiting
 for one, asleep) and which event deliveries and Train tab handlers (gui/train/timing.py) ran in it.
 
-    python scripts/measure_train_tab.py --data fashion-mnist --recipe cpu-quick --threads 1 --seconds 60 --pairs 3 \
-        --child-nice 10
+    python scripts/measure_train_tab.py --data fashion-mnist --recipe cpu-quick --threads 1 --seconds 60 --pairs 3
+
+The training children, the tab's and the command's alike, run as much nicer than this process as the
+app makes its own (gui/train/process.py CHILD_NICENESS).
 """
 from __future__ import annotations
 
@@ -52,14 +54,14 @@ def trained_from(folder: Path) -> float | None:
     return None
 
 
-CHILD_NICE = [0]
+from pixelcnn_studio.gui.train.process import CHILD_NICENESS  # noqa: E402
 
 
 def lower_priority(pid: int) -> None:
-    """The training child at --child-nice, the window at the priority it was started with: on a shared
-    machine the heavy part yields, and the app is measured as a user would run it."""
-    if CHILD_NICE[0] and hasattr(os, "setpriority"):
-        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + CHILD_NICE[0])
+    """The command's child as nice as the app makes its own (gui/train/process.py), so that the pair
+    compares like with like."""
+    from pixelcnn_studio.gui.train.process import lower_priority as as_the_app_does
+    as_the_app_does(pid)
 
 
 def command_run(plan, seconds: float) -> list[float]:
@@ -146,7 +148,6 @@ def app_run(app, tab, plan, seconds: float, probe: bool = False) -> tuple[list[f
         tab.run.shutdown()
         tab.run = None
     tab.start_or_resume()
-    lower_priority(tab.run.process.processId())
     folder = tab.run.folder
     # Measured while it trains: after the first progress line, not while the step compiles.
     wait_for(app, lambda: bool(tab.run.record.train_curve) or not tab.run.running(), timeout=900)
@@ -246,12 +247,9 @@ def main(argv=None) -> int:
     parser.add_argument("--pairs", type=int, default=2, help="speed pairs (0: only the event-loop run)")
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of the idle event-loop baseline")
     parser.add_argument("--model", default="fashion-mnist", help="the model the app has loaded meanwhile")
-    parser.add_argument("--child-nice", type=int, default=0,
-                        help="run each training child this much nicer than the measuring app (e.g. 10)")
     parser.add_argument("--trace", action="store_true",
                         help="time the tab's handlers and every event delivery, and say what filled each long pause")
     args = parser.parse_args(argv)
-    CHILD_NICE[0] = args.child_nice
     if args.trace:
         os.environ["PIXELCNN_STUDIO_TRAIN_TIMING"] = "1"
         traced_app()
@@ -300,7 +298,7 @@ def main(argv=None) -> int:
     in_app = statistics.median(r[2] for r in rows if r[1] == "app")
     print(f"\n{args.data}, {args.recipe}, {args.threads} thread(s), {args.seconds:.0f} s per run, {os.cpu_count()} "
           f"cores, load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; "
-          f"this process at nice {os.getpriority(os.PRIO_PROCESS, 0)}, the training children {args.child_nice} nicer")
+          f"this process at nice {os.getpriority(os.PRIO_PROCESS, 0)}, the training children {CHILD_NICENESS} nicer")
     print("| pair | where | images/s (median of the seconds after a 10 s warm-up) |")
     print("|---|---|---|")
     for pair, where, speed, _n in rows:
