@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dropout on each layer's gated activation while training (default 0: none)")
     g.add_argument("--warmup-steps", type=int)
     g.add_argument("--min-lr-ratio", type=float, help="final learning rate as a fraction of --lr")
+    g.add_argument("--lr-decay", choices=["cosine", "linear"],
+                   help="how the learning rate falls after the warm-up (default cosine)")
+    g.add_argument("--adam-beta2", type=float, help="Adam's second-moment decay (default 0.999)")
     g.add_argument("--grad-clip", type=float, help="clip the gradient norm to this (0 = off)")
     g.add_argument("--ema", type=float, help="decay of the exponential moving average of the weights")
     g.add_argument("--eval-every", type=int, metavar="STEPS", help="also evaluate every STEPS steps")

@@ -55,6 +55,7 @@ TRAIN = {
     "weight_decay": Range(0, 10, integer=False), "dropout": Range(0, 1, integer=False, high_open=True),
     "warmup_steps": Range(0, BILLION), "min_lr_ratio": Range(0, 1, integer=False),
     "grad_clip": Range(0, 1e6, integer=False), "ema": Range(0, 1, integer=False, high_open=True),
+    "adam_beta2": Range(0, 1, integer=False, high_open=True),
     "eval_every": Range(1, BILLION), "seed": Range(0, 2**32 - 1),
     "max_minutes": Range(0, 1e7, integer=False, low_open=True), "threads": Range(1, 1_000_000),
     "sample_every": Range(0, 1e7, integer=False, low_open=True),

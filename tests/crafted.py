@@ -258,6 +258,7 @@ def numeric_flag_cases(model: Path, folder: Path) -> dict[str, tuple[list[str], 
         "train --batch-size 0": (["--batch-size", "0"], "--batch-size must lie in 1..65,536"),
         "train --max-minutes inf": (["--max-minutes", "inf"], "--max-minutes must be a finite number"),
         "train --ema 1": (["--ema", "1"], "--ema must lie in [0, 1)"),
+        "train --adam-beta2 1": (["--adam-beta2", "1"], "--adam-beta2 must lie in [0, 1)"),
         "train --device foo": (["--device", "foo"], "--device must be auto, cpu, cuda or cuda:N"),
         "train --shift 1e9 (not an integer)": (["--shift", "1e9"], "invalid int value"),
     }

@@ -94,7 +94,8 @@ def _run_and_read(data, out, *extra, env=None):
     return code, torch.load(out / "last.pt", weights_only=True)
 
 
-@pytest.mark.parametrize("regularise", [("--dropout", "0"), ("--dropout", "0.2", "--flip", "--shift", "1")])
+@pytest.mark.parametrize("regularise", [("--dropout", "0"), ("--dropout", "0.2", "--flip", "--shift", "1"),
+                                        ("--lr-decay", "linear", "--adam-beta2", "0.99")])
 def test_resume_continues_exactly(tmp_path, regularise):
     data = make_npz(tmp_path / "stripes.npz")
     _, straight = _run_and_read(data, tmp_path / "straight", "--epochs", 3, *regularise)
@@ -120,6 +121,9 @@ def test_resume_continues_exactly(tmp_path, regularise):
     rows_b = read_metrics(tmp_path / "resumed" / "metrics.csv")
     strip = lambda rows: [(r["epoch"], r["step"], r["train_bpd"], r["test_bpd"]) for r in rows]  # noqa: E731
     assert strip(rows_a) == strip(rows_b)
+    if "--adam-beta2" in regularise:       # the optimiser the run was asked for, kept across the resume
+        assert straight["training"]["settings"]["lr_decay"] == "linear"
+        assert list(raw_b["optimizer"]["param_groups"][0]["betas"]) == pytest.approx([0.9, 0.99])
 
 
 def test_time_budget_stops_with_resumable_save(tmp_path, capsys):
@@ -269,6 +273,16 @@ def test_learning_rate_warms_up_then_decays():
     assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
     assert all(a >= b for a, b in zip(lrs[9:], lrs[10:]))
     assert lr_at(100, 100, s) == pytest.approx(0.1)
+
+
+def test_a_linear_decay_falls_in_a_straight_line_to_the_same_floor():
+    s = TrainSettings(lr=1.0, warmup_steps=10, min_lr_ratio=0.1, lr_decay="linear")
+    assert lr_at(9, 110, s) == pytest.approx(1.0)
+    assert lr_at(60, 110, s) == pytest.approx(0.55)                  # half-way: half-way down
+    assert lr_at(110, 110, s) == pytest.approx(0.1)
+    assert lr_at(60, 110, s, time_fraction=0.8) == pytest.approx(0.28)  # the budget, if further along
+    cosine = TrainSettings(lr=1.0, warmup_steps=10, min_lr_ratio=0.1)
+    assert lr_at(35, 110, s) < lr_at(35, 110, cosine) and lr_at(85, 110, s) > lr_at(85, 110, cosine)
 
 
 def _free_port() -> int:

@@ -166,7 +166,7 @@ class _Run(Checkpoints, Resumable, Watched):
         self.model = model.to(ctx.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         add_dropout(self.model, s.dropout)       # after the copy: the EMA model never drops
-        self.opt = make_optimizer(self.model, s.lr, s.weight_decay)
+        self.opt = make_optimizer(self.model, s.lr, s.weight_decay, beta2=s.adam_beta2)
         self.images = self.train_set.images.to(ctx.device)
         self.labels = self.train_set.labels.to(ctx.device) if conditional else None
         self.test_labels = self.test_set.labels if conditional else None

@@ -48,7 +48,7 @@ class Resumable:
                          "elapsed": self.elapsed(), "images_total": self.images_total,
                          "train_seconds": self.train_seconds_total, "world_size": self.ctx.world_size},
             "interval": dict(self.flush_pending_loss()),
-            "schedule": {"kind": "linear warm-up + cosine", "total_steps": self.total_steps,
+            "schedule": {"kind": f"linear warm-up + {self.s.lr_decay}", "total_steps": self.total_steps,
                          "steps_per_epoch": self.steps_per_epoch},
             "last_metrics": dict(self.last_metrics),
         }

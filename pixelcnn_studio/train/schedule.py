@@ -12,14 +12,16 @@ from .settings import TrainSettings
 
 
 def lr_at(step: int, total: int, s: TrainSettings, time_fraction: float | None = None) -> float:
-    """Linear warm-up, then cosine decay to lr * min_lr_ratio at the last step, or, with
-    `time_fraction` (the part of a time budget used), at the end of the budget if that comes first."""
+    """Linear warm-up, then a cosine (or, with lr_decay "linear", straight) decay to lr * min_lr_ratio
+    at the last step, or, with `time_fraction` (the part of a time budget used), at the end of the
+    budget if that comes first."""
     if step < s.warmup_steps:
         return s.lr * (step + 1) / s.warmup_steps
     progress = min(1.0, (step - s.warmup_steps) / max(1, total - s.warmup_steps))
     if time_fraction is not None:
         progress = max(progress, min(1.0, time_fraction))
-    return s.lr * (s.min_lr_ratio + (1 - s.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+    remaining = 1 - progress if s.lr_decay == "linear" else 0.5 * (1 + math.cos(math.pi * progress))
+    return s.lr * (s.min_lr_ratio + (1 - s.min_lr_ratio) * remaining)
 
 
 @torch.no_grad()

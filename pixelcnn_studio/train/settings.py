@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, fields
 
 from .presets import DEFAULTS, get_preset
 
+LR_DECAYS = ("cosine", "linear")
+
 # Flags that may change when resuming: how long to run and where, not what is trained.
 RESUME_OVERRIDABLE = ("epochs", "steps", "max_minutes", "threads", "eval_every", "device", "bf16", "compile",
                       "cpu_bf16", "progress_json", "sample_every", "eval_every_seconds")
@@ -41,6 +43,11 @@ class TrainSettings:
     dropout: float = 0.0
     warmup_steps: int = 200
     min_lr_ratio: float = 0.05
+    # How the learning rate falls from its peak to lr * min_lr_ratio: "cosine" or "linear".
+    lr_decay: str = "cosine"
+    # Adam's second-moment decay; 0.99 forgets old gradient scales faster than the usual 0.999,
+    # which suits short, high-learning-rate runs (the cpu-quick tuning in docs/benchmarks.md).
+    adam_beta2: float = 0.999
     grad_clip: float = 1.0
     ema: float = 0.999
     eval_every: int | None = None
@@ -120,6 +127,8 @@ def check(s: TrainSettings) -> None:
     device = (s.device or "auto").strip().lower()
     if not (device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())):
         bad.append(f"--device must be auto, cpu, cuda or cuda:N for training, got {s.device!r:.40}")
+    if s.lr_decay not in LR_DECAYS:
+        bad.append(f"--lr-decay must be one of {', '.join(LR_DECAYS)} (got {s.lr_decay!r:.40})")
     from .conditioning import KINDS
     if s.conditioning not in KINDS:
         bad.append(f"--conditioning must be one of {', '.join(KINDS)} (got {s.conditioning})")

@@ -30,9 +30,11 @@ def cpu_has_native_bf16() -> bool:
         return False
 
 
-def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, fast: bool = True):
+def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, fast: bool = True,
+                   beta2: float = 0.999):
     # foreach: one multi-tensor kernel per Adam operation instead of one per parameter.
-    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, foreach=True if fast else None)
+    return torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, beta2), weight_decay=weight_decay,
+                            foreach=True if fast else None)
 
 
 def compile_model(net: torch.nn.Module, say=None, mode: str | None = None):
