@@ -36,13 +36,14 @@ def main() -> int:
     retag_storages(cuda, b"cuda:0")             # as if its tensors had been saved on a GPU
     loads["bundled fashion-mnist saved on CUDA"] = (cuda, 0)
     everything = {**cases, **loads}
-    # A real face, so that the bundled portrait model (a face network) samples too.
+    # A real face, so that the bundled portrait model (a face network) samples too; the style model
+    # copies the style of whatever picture it is given, so the same photo serves it.
     portrait = ROOT / "resources" / "portraits" / "grace_hopper.jpg"
     commands = []
     for kind, (path, _) in everything.items():
         commands.append([f"info|{kind}", ["info", str(path)]])
         commands.append([f"sample|{kind}", ["sample", str(path), "--n", "1", "--out", str(folder / "out.npy")]
-                         + (["--portrait", str(portrait)] if "auto" in kind or "portraits" in kind else [])])
+                         + (["--portrait", str(portrait)] if any(word in kind for word in ("auto", "portraits", "style")) else [])])
     results = {r["label"]: r for r in run_capped(commands)}
 
     print("| input | expected | info | sample | slowest (s) | reason given |")
