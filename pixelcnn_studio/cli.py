@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "npz:PATH or cifar10:PATH")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for last.pt, best.pt and metrics.csv")
     from .train.presets import PRESETS
+    from .train.settings import LR_DECAYS
     p.add_argument("--preset", metavar="NAME", help=f"a named recipe ({', '.join(PRESETS)})")
     p.add_argument("--resume", nargs="?", const="last", metavar="CHECKPOINT",
                    help="continue exactly where DIR/last.pt (or CHECKPOINT) stopped")
@@ -222,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dropout on each layer's gated activation while training (default 0: none)")
     g.add_argument("--warmup-steps", type=int)
     g.add_argument("--min-lr-ratio", type=float, help="final learning rate as a fraction of --lr")
-    g.add_argument("--lr-decay", choices=["cosine", "linear"],
+    g.add_argument("--lr-decay", choices=LR_DECAYS,
                    help="how the learning rate falls after the warm-up (default cosine)")
     g.add_argument("--adam-beta2", type=float, help="Adam's second-moment decay (default 0.999)")
     g.add_argument("--grad-clip", type=float, help="clip the gradient norm to this (0 = off)")

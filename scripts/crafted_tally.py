@@ -41,9 +41,10 @@ def main() -> int:
     portrait = ROOT / "resources" / "portraits" / "grace_hopper.jpg"
     commands = []
     for kind, (path, _) in everything.items():
+        needs_picture = any(word in kind for word in ("auto", "portraits", "style"))
         commands.append([f"info|{kind}", ["info", str(path)]])
         commands.append([f"sample|{kind}", ["sample", str(path), "--n", "1", "--out", str(folder / "out.npy")]
-                         + (["--portrait", str(portrait)] if any(word in kind for word in ("auto", "portraits", "style")) else [])])
+                         + (["--portrait", str(portrait)] if needs_picture else [])])
     results = {r["label"]: r for r in run_capped(commands)}
 
     print("| input | expected | info | sample | slowest (s) | reason given |")

@@ -29,6 +29,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PIXELCNN_STUDIO_SETTINGS", "test")
+# The command's child as nice as the app makes its own, so that each pair compares like with like.
+from pixelcnn_studio.gui.train.process import CHILD_NICENESS, lower_priority  # noqa: E402
+
 WARM_UP_S = 10.0
 
 
@@ -52,16 +55,6 @@ def trained_from(folder: Path) -> float | None:
     except OSError:
         return None
     return None
-
-
-from pixelcnn_studio.gui.train.process import CHILD_NICENESS  # noqa: E402
-
-
-def lower_priority(pid: int) -> None:
-    """The command's child as nice as the app makes its own (gui/train/process.py), so that the pair
-    compares like with like."""
-    from pixelcnn_studio.gui.train.process import lower_priority as as_the_app_does
-    as_the_app_does(pid)
 
 
 def command_run(plan, seconds: float) -> list[float]:

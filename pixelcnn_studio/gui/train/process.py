@@ -144,16 +144,15 @@ class TrainRun(QObject):
             self.process.waitForFinished(2000)
 
 
-def lower_priority(pid: int) -> bool:
+def lower_priority(pid: int) -> None:
     """Make the process `pid` CHILD_NICENESS steps nicer than this one (Unix; elsewhere it keeps the
     window's priority). Called right after the fork: threads the child starts later inherit it."""
     if not pid or not hasattr(os, "setpriority"):
-        return False
+        return
     try:
         os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + CHILD_NICENESS))
     except OSError:
-        return False        # already gone (it failed to start), or not ours to change
-    return True
+        pass                # already gone (it failed to start), or not ours to change
 
 
 def describe(record: RunRecord, short: bool = False) -> str:
