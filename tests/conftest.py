@@ -1,3 +1,4 @@
+import gc
 import os
 
 # Qt aborts without a display unless told to draw offscreen; set it before anything imports Qt.
@@ -52,4 +53,5 @@ def open_window(qtbot, models_dir):
     for window in windows:
         window.close()
     settings.settings().clear()        # and leaves none behind for the tests after it
+    gc.unfreeze()                      # the window froze the heap: what it leaves may be collected again
     torch.set_num_threads(threads)

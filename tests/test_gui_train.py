@@ -1,5 +1,6 @@
 """The Train tab: the command it builds, the JSON lines it reads, and a real tiny run in a child process
 started, paused, resumed, stopped and resumed again from the tab."""
+import gc
 import json
 import os
 import time
@@ -103,8 +104,11 @@ def _status(tab):
 
 def test_start_pause_resume_stop_and_resume_from_the_tab(tab, qtbot, tmp_path):
     tab.use_folder(str(_pictures(tmp_path / "pictures")))
+    gc.unfreeze()
     tab.start_or_resume()
     assert not tab.setup.isEnabled() and tab.stop_button.isEnabled()
+    assert gc.get_freeze_count() > 0          # the tab's objects are out of the full collections' walk
+    gc.unfreeze()
     # The child trains nicer than the window, so that the window gets a CPU as soon as it needs one.
     if hasattr(os, "getpriority"):
         from pixelcnn_studio.gui.train.process import CHILD_NICENESS

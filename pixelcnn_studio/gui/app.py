@@ -63,6 +63,8 @@ def create_window(path=None, *, load_default: bool = True, device: str = "auto",
         # Closed just before, so that the window manager puts the new window where the old one was.
         replaces.close()
     window.show()
+    from .common.heap import settle_heap
+    window.model_loaded.connect(lambda _path: settle_heap())
     if device != "auto":
         window.devices.choose(device)
     target = path if path is not None else (default_model() if load_default else None)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayo
                                QVBoxLayout, QWidget)
 
 from ..common.elided import LiveLabel
+from ..common.heap import freeze_heap
 from ..common.plain import plain_label, tooltip_text
 from ..common.theme import action_icon, palette
 from .plan import RECIPES, SIZES, TrainPlan, resume_arguments, run_folder
@@ -275,6 +276,7 @@ class TrainTab(QWidget):
             plan = self.plan()
             self.show_run(plan.out)
             self.run.start(plan.arguments())
+        freeze_heap()
         self._refresh()
 
     def toggle_pause(self) -> None:
