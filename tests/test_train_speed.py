@@ -99,7 +99,7 @@ def test_learning_rate_decays_over_the_time_budget_when_asked():
 
 
 def test_time_budget_keeps_room_for_the_final_evaluation():
-    budget = TimeBudget(minutes=10.0, final_images=800, eval_images=200)
+    budget = TimeBudget(minutes=10.0, final_images=1000)
     assert budget.reserve() == 0.0                       # nothing measured yet
     budget.note_training(images=40, seconds=2.0)         # the slow first steps are not trusted
     assert budget.reserve() == 0.0
@@ -132,6 +132,36 @@ def test_budgeted_run_scores_its_best_weights_on_the_whole_split(tmp_path):
     again = evaluate_checkpoint(out / "best.pt", f"npz:{data}")
     assert again["images"] == 48
     assert again["bits_per_dim"] == pytest.approx(metrics["test_bpd_full"], abs=2e-3)
+
+
+def test_one_pass_scores_the_whole_split_and_its_first_images():
+    from pixelcnn_studio.train.evaluate import heldout_nll, heldout_nll_and_prefix
+    torch.manual_seed(3)
+    model = build_model(ModelConfig(image_size=6, hidden=8, layers=2, kernel_size=3, num_classes=3))
+    images = torch.randint(0, 256, (23, 1, 6, 6))
+    labels = torch.randint(0, 3, (23,))
+    # A batch of 5 with a prefix of 7: the prefix ends inside the second batch.
+    whole, first = heldout_nll_and_prefix(model, images, labels, prefix=7, batch_size=5)
+    assert whole == pytest.approx(heldout_nll(model, images, labels, batch_size=23), rel=1e-6)
+    assert first == pytest.approx(heldout_nll(model, images[:7], labels[:7], batch_size=7), rel=1e-6)
+    assert first != pytest.approx(whole, rel=1e-3)
+
+
+def test_a_compiled_step_and_its_compiled_loss_follow_the_eager_step():
+    from pixelcnn_studio.train.step import compile_model
+    torch.manual_seed(0)
+    eager = build_model(ModelConfig(image_size=6, hidden=8, layers=2, kernel_size=3, num_classes=3))
+    twin = copy.deepcopy(eager)
+    compiled = TrainStep(compile_model(twin), twin, make_optimizer(twin, 1e-2, 0.0), None, grad_clip=1.0,
+                         eager=twin)
+    assert compiled.loss_of is not TrainStep(eager, eager, None, None, grad_clip=1.0).loss_of
+    plain = TrainStep(eager, eager, make_optimizer(eager, 1e-2, 0.0), None, grad_clip=1.0)
+    x, y = torch.randint(0, 256, (4, 1, 6, 6)), torch.tensor([0, 1, 2, 0])
+    for _ in range(3):
+        assert float(compiled(x, y, lr=1e-2, ema_decay=0.0)) == pytest.approx(float(plain(x, y, lr=1e-2, ema_decay=0.0)),
+                                                                              rel=1e-4)
+    for a, b in zip(eager.parameters(), twin.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4)
 
 
 def test_bench_train_compares_the_paths_in_one_run(capsys):

@@ -27,10 +27,11 @@ MAX_RESERVE_SHARE = 0.25
 
 
 class TimeBudget:
-    def __init__(self, minutes: float | None, final_images: int = 0, eval_images: int = 0):
+    def __init__(self, minutes: float | None, final_images: int = 0):
         self.seconds = None if minutes is None else minutes * 60.0
-        # Scored after the training steps: the last curve evaluation, then the whole split (0 = none).
-        self.final_images = final_images + eval_images if final_images else 0
+        # Scored after the training steps: the whole held-out split, whose first images give the curve's
+        # last point in the same pass (0 = none).
+        self.final_images = final_images
         self.started = time.monotonic()
         self.eval_images_per_s: float | None = None
         self.train_images, self.train_seconds = 0, 0.0

@@ -39,17 +39,25 @@ def class_ids_for_model(dataset, class_names, num_classes: int):
 CPU_SCORING_BATCH, GPU_SCORING_BATCH = 32, 256
 
 
-@torch.no_grad()
 def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_size: int | None = None,
                 autocast_dtype=None, embeddings=None) -> float:
     """Mean bits/dim of `images` under `model`; under DDP each rank scores every world_size-th image."""
+    return heldout_nll_and_prefix(model, images, labels, ctx, batch_size=batch_size, autocast_dtype=autocast_dtype,
+                                  embeddings=embeddings)[0]
+
+
+@torch.no_grad()
+def heldout_nll_and_prefix(model, images, labels, ctx: DistContext | None = None, *, prefix: int = 0,
+                           batch_size: int | None = None, autocast_dtype=None, embeddings=None) -> tuple[float, float]:
+    """Mean bits/dim of all `images` and of their first `prefix`, in one pass (a run's curve is drawn on
+    a prefix of the held-out split, and its end is scored on the whole split: one pass gives both)."""
     ctx = ctx or DistContext()
     if batch_size is None:
         batch_size = CPU_SCORING_BATCH if ctx.device.type == "cpu" else GPU_SCORING_BATCH
     was_training = model.training
     model.eval()
     idx = torch.arange(ctx.rank, images.shape[0], ctx.world_size)
-    total, count = 0.0, 0
+    total, count, first_total, first_count = 0.0, 0, 0.0, 0
     for start in range(0, len(idx), batch_size):
         chunk = idx[start:start + batch_size]
         x = images[chunk].to(ctx.device, non_blocking=True)
@@ -57,12 +65,16 @@ def heldout_nll(model, images, labels, ctx: DistContext | None = None, *, batch_
         e = None if embeddings is None else embeddings[chunk].to(ctx.device)
         with torch.autocast(ctx.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
             logits = model(x, class_ids=y, embedding=e)
-        nll = nll_from_logits(logits.float(), x, reduction="sum")
-        total += float(nll)
+        per_image = nll_from_logits(logits.float(), x, reduction="none").flatten(1).double().sum(1).cpu()
+        total += float(per_image.sum())
         count += x.numel()
-    total, count = all_sum([total, float(count)], ctx)
+        in_prefix = chunk < prefix
+        if bool(in_prefix.any()):
+            first_total += float(per_image[in_prefix].sum())
+            first_count += int(in_prefix.sum()) * x[0].numel()
+    total, count, first_total, first_count = all_sum([total, float(count), first_total, float(first_count)], ctx)
     model.train(was_training)
-    return total / max(count, 1.0) / math.log(2.0)
+    return total / max(count, 1.0) / math.log(2.0), first_total / max(first_count, 1.0) / math.log(2.0)
 
 
 def class_log_likelihoods(model, images, num_classes: int, *, batch_size: int = 64,

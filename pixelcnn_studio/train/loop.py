@@ -24,7 +24,7 @@ from . import distributed as D
 from ..embed.autoencoder import ConvEncoder
 from .conditioning import AutoencoderPixelCNN, SiblingStylePixelCNN, fixed_siblings, resolve_kind, sibling_indices
 from .embeddings import dataset_embeddings
-from .evaluate import heldout_nll
+from .evaluate import heldout_nll, heldout_nll_and_prefix
 from .regularise import add_dropout, augment
 from .metrics import MetricsLog, StopSignals, progress_bar
 from .schedule import ema_decay, lr_at
@@ -192,7 +192,7 @@ class _Run(Checkpoints, Resumable, Watched):
         # curve was drawn on a part of it (class-conditional and unconditional models).
         self.final_images = len(self.full_test[0]) if (s.final_full_eval and self.kind in ("class", "none", "box")
                                                        and len(self.full_test[0]) > len(self.test_set)) else 0
-        self.budget = TimeBudget(s.max_minutes, self.final_images, len(self.test_set))
+        self.budget = TimeBudget(s.max_minutes, self.final_images)
         self.interval = {"nll": 0.0, "count": 0, "images": 0, "seconds": 0.0}
         # Summed batch losses not yet read back from the device (see `run`).
         self.pending_nll: torch.Tensor | float = 0.0
@@ -230,17 +230,29 @@ class _Run(Checkpoints, Resumable, Watched):
         self.pending_nll = 0.0
         return self.interval
 
-    def evaluate_and_record(self) -> dict:
+    def evaluate_and_record(self, whole_split: bool = False) -> dict:
+        """A point of the curve (the EMA weights on the held-out part); with `whole_split`, the run's
+        last: the same pass scores the whole held-out split, which the part begins (run_data.py)."""
         self.flush_pending_loss()
         nll, count, images, secs = D.all_sum([self.interval["nll"], float(self.interval["count"]),
                                               float(self.interval["images"]), 0.0], self.ctx)
         secs = self.interval["seconds"]
         started = time.monotonic()
         # CPU evaluations stay in float32 even when training in bf16: the curve is exact.
-        test_bpd = heldout_nll(self.ema, self.test_set.images, self.test_labels, self.ctx,
-                               autocast_dtype=self.autocast if self.ctx.device.type == "cuda" else None,
-                               embeddings=self.test_embeddings)
-        self.budget.note_evaluation(len(self.test_set), time.monotonic() - started)
+        autocast = self.autocast if self.ctx.device.type == "cuda" else None
+        whole_bpd = None
+        if whole_split:
+            self.live.emit("scoring", images=self.final_images)
+            images_all, labels_all, boxes_all = self.full_test
+            labels_all = None if self.test_labels is None else labels_all
+            whole_bpd, test_bpd = heldout_nll_and_prefix(self.ema, images_all, labels_all, self.ctx,
+                                                         prefix=len(self.test_set), autocast_dtype=autocast,
+                                                         embeddings=boxes_all)
+        else:
+            test_bpd = heldout_nll(self.ema, self.test_set.images, self.test_labels, self.ctx,
+                                   autocast_dtype=autocast, embeddings=self.test_embeddings)
+        self.budget.note_evaluation(len(self.full_test[0]) if whole_split else len(self.test_set),
+                                    time.monotonic() - started)
         if not math.isfinite(test_bpd):
             raise TrainingDiverged(self.out, self.step, f"the held-out bits/dim became {test_bpd}")
         row = {"epoch": round(self.epoch + self.batch_in_epoch / self.steps_per_epoch, 3), "step": self.step,
@@ -258,9 +270,16 @@ class _Run(Checkpoints, Resumable, Watched):
                  f"{row['test_bpd']:.4f} bits/dim (EMA){'  * best' if improved else ''}  "
                  f"{row['images_per_s']:.1f} img/s")
         self.live.emit("eval", **row, best=improved, best_test_bpd=round(self.best_bpd, 5))
+        if whole_bpd is not None:
+            self.say(f"{'these' if improved else 'the last'} weights on all {len(self.full_test[0])} held-out "
+                     f"images: {whole_bpd:.4f} bits/dim ({time.monotonic() - started:.0f} s)")
         if improved:
             self.best_metrics = dict(self.last_metrics)
-            if self.final_images:
+            if whole_bpd is not None:       # the best weights are these, and their whole-split figure known
+                self.best_metrics.update(test_bpd_full=round(whole_bpd, 5), test_images_full=len(self.full_test[0]))
+                self.last_metrics.update(test_bpd_full=round(whole_bpd, 5), test_images_full=len(self.full_test[0]))
+                self.best = BestWeights()
+            elif self.final_images:
                 self.best.keep(self.ema)
             self.save_best(self.best_metrics)
         self.save_last()
@@ -282,7 +301,7 @@ class _Run(Checkpoints, Resumable, Watched):
     def run(self) -> dict:
         s, ctx = self.s, self.ctx
         self.started = time.monotonic()
-        self.budget = TimeBudget(s.max_minutes, self.final_images, len(self.test_set))
+        self.budget = TimeBudget(s.max_minutes, self.final_images)
         first_step = self.first_step = self.step
         self.announce_start()
         self.say(f"{self.params:,} parameters; {len(self.train_set)} train / {len(self.test_set)} held-out images; "
@@ -355,8 +374,10 @@ class _Run(Checkpoints, Resumable, Watched):
                 if self.batch_in_epoch >= self.steps_per_epoch:
                     self.epoch, self.batch_in_epoch = self.epoch + 1, 0
                 if stop != "signal" and self.last_eval_step != self.step:
-                    self.evaluate_and_record()
-        if stop != "signal" and self.final_images:
+                    run_ends = stop is not None or self.step >= self.total_steps or self.epoch >= s.epochs
+                    self.evaluate_and_record(whole_split=bool(self.final_images) and run_ends)
+        if stop != "signal" and self.final_images and "test_bpd_full" not in self.best_metrics:
+            # The best weights were an earlier point's: they are scored on the whole split now.
             self.live.emit("scoring", images=self.final_images)
             self.score_best_on_full_split()
         if stop == "signal":
