@@ -58,10 +58,12 @@ def main(argv=None) -> int:
         tab.threads.setValue(args.threads)
 
     gaps, last = [], [time.perf_counter()]
+    ticked_at: list[float] = []      # seconds into the run of each tick, to say when the long pauses came
 
     def tick():
         now = time.perf_counter()
         gaps.append(now - last[0])
+        ticked_at.append(now - started)
         last[0] = now
     timer = QTimer()
     timer.setInterval(5)
@@ -91,12 +93,15 @@ def main(argv=None) -> int:
     full = _full_split_score(tab.run.folder)
     # The first second holds the window's own start; captures and F11 are not counted (timer stopped).
     pauses = sorted(g - 0.005 for g in gaps[200:])
+    longest = sorted(zip(gaps[200:], ticked_at[200:]), reverse=True)[:5]
     print(f"run folder {tab.run.folder}: step {record.step}, {record.images_per_s} images/s, "
           f"best held-out {record.best_test_bpd}, status {record.status}"
           + (f"; best weights on the whole held-out split: {full:.4f} bits/dim" if full is not None else ""))
     if pauses:
         print(f"event loop: longest pause {1000 * pauses[-1]:.1f} ms, 99th percentile "
-              f"{1000 * pauses[int(0.99 * (len(pauses) - 1))]:.1f} ms over {len(pauses)} ticks")
+              f"{1000 * pauses[int(0.99 * (len(pauses) - 1))]:.1f} ms over {len(pauses)} ticks; the longest five "
+              "ended at " + ", ".join(f"{at:.1f} s ({1000 * (gap - 0.005):.0f} ms)" for gap, at in longest)
+              + " into the run")
     window.close()
     return 0
 

@@ -21,8 +21,8 @@ def test_only_picks_training_shapes_by_name_and_paper_adds_the_papers_width():
 
 def test_a_gpu_times_bf16_compiled_and_graphed_steps():
     names = [p["name"] for p in paths(True, "cuda", graphs=True)]
-    assert names == ["previous", "current", "current + bf16", "current + bf16 + compile",
-                     "current + bf16 + compile (CUDA graphs)"]
+    assert names == ["previous", "current", "current + bf16", "current + bf16 + compile (network only)",
+                     "current + bf16 + compile", "current + bf16 + compile (CUDA graphs)"]
     assert [p["compile"] for p in paths(True, "cuda", graphs=True)][-1] == "reduce-overhead"
 
 

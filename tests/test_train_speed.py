@@ -153,7 +153,7 @@ def test_a_compiled_step_and_its_compiled_loss_follow_the_eager_step():
     eager = build_model(ModelConfig(image_size=6, hidden=8, layers=2, kernel_size=3, num_classes=3))
     twin = copy.deepcopy(eager)
     compiled = TrainStep(compile_model(twin), twin, make_optimizer(twin, 1e-2, 0.0), None, grad_clip=1.0,
-                         eager=twin)
+                         eager=twin, compile_loss=True)
     assert compiled.loss_of is not TrainStep(eager, eager, None, None, grad_clip=1.0).loss_of
     plain = TrainStep(eager, eager, make_optimizer(eager, 1e-2, 0.0), None, grad_clip=1.0)
     x, y = torch.randint(0, 256, (4, 1, 6, 6)), torch.tensor([0, 1, 2, 0])

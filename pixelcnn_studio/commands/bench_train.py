@@ -78,8 +78,11 @@ def paths(compile_too: bool, device: str = "cpu", graphs: bool = False) -> list[
     if bf16:
         out.append({"name": "current + bf16", "fast": True, "bf16": True, "compile": False})
     if compile_too:
-        out.append({"name": "current" + (" + bf16" if bf16 else "") + " + compile", "fast": True, "bf16": bf16,
-                    "compile": True})
+        # The network compiled and the loss run eagerly (how compiled runs trained before), then both.
+        name = "current" + (" + bf16" if bf16 else "") + " + compile"
+        out.append({"name": name + " (network only)", "fast": True, "bf16": bf16, "compile": True,
+                    "compile_loss": False})
+        out.append({"name": name, "fast": True, "bf16": bf16, "compile": True})
     if graphs:
         out.append({"name": "current + bf16 + compile (CUDA graphs)", "fast": True, "bf16": True,
                     "compile": "reduce-overhead"})
@@ -103,7 +106,8 @@ class _Trainer:
         self.mark_step = torch.compiler.cudagraph_mark_step_begin if mode == "reduce-overhead" else None
         self.step_fn = TrainStep(net, model, opt, ema, grad_clip=1.0, fast=path["fast"],
                                  autocast_dtype=torch.bfloat16 if path["bf16"] else None,
-                                 device_type=self.device.type)
+                                 device_type=self.device.type,
+                                 compile_loss=bool(path["compile"]) and path.get("compile_loss", True))
         generator = torch.Generator().manual_seed(0)
         self.images = torch.randint(0, config.levels, (POOL, config.channels, config.height, config.width),
                                     generator=generator, dtype=torch.uint8).to(self.device)

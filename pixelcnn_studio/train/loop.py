@@ -206,7 +206,7 @@ class _Run(Checkpoints, Resumable, Watched):
             self.net = compile_model(self.net, self.say)
         self.step_fn = TrainStep(self.net, self.model, self.opt, self.ema, grad_clip=s.grad_clip,
                                  autocast_dtype=self.autocast, device_type=ctx.device.type,
-                                 eager=eager, say=self.say)
+                                 eager=eager, say=self.say, compile_loss=s.compile and self.net is not eager)
         self.params = sum(p.numel() for p in self.model.parameters())
         if ctx.is_main:
             tidy_after_kill(self.out, self.step if resume_state is not None else None)

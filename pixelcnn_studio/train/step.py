@@ -55,16 +55,17 @@ class TrainStep:
     """The work of one step on a batch; returns the loss as a 0-d tensor (not read back)."""
 
     def __init__(self, net, model, opt, ema, *, grad_clip: float, autocast_dtype=None,
-                 device_type: str = "cpu", fast: bool = True, eager=None, say=None):
+                 device_type: str = "cpu", fast: bool = True, eager=None, say=None, compile_loss: bool = False):
         """`eager`: the uncompiled network to fall back to when the compiled `net` fails on its
-        first step (compilation happens there: a missing tool chain or an unsupported operation)."""
+        first step (compilation happens there: a missing tool chain or an unsupported operation).
+        `compile_loss`: compile the loss too (with a compiled `net`; the fast path only)."""
         self.net, self.model, self.opt, self.ema = net, model, opt, ema
         self.grad_clip, self.autocast_dtype, self.device_type = grad_clip, autocast_dtype, device_type
         self.fast = fast
         self.params = [p for p in model.parameters()]
         self.eager, self.say = eager, say
         self.loss_of = widened_nll if fast else widened_cross_entropy
-        if fast and eager is not None and eager is not net:
+        if fast and compile_loss:
             # Compiled with the network: the widening to float32, the softmax and its gradient become
             # one pass over the logits each way (eagerly they are three; 4-7% of a small model's step).
             self.loss_of = compile_model(widened_nll)
