@@ -51,6 +51,21 @@ def test_lines_fold_into_curves_figures_and_status(tmp_path):
     assert "best 2.961 bits/dim" in describe(budgeted, short=True)
 
 
+def test_news_of_the_moment_fades_and_other_notes_hold(tmp_path):
+    from pixelcnn_studio.gui.train.record import NOTE_NEWS_S
+    record = RunRecord(tmp_path)
+    record.add_event({"event": "start", "time": 100.0, "step": 0})
+    record.add_event({"event": "note", "time": 101.0, "text": "training step compiled (3 s for the first step)",
+                      "fades": True})
+    record.add_event({"event": "progress", "time": 101.0 + NOTE_NEWS_S - 1, "step": 50})
+    assert record.current_note().startswith("training step compiled")
+    record.add_event({"event": "progress", "time": 101.0 + NOTE_NEWS_S + 1, "step": 90})
+    assert record.current_note() == ""              # minutes into the run it is no longer said
+    record.add_event({"event": "note", "time": 200.0, "text": "note: 3 unreadable pictures skipped"})
+    record.add_event({"event": "end", "time": 900.0, "step": 4000, "stopped": "time budget"})
+    assert record.current_note() == "note: 3 unreadable pictures skipped"
+
+
 def test_a_line_being_written_waits_for_its_end(tmp_path):
     (tmp_path / PROGRESS_FILE).write_text(line("start", step=0) + "\n" + line("progress", step=5)[:20])
     record, tail = open_run(tmp_path)

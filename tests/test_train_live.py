@@ -216,6 +216,8 @@ def test_a_compiled_run_says_so_before_its_slow_first_step_and_trains(tmp_path, 
     assert "progress" not in kinds[:first_note] and kinds[-1] == "end"
     # ... and says when it is done, so that the "compiling" line does not stay on show.
     assert any(text.startswith("training step compiled") for text in notes)
+    # Both are news of the moment: a watching window may let them fade.
+    assert all(e.get("fades") is True for e in printed if e["event"] == "note" and "compil" in e["text"])
     assert load_checkpoint(out / "best.pt").config.hidden > 0
 
 

@@ -76,8 +76,13 @@ class LiveRun:
         except OSError:
             pass          # a full disk: the line still went to stdout; checkpoints say the rest
 
-    def note(self, text: str) -> None:
-        self.emit("note", text=text)
+    def note(self, text: str, fades: bool = False) -> None:
+        """`fades`: news of the moment (the step compiling), which a watching window may stop showing
+        after a while; other notes (about the data, a stop, a file not written) hold until the next."""
+        if fades:
+            self.emit("note", text=text, fades=True)
+        else:
+            self.emit("note", text=text)
 
     def step_done(self, *, loss_nats: float | None, images: int, seconds: float, fields) -> None:
         """Count one step; about once a second, a `progress` line with the figures of that second.

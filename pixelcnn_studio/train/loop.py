@@ -311,7 +311,7 @@ class _Run(Checkpoints, Resumable, Watched):
         on_gpu = ctx.device.type == "cuda"
         if s.compile:
             self.note("compiling the training step (about a minute the first time on a CPU; later runs on "
-                      "this machine reuse it)")
+                      "this machine reuse it)", fades=True)
         with StopSignals(self.say) as signals:
             while stop is None and self.epoch < s.epochs and self.step < self.total_steps:
                 self.sampler.set_epoch(self.epoch)
@@ -360,7 +360,7 @@ class _Run(Checkpoints, Resumable, Watched):
                         signals.requested = True
                     if s.compile and self.step == first_step + 1:
                         # A note, so that a watching window replaces its "compiling" line.
-                        self.note(f"training step compiled ({dt:.0f} s for the first step)")
+                        self.note(f"training step compiled ({dt:.0f} s for the first step)", fades=True)
                     out_of_time = self.budget.out_of_time()
                     bad_loss = loss is not None and not math.isfinite(loss)
                     if D.any_rank(signals.requested or out_of_time or bad_loss, ctx):

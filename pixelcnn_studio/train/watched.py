@@ -9,10 +9,10 @@ import time
 class Watched:
     """Mixed into loop._Run (live, say, s, step, budget, clocks, the sampling model)."""
 
-    def note(self, text: str) -> None:
-        """A line for the terminal and for a watching app."""
+    def note(self, text: str, fades: bool = False) -> None:
+        """A line for the terminal and for a watching app (`fades`: see LiveRun.note)."""
         self.say(text)
-        self.live.note(text)
+        self.live.note(text, fades=fades)
 
     def _single_class_as_unconditional(self) -> None:
         """One class has nothing to tell apart: trained without classes, said once."""

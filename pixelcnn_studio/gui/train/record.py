@@ -19,6 +19,7 @@ from ...run_control import METRICS_FILE, PROGRESS_FILE, SAMPLES_DIR
 # A run that has said nothing for this long (no progress line, no paused heartbeat) has ended
 # without its last word: killed, or the machine went down.
 SILENT_AFTER_S = 90.0
+NOTE_NEWS_S = 30.0               # a fading note (the step compiling, compiled) is shown this long
 MAX_LINE_CHARS = 1_000_000        # a line longer than this is not one the train command wrote
 HEAD_BYTES = 128                  # the log's first bytes, which tell one file from its replacement
 
@@ -40,6 +41,7 @@ class RunRecord:
     grid: Path | None = None
     grid_step: int | None = None
     notes: list[str] = field(default_factory=list)
+    note_fades_at: float | None = None   # when the last note stops being news (None: it holds)
     status: str = "new"        # new | starting | running | paused | scoring | finished | stopped | ended
     last_heard: float = 0.0    # wall-clock time of the last line
     launched: float = 0.0      # wall-clock time this tab started a child for the run (0: none)
@@ -90,6 +92,7 @@ class RunRecord:
             self.grid_step = _int_or_none(e.get("step"))
         elif kind == "note" and isinstance(e.get("text"), str):
             self.notes.append(e["text"])
+            self.note_fades_at = self.last_heard + NOTE_NEWS_S if e.get("fades") is True else None
         elif kind == "scoring":
             self.status = "scoring"
             self.time_left_s = None
@@ -123,6 +126,13 @@ class RunRecord:
         return self.folder / SAMPLES_DIR / found.name
 
     # -- questions ---------------------------------------------------------------------------------
+    def current_note(self) -> str:
+        """The last note while it is still news: a fading one for NOTE_NEWS_S of the run's own clock
+        (its lines' times), so a run minutes on no longer says that its step was compiled."""
+        if not self.notes or (self.note_fades_at is not None and self.last_heard > self.note_fades_at):
+            return ""
+        return self.notes[-1]
+
     def alive(self, now: float | None = None) -> bool:
         """Running or paused, and heard from lately."""
         now = time.time() if now is None else now

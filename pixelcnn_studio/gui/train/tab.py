@@ -353,7 +353,7 @@ class TrainTab(QWidget):
             self.curves.show(record.train_curve, record.test_curve, record.total_steps)
         if not keep_status:
             with timed("status"):
-                note = record.notes[-1] if record.notes else ""
+                note = record.current_note()
                 # The run's name, not its path (a projector shows a stranger's home folder); the path
                 # is the tooltip.
                 self._say(f"{Path(run.folder).name}  ·  {note or (CLOSE_NOTE if busy else '')}",
