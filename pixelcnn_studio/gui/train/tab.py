@@ -356,7 +356,8 @@ class TrainTab(QWidget):
                 note = record.current_note()
                 # The run's name, not its path (a projector shows a stranger's home folder); the path
                 # is the tooltip.
-                self._say(f"{Path(run.folder).name}  ·  {note or (CLOSE_NOTE if busy else '')}",
+                said = note or (CLOSE_NOTE if busy else "")
+                self._say(f"{Path(run.folder).name}  ·  {said}" if said else Path(run.folder).name,
                           tip=f"The run's folder: {run.folder}")
         self._show_grid(record)
 
