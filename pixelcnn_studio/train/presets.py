@@ -96,10 +96,12 @@ PRESETS: dict[str, dict] = {
     # the pixels of Fashion-MNIST). The cpu-quick recipe (32 units x 8 layers, peak lr 8e-3, bf16 where
     # native) with a budget instead of a step count; the learning rate decays over the budget. The
     # curve is drawn on 1,000 held-out pictures, the best weights scored on all 10,000 at the end.
-    # The bundled model is this preset run twice on one thread (635 steps on a busy machine, then 2,997
-    # more from those weights with --compile, 26-29 images/s; models/README.md): the ink lands in the box,
-    # the class is read as asked three times as often as chance. More pictures are what it needs: a GPU
-    # (scripts/gpu_session.sh runs this preset) or a longer CPU run (--init-from fashion-where).
+    # The bundled model is this preset run twice (635 steps on a busy machine, then 2,997 more from those
+    # weights with --compile), then 4,499 steps more at half the peak rate on a fixed cosine schedule
+    # (--lr 4e-3 --steps 4500 --no-time-schedule), 5.5 hours of CPU in all (models/README.md): 1.342
+    # bits/dim; the ink lands in the box, the class is read as asked four times as often as chance. More
+    # pictures would still help: a GPU (scripts/gpu_session.sh runs this preset) or a longer CPU run
+    # (--init-from fashion-where).
     "fashion-where": {
         "description": "class + box: Fashion-MNIST garments placed in a box, 48x48 grey (location-dependent conditioning)",
         "data": "fashion-where", "conditioning": "box",
