@@ -1,6 +1,8 @@
 """Packed dataset copies (data/pack.py): the same splits, read back through `npz:PATH`."""
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 import pytest
 import torch
@@ -66,3 +68,26 @@ def test_an_npz_as_large_as_fashion_mnist_is_read(tmp_path):
     path = tmp_path / "large.npz"
     np.savez_compressed(path, x_train=np.zeros((60_000, 28, 28), np.uint8), x_test=np.zeros((10_000, 28, 28), np.uint8))
     assert len(load_dataset(f"npz:{path}", "test")) == 10_000
+
+
+def test_a_packed_copy_is_lzma_compressed_and_smaller_than_deflate(tmp_path):
+    # Glyph-like pictures (a bar of random place and width on black): what the copies carry.
+    rng = np.random.default_rng(1)
+    images = np.zeros((3000, 28, 28), np.uint8)
+    for image in images:
+        top, left, width = rng.integers(2, 14, 3)
+        image[top:top + 12, left:left + width] = rng.integers(128, 256)
+        image[top + 12, left:left + width] = rng.integers(0, 128)      # a soft lower edge
+    source = tmp_path / "bars.npz"
+    np.savez(source, images=images, labels=np.arange(3000) % 3)
+    target = tmp_path / "packed.npz"
+    pack_dataset(f"npz:{source}", target)
+    with zipfile.ZipFile(target) as archive:
+        assert {entry.compress_type for entry in archive.infolist()} == {zipfile.ZIP_LZMA}
+    with np.load(target) as packed:            # any npz reader reads it back
+        arrays = {key: packed[key] for key in packed.files}
+    deflated = tmp_path / "deflated.npz"
+    np.savez_compressed(deflated, **arrays)
+    assert target.stat().st_size < deflated.stat().st_size
+    assert torch.equal(load_dataset(f"npz:{target}", "train").images,
+                       load_dataset(f"npz:{source}", "train").images)

@@ -7,8 +7,10 @@ The source and licence go along in the file, so checkpoints trained on the copy 
 """
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from dataclasses import fields
 from pathlib import Path
 
@@ -54,7 +56,7 @@ def pack_dataset(spec: str, out: str | os.PathLike, *, image_size=None, channels
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=out.name + ".", suffix=".tmp.npz")
     os.close(fd)
     try:
-        np.savez_compressed(tmp, **arrays)
+        _write_npz_lzma(tmp, arrays)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
@@ -78,3 +80,14 @@ def _check_packable(spec: str, data: ImageDataset) -> None:
     if extra:
         raise DatasetError(f"{spec}: carries {', '.join(sorted(set(extra)))} beside its images and labels; "
                            "an npz copy cannot hold that, so it is not packed")
+
+
+def _write_npz_lzma(path, arrays: dict) -> None:
+    """An .npz whose members are LZMA-compressed: what np.load and `npz:PATH` read like any npz
+    (zip members name their own compression), about a fifth smaller than np.savez_compressed's
+    deflate on glyphs and drawings, which matters where a copy must fit a 64 MiB transfer."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_LZMA) as archive:
+        for key, value in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(value), allow_pickle=False)
+            archive.writestr(f"{key}.npy", buffer.getvalue())
