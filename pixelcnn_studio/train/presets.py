@@ -98,10 +98,10 @@ PRESETS: dict[str, dict] = {
     # curve is drawn on 1,000 held-out pictures, the best weights scored on all 10,000 at the end.
     # The bundled model is this preset run twice (635 steps on a busy machine, then 2,997 more from those
     # weights with --compile), then 4,499 steps more at half the peak rate on a fixed cosine schedule
-    # (--lr 4e-3 --steps 4500 --no-time-schedule) and 3,000 at a quarter (--lr 2e-3 --steps 3000), 6.1
-    # hours of CPU in all (models/README.md): 1.314 bits/dim; the ink lands in the box, the class is
-    # read as asked three times as often as chance. More pictures would still help: a GPU
-    # (scripts/gpu_session.sh runs this preset) or a longer CPU run (--init-from fashion-where).
+    # (--lr 4e-3 --steps 4500 --no-time-schedule), 3,000 at a quarter (--lr 2e-3 --steps 3000) and 4,500
+    # at 1.5e-3, 6.9 hours of CPU in all (models/README.md): 1.287 bits/dim; the ink lands in the box,
+    # the class is read as asked three and a half times as often as chance. More pictures would still
+    # help: a GPU (scripts/gpu_session.sh runs this preset) or a longer CPU run (--init-from fashion-where).
     "fashion-where": {
         "description": "class + box: Fashion-MNIST garments placed in a box, 48x48 grey (location-dependent conditioning)",
         "data": "fashion-where", "conditioning": "box",
